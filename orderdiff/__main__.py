@@ -1,0 +1,5 @@
+"""``python -m orderdiff``: the command-line interface."""
+
+from .cli import main
+
+main()

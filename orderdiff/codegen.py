@@ -1,0 +1,215 @@
+"""Generated NumPy code for a finished derivation: forward pass and numeric sweep.
+
+The code is printed from sympy trees with names from :mod:`orderdiff.naming` (never
+a user's text), one line per variable, partial and ordered derivative, and compiled
+once. Subexpressions equal to a variable's definition reuse that variable's value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy
+from sympy import Add, Heaviside, Mul, Number, Pow, Rational, Symbol
+
+from . import naming
+from .errors import ValueInputError
+from .functions import NUMPY, NUMPY_HEAVISIDE
+from .naming import NameMap
+
+HOIST_DEPTH = 40
+
+
+class Emitter:
+    """Prints sympy expressions as NumPy code, hoisting deep subtrees into temporaries."""
+
+    def __init__(self, names):
+        self.names = dict(names)  # {sympy node: identifier}
+        self.lines = []
+        self.temps = 0
+
+    def assign(self, name, expr):
+        self.lines.append(f"    {name} = {self.code(expr, 0)}")
+
+    def code(self, node, depth):
+        name = self.names.get(node)
+        if name is not None:
+            return name
+        if depth >= HOIST_DEPTH:
+            name = naming.temp(self.temps)
+            self.temps += 1
+            self.assign(name, node)
+            self.names[node] = name
+            return name
+        return self.compound(node, depth)
+
+    def compound(self, node, depth):
+        sub = lambda a: self.wrapped(a, depth + 1)  # noqa: E731
+        if isinstance(node, Number):
+            return number(node)
+        if isinstance(node, Add):
+            return " + ".join(sub(a) for a in node.args)
+        if isinstance(node, Mul):
+            return "*".join(sub(a) for a in node.args)
+        if isinstance(node, Pow):
+            base, exp = node.args
+            if exp == Rational(1, 2):
+                return f"numpy.sqrt({self.code(base, depth + 1)})"
+            if exp == -1:
+                return f"1.0/{sub(base)}"
+            return f"{sub(base)}**{sub(exp)}"
+        if isinstance(node, Heaviside):
+            return NUMPY_HEAVISIDE.format(*(self.code(a, depth + 1) for a in node.args))
+        if type(node) in NUMPY:
+            return NUMPY[type(node)].format(self.code(node.args[0], depth + 1))
+        raise TypeError(f"no NumPy code for {type(node).__name__}")  # a bug: System checks operations
+
+    def wrapped(self, node, depth):
+        text = self.code(node, depth)
+        if isinstance(node, (Symbol, Number)) and not text.startswith("-") or node in self.names:
+            return text
+        return f"({text})"
+
+
+def number(x):
+    value = float(x)
+    return repr(value) if math.isfinite(value) else f"numpy.float64({str(value)!r})"
+
+
+def forward_lines(derivation, emitter, overrides):
+    """Assign every defined variable's value; with ``overrides``, allow replacing it."""
+    system = derivation.system
+    for k, v in enumerate(system.order):
+        eq = system.equations.get(v)
+        if eq is not None:
+            emitter.assign(naming.value(k), eq.expr)
+            if overrides:
+                emitter.lines.append(f"    {naming.value(k)} = override(ov, {k}, {naming.value(k)})")
+            if not eq.expr.is_Atom:
+                emitter.names.setdefault(eq.expr, naming.value(k))
+
+
+def sweep_lines(derivation, emitter):
+    """Assign every edge's partial and ordered derivative; return the explicit and partial codes."""
+    index = derivation.system.index
+    part = {}
+    for m, (edge, expr) in enumerate(derivation.partials.items()):
+        if expr.is_Number:
+            part[edge] = number(expr)
+        else:
+            part[edge] = naming.partial(m)
+            emitter.assign(part[edge], expr)
+    explicit = []
+    for v in reversed(derivation.order):
+        k = index[v]
+        step = derivation.steps[v]
+        e = "1.0" if v == derivation.target else part.get((derivation.target, v), "0.0")
+        explicit.append(e)
+        terms = [f"{naming.adjoint(index[j])}*{part[j, v]}" for j, _ in step.terms]
+        emitter.lines.append(f"    {naming.adjoint(k)} = {' + '.join([e] + terms)}")
+    return explicit[::-1], part
+
+
+def compile_sweep(derivation):
+    """``(sweep, forward)``: compiled functions of the inputs (see module docstring)."""
+    order = derivation.order
+    args = ", ".join(naming.value(derivation.system.index[v]) for v in derivation.inputs)
+    symbols = {v: naming.value(k) for k, v in enumerate(order)}
+    em = Emitter(symbols)
+    forward_lines(derivation, em, overrides=False)
+    explicit, part = sweep_lines(derivation, em)
+    values = ", ".join(symbols[v] for v in order)
+    grads = ", ".join(naming.adjoint(k) for k in range(len(order)))
+    sweep = "\n".join([f"def sweep({args}):"] + em.lines + [
+        f"    return ({values},), ({', '.join(explicit)},), ({grads},), ({', '.join(part.values())},)"])
+    em = Emitter(symbols)
+    forward_lines(derivation, em, overrides=True)
+    forward = "\n".join([f"def forward({args}{', ' if args else ''}ov):"] + em.lines + [
+        f"    return ({values},)"])
+    namespace = {"numpy": numpy, "override": override}
+    # safe: the source is printed from sympy trees with generated names only, no user text
+    exec(compile(sweep + "\n\n" + forward, "<orderdiff sweep>", "exec"), namespace)
+    return namespace["sweep"], namespace["forward"], sweep + "\n\n" + forward
+
+
+def override(ov, k, value):
+    """``value`` with the rows ``ov[k] = (rows, new values)`` replaced (for nudged forward passes)."""
+    if k not in ov:
+        return value
+    rows, new = ov[k]
+    value = numpy.array(numpy.broadcast_to(value, ov["shape"]), dtype=float)
+    value[rows] = new
+    return value
+
+
+def bind_inputs(derivation, values):
+    """The input values in input order, as float arrays; missing or extra names are errors."""
+    given = {str(k): v for k, v in values.items()}
+    names = [str(v) for v in derivation.inputs]
+    missing = [n for n in names if n not in given]
+    extra = [n for n in given if n not in names]
+    if missing:
+        raise ValueInputError("missing input value for " + ", ".join(missing)
+                              + " (the inputs are " + ", ".join(names) + ")")
+    if extra:
+        raise ValueInputError(", ".join(extra) + (" is not an input" if len(extra) == 1 else
+                              " are not inputs") + " (the inputs are " + (", ".join(names) or "none") + ")")
+    return [numpy.asarray(given[n], dtype=float) for n in names]
+
+
+class Evaluation:
+    """Numbers at one point: ``values``, ``explicit`` and ``total`` as ``{variable: float}``.
+
+    ``partials`` is ``{(j, i): dz_j/dz_i}`` for every edge of the sweep.
+    """
+
+    def __init__(self, order, values, explicit, total, partials):
+        self.values = NameMap(zip(order, values))
+        self.explicit = NameMap(zip(order, explicit))
+        self.total = NameMap(zip(order, total))
+        self.partials = partials
+
+    def __repr__(self):
+        return f"<Evaluation: total {self.total!r}>"
+
+
+def run(derivation, arrays):
+    sweep = derivation._program[0]
+    with numpy.errstate(all="ignore"):
+        return sweep(*arrays)
+
+
+def evaluate(derivation, values):
+    arrays = bind_inputs(derivation, values)
+    for name, a in zip(derivation.inputs, arrays):
+        if a.ndim:
+            raise ValueInputError(f"the value of {name} must be one number (use lambdify() for arrays)")
+    vals, expl, grads, parts = run(derivation, arrays)
+    as_floats = lambda xs: [float(x) for x in xs]  # noqa: E731
+    partials = dict(zip(derivation.partials, as_floats(parts)))
+    return Evaluation(derivation.order, as_floats(vals), as_floats(expl), as_floats(grads), partials)
+
+
+def make_function(derivation, wrt=None):
+    """A vectorised NumPy function of the inputs returning ``{variable: d+E/dv}``."""
+    system = derivation.system
+    chosen = [system.resolve(v, "variable") for v in (wrt or derivation.order)]
+    positions = [system.index[v] for v in chosen]
+    inputs = [str(v) for v in derivation.inputs]
+
+    def ordered_derivatives(*args, **kwargs):
+        if len(args) > len(inputs):
+            raise TypeError(f"expected at most {len(inputs)} inputs ({', '.join(inputs)}), got {len(args)}")
+        values = dict(zip(inputs, args))
+        for name in kwargs:
+            if name in values:
+                raise TypeError(f"input {name} given twice")
+        values.update(kwargs)
+        arrays = numpy.broadcast_arrays(*bind_inputs(derivation, values))
+        shape = arrays[0].shape if arrays else ()
+        grads = run(derivation, arrays)[2]
+        return NameMap({v: numpy.zeros(shape) + grads[k] for v, k in zip(chosen, positions)})
+
+    ordered_derivatives.__doc__ = (f"d+{derivation.target}/dv for v in {', '.join(map(str, chosen))}, "
+                                   f"as functions of {', '.join(inputs) or 'no inputs'}.")
+    return ordered_derivatives

@@ -1,0 +1,209 @@
+"""The finished result of a Werbos sweep, and the views printers and users read.
+
+A :class:`Derivation` holds, for one target E, every variable's explicit dE/dv,
+the structure of Eq. 1 (``steps``), and gives the ordered d+E/dv in three forms
+(``recursive``, ``closed``, ``inputs``) and as numbers. The closed and inputs forms
+are built on first use, within the size budget.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from .naming import NameMap
+
+FORMS = ("recursive", "closed", "inputs")
+
+
+class FormMap(NameMap):
+    """``{variable: expression or None}``; ``reason(v)`` says why an entry is ``None``."""
+
+    def __init__(self, data, reasons=None):
+        super().__init__(data)
+        self._reasons = {str(k): r for k, r in (reasons or {}).items()}
+
+    def reason(self, key):
+        """Why the form of ``key`` was not built, or ``None`` if it was."""
+        return self._reasons.get(str(key))
+
+
+class Derivation:
+    """Explicit and ordered derivatives of a target over a :class:`System`.
+
+    Built by :func:`orderdiff.derive`. Variables may be given as ``str`` or ``Symbol``.
+
+    Attributes
+    ----------
+    system : System
+    target : Symbol
+    order : tuple of Symbol
+        Every variable in dependency order.
+    inputs : tuple of Symbol
+    explicit : mapping
+        ``{v: dE/dv}``, E's own equation differentiated w.r.t. v.
+    recursive : mapping
+        ``{v: Eq. 1 for v}``, in terms of ``Dplus(E, j)`` (d+E/dz_j) of the successors.
+    total, closed : mapping
+        ``{v: d+E/dv}`` in the system's own variables (``None`` where over budget).
+    in_inputs : mapping
+        ``{v: d+E/dv}`` in input symbols only (``None`` where over budget).
+    steps : mapping
+        ``{v: Step}``: the explicit derivative and ``(successor, local partial)`` pairs.
+    partials : dict
+        ``{(j, i): dz_j/dz_i}`` for each edge the sweep used.
+    relevant : frozenset of Symbol
+        The target and the variables it depends on; the others have d+E/dv = 0.
+    """
+
+    def __init__(self, system, target, steps, partials, max_size, relevant):
+        self.system = system
+        self.target = target
+        self.order = system.order
+        self.inputs = system.inputs
+        self.steps = steps
+        self.partials = partials
+        self.max_size = max_size
+        self.relevant = frozenset(relevant)
+        self.explicit = NameMap({v: s.explicit for v, s in steps.items()})
+
+    @cached_property
+    def recursive(self):
+        from .derive import recursive_form
+
+        return FormMap({v: recursive_form(self.target, self.steps[v]) for v in self.order})
+
+    @cached_property
+    def closed(self):
+        from .forms import closed_forms
+
+        return FormMap(*closed_forms(self))
+
+    @property
+    def total(self):
+        return self.closed
+
+    @cached_property
+    def in_inputs(self):
+        from .forms import input_forms
+
+        return FormMap(*input_forms(self, self.closed))
+
+    def form(self, name):
+        """The ordered derivatives in form ``name``: ``recursive``, ``closed`` or ``inputs``."""
+        if name not in FORMS:
+            raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
+        return {"recursive": self.recursive, "closed": self.closed, "inputs": self.in_inputs}[name]
+
+    @cached_property
+    def _program(self):
+        from .codegen import compile_sweep
+
+        return compile_sweep(self)
+
+    def evaluate(self, values):
+        """Values, explicit and ordered derivatives at one point, in float64.
+
+        Parameters
+        ----------
+        values : mapping
+            ``{input: number}`` for every input (names as ``str`` or ``Symbol``).
+
+        Returns
+        -------
+        Evaluation
+            With ``.values``, ``.explicit`` and ``.total``, each ``{variable: float}``.
+
+        Raises
+        ------
+        ValueInputError
+            A missing or extra input value.
+
+        Examples
+        --------
+        >>> from orderdiff import parse, derive
+        >>> d = derive(parse("h = tanh(z)\\nE = h**2"))
+        >>> round(d.evaluate({"z": 0.5}).total["z"], 6)
+        0.726862
+        """
+        from .codegen import evaluate
+
+        return evaluate(self, values)
+
+    def lambdify(self, wrt=None):
+        """A NumPy function of the inputs that returns the ordered derivatives.
+
+        Parameters
+        ----------
+        wrt : sequence of str or Symbol, optional
+            The variables whose d+E/dv to return (default: all, in order).
+
+        Returns
+        -------
+        callable
+            ``f(*inputs)`` or ``f(**inputs)`` with arrays broadcast together; returns
+            ``{variable: ndarray of d+E/dv}``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from orderdiff import parse, derive
+        >>> f = derive(parse("y = x**3")).lambdify()
+        >>> f(np.array([1.0, 2.0]))["x"]
+        array([ 3., 12.])
+        """
+        from .codegen import make_function
+
+        return make_function(self, wrt)
+
+    def _at(self, values):
+        return None if values is None else self.evaluate(values)
+
+    def to_text(self, *, form="closed", values=None, wrt=None, unicode=True):
+        """The table and the Werbos steps as plain text; ``values``: numbers at that point.
+
+        Examples
+        --------
+        >>> from orderdiff import parse, derive
+        >>> print(derive(parse("y = 3*x\\nE = y**2")).to_text(unicode=False).splitlines()[-1])
+        d+E/dx = dE/dx + d+E/dy*dy/dx = 0 + 2*y*3 = 6*y
+        """
+        from .printers.text import render_text
+
+        return render_text(self, form=form, evaluation=self._at(values), wrt=wrt, unicode=unicode)
+
+    def to_latex(self, *, form="closed", values=None, wrt=None, body_only=False):
+        """A LaTeX document (or with ``body_only``, its body) of the whole derivation.
+
+        Examples
+        --------
+        >>> from orderdiff import parse, derive
+        >>> print("\\n".join(derive(parse("y = 3*x")).to_latex(body_only=True).splitlines()[-3:-1]))
+        \\frac{\\partial^{+} y}{\\partial x} &= \\frac{\\partial y}{\\partial x} \\\\
+        &= 3
+        """
+        from .printers.latex import render_latex
+
+        return render_latex(self, form=form, evaluation=self._at(values), wrt=wrt, body_only=body_only)
+
+    def to_json(self, *, form="closed", values=None, wrt=None):
+        """The derivation as JSON text, with stable key order.
+
+        Examples
+        --------
+        >>> import json
+        >>> from orderdiff import parse, derive
+        >>> json.loads(derive(parse("y = 3*x")).to_json())["nodes"]["x"]["total"]
+        '3'
+        """
+        from .printers.jsonout import render_json
+
+        return render_json(self, form=form, evaluation=self._at(values), wrt=wrt)
+
+    def _repr_latex_(self):
+        from .printers.latex import render_summary
+
+        return render_summary(self)
+
+    def __repr__(self):
+        return (f"<Derivation of {self.target} over {len(self.order)} variables "
+                f"(inputs {', '.join(map(str, self.inputs))})>")

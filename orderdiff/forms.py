@@ -1,0 +1,70 @@
+"""The ``closed`` and ``inputs`` forms of the ordered derivatives, within a size budget.
+
+``closed``: Eq. 1 with the successors' ordered derivatives substituted, in the
+system's own variables. ``inputs``: the closed form with every intermediate variable
+replaced by its definition, in input symbols only. Both can grow exponentially on
+large nonlinear systems, so each is built by :func:`~orderdiff.limits.bounded_replace`
+and checked against the budget; a form over budget is ``None`` with a reason.
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Mul
+
+from .limits import TooLarge, bounded_replace, check_form
+
+
+def closed_forms(derivation):
+    """``({var: expr or None}, {var: reason})`` for every variable, in order."""
+    exprs, reasons = {}, {}
+    for v in reversed(derivation.order):
+        step = derivation.steps[v]
+        missing = [j for j, _ in step.terms if exprs[j] is None]
+        if missing:
+            exprs[v] = None
+            reasons[v] = f"needs the closed form of d+{derivation.target}/d{missing[0]}, which is over budget"
+            continue
+        try:
+            expr = Add(step.explicit, *(Mul(exprs[j], p) for j, p in step.terms))
+            exprs[v] = check_form(expr, derivation.max_size)
+        except TooLarge as e:
+            exprs[v] = None
+            reasons[v] = f"the closed form is not built: {e}"
+    return order_like(derivation.order, exprs), reasons
+
+
+def input_forms(derivation, closed):
+    """``({var: expr or None}, {var: reason})``: closed forms in input symbols only."""
+    system, budget = derivation.system, derivation.max_size
+    definitions, failed, memo = {}, {}, {}
+    for v in derivation.order:
+        eq = system.equations.get(v)
+        if eq is None or v not in derivation.relevant:
+            continue
+        needs = [w for w in eq.expr.free_symbols if w in failed]
+        try:
+            if needs:
+                raise TooLarge(f"it needs {needs[0]}")
+            definitions[v] = bounded_replace(eq.expr, definitions, budget, memo)
+        except TooLarge as e:
+            failed[v] = str(e)
+            definitions[v] = v  # stands for itself; forms that need it are refused below
+    exprs, reasons = {}, {}
+    for v in derivation.order:
+        expr = closed[v]
+        blocked = [w for w in (expr.free_symbols if expr is not None else ()) if w in failed]
+        if expr is None:
+            exprs[v], reasons[v] = None, "the closed form is over budget"
+        elif blocked:
+            exprs[v] = None
+            reasons[v] = f"{blocked[0]} written in the inputs is over budget ({failed[blocked[0]]})"
+        else:
+            try:
+                exprs[v] = bounded_replace(expr, definitions, budget, memo)
+            except TooLarge as e:
+                exprs[v], reasons[v] = None, f"the inputs form is not built: {e}"
+    return exprs, reasons
+
+
+def order_like(order, mapping):
+    return {v: mapping[v] for v in order}

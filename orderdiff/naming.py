@@ -1,0 +1,69 @@
+"""Every generated name comes from here: symbols for ordered derivatives, code identifiers.
+
+``Dplus(E, z)`` stands for Werbos's ordered derivative d+E/dz inside the recursive
+form of Eq. 1; generated NumPy code names values ``v<i>``, ordered derivatives
+``g<i>``, partials ``p<i>`` and temporaries ``t<i>``, never a user's names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sympy import Function
+
+
+class Dplus(Function):
+    """``Dplus(E, z)``: the ordered derivative d+E/dz, a placeholder in recursive forms."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, target, var):
+        return None
+
+
+def value(i):
+    return f"v{i}"
+
+
+def adjoint(i):
+    return f"g{i}"
+
+
+def partial(i):
+    return f"p{i}"
+
+
+def temp(i):
+    return f"t{i}"
+
+
+class NameMap(Mapping):
+    """A read-only ``{Symbol: value}`` that also accepts a variable's name as key.
+
+    Examples
+    --------
+    >>> from sympy import Symbol
+    >>> m = NameMap({Symbol("x"): 1.0})
+    >>> m["x"], m[Symbol("x")]
+    (1.0, 1.0)
+    """
+
+    def __init__(self, data):
+        self._data = dict(data)
+        self._names = {str(k): k for k in self._data}
+
+    def __getitem__(self, key):
+        return self._data[self._names[str(key)]]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def __contains__(self, key):
+        return str(key) in self._names
+
+    def __repr__(self):
+        return "{" + ", ".join(f"{k}: {v!r}" for k, v in self._data.items()) + "}"

@@ -1,0 +1,397 @@
+"""Equation-file text to a :class:`~orderdiff.system.System`, never evaluating the text.
+
+The file is UTF-8, one ``name = expression`` per line; ``#`` starts a comment and a
+line ending in ``\\`` continues on the next. Expressions are read by a small
+recursive-descent parser (numbers, names, ``+ - * /``, ``**`` or ``^``, unary minus,
+parentheses and calls of the functions in :mod:`orderdiff.functions`) that builds
+sympy objects directly. This module owns line and column numbers.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+
+from sympy import Add, Integer, S, Symbol
+
+from .errors import LimitError, ParseError, UnknownFunctionError, did_you_mean
+from .functions import FUNCTIONS
+from .limits import MAX_DEPTH, TooLarge, check_power
+from .system import Equation, System
+
+MAX_LITERAL_DIGITS = 1000
+MAX_NESTING = MAX_DEPTH // 2
+
+TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[^\W\d]\w*)
+  | (?P<op>\*\*|:=|//|[-+*/^(),=])
+  | (?P<other>.)
+""", re.VERBOSE)
+
+UNSUPPORTED = {
+    ".": "attribute access is not supported",
+    "[": "subscripts and lists are not supported",
+    "]": "subscripts and lists are not supported",
+    "{": "sets and dictionaries are not supported",
+    "}": "sets and dictionaries are not supported",
+    "'": "strings are not supported",
+    '"': "strings are not supported",
+    ":=": "assignment expressions (:=) are not supported; write one equation per line",
+    ":": "':' is not supported (no lambdas, slices or annotations in equations)",
+    "//": "'//' (floor division) is not supported; use '/'",
+    "@": "'@' is not supported in scalar equations",
+    "%": "'%' is not supported",
+    ";": "';' is not supported; write one equation per line",
+}
+
+KEYWORD_HINTS = {
+    "lambda": "lambdas are not supported",
+    "for": "comprehensions and loops are not supported",
+    "if": "conditional expressions are not supported",
+}
+
+INVALID_RESULTS = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    pos: int
+
+
+class LogicalLine:
+    """One equation's text, joined from physical lines, mapping offsets back to them."""
+
+    def __init__(self, pieces, file):
+        self.pieces = pieces  # [(line number, column offset, text)]
+        self.text = "".join(p[2] for p in pieces)
+        self.file = file
+        self.physical = {}
+
+    def where(self, pos):
+        """(line, column, physical line text) of offset ``pos``."""
+        for line, offset, text in self.pieces:
+            if pos <= len(text) or (line, offset, text) == self.pieces[-1]:
+                return line, offset + min(pos, len(text)) + 1, self.physical[line]
+            pos -= len(text)
+        raise AssertionError("offset outside the line")
+
+    def error(self, cls, message, pos, **kw):
+        line, col, source = self.where(pos)
+        return cls(message, file=self.file, line=line, col=col, source=source, **kw)
+
+
+def logical_lines(text, file):
+    """The non-blank logical lines of ``text``, comments removed, continuations joined."""
+    physical = text.split("\n")
+    pending = []
+    for number, raw in enumerate(physical, start=1):
+        raw = raw.rstrip("\r")
+        body = raw.split("#", 1)[0].rstrip()
+        if body.endswith("\\"):
+            pending.append((number, 0, body[:-1] + " "))
+            continue
+        pending.append((number, 0, body))
+        if any(p[2].strip() for p in pending):
+            line = LogicalLine(pending, file)
+            line.physical = {n: physical[n - 1].rstrip("\r") for n, _, _ in pending}
+            yield line
+        pending = []
+    if pending and any(p[2].strip() for p in pending):
+        line = LogicalLine(pending, file)
+        line.physical = {n: physical[n - 1].rstrip("\r") for n, _, _ in pending}
+        yield line
+
+
+def tokenize(line):
+    """The tokens of a logical line; unsupported characters are errors at their column."""
+    tokens = []
+    for m in TOKEN.finditer(line.text):
+        kind, text = m.lastgroup, m.group()
+        if kind == "ws":
+            continue
+        if kind == "other" or text in UNSUPPORTED:
+            message = UNSUPPORTED.get(text, f"unexpected character {text!r}")
+            if text == "." and tokens and tokens[-1].kind == "number":
+                message = "malformed number"
+            raise line.error(ParseError, message, m.start())
+        if kind == "name" and keyword.iskeyword(text):
+            hint = KEYWORD_HINTS.get(text, "Python keywords are not supported")
+            raise line.error(ParseError, f"'{text}' is a Python keyword: {hint}", m.start())
+        tokens.append(Token(kind, text, m.start()))
+    tokens.append(Token("end", "", len(line.text.rstrip())))
+    return tokens
+
+
+class Parser:
+    """Recursive descent over one logical line's tokens, building sympy objects."""
+
+    def __init__(self, line, symbols):
+        self.line = line
+        self.tokens = tokenize(line)
+        self.i = 0
+        self.symbols = symbols
+        self.uses = []  # (name, offset) of every variable referenced
+
+    @property
+    def tok(self):
+        return self.tokens[self.i]
+
+    def error(self, message, pos=None, cls=ParseError, **kw):
+        return self.line.error(cls, message, self.tok.pos if pos is None else pos, **kw)
+
+    def expect(self, text, what):
+        if self.tok.text != text:
+            raise self.error(f"expected {what}, found {self.describe(self.tok)}")
+        self.i += 1
+
+    @staticmethod
+    def describe(tok):
+        return "end of line" if tok.kind == "end" else repr(tok.text)
+
+    def equation(self):
+        """``name = expression`` → (name, offset of name, expression)."""
+        head = self.tok
+        if head.kind != "name" or self.tokens[self.i + 1].text != "=":
+            if head.kind == "name" or "=" in (t.text for t in self.tokens):
+                if head.kind != "name":
+                    raise self.error("the left side of an equation must be a variable name")
+                raise self.error("expected '=' after the variable name",
+                                 self.tokens[self.i + 1].pos)
+            raise self.error("expected an equation 'name = expression'")
+        if head.text in FUNCTIONS:
+            raise self.error(f"'{head.text}' is the name of a function; choose another variable name")
+        self.i += 2
+        expr = self.sum(0)
+        if self.tok.kind != "end":
+            raise self.error(self.trailing_message())
+        rhs = " ".join(self.line.text[self.tokens[2].pos:].split())
+        return head.text, head.pos, expr, rhs
+
+    def trailing_message(self):
+        tok = self.tok
+        if tok.text == "=":
+            return "unexpected '=': one equation per line, 'name = expression'"
+        if tok.text == ")":
+            return "unmatched ')'"
+        if tok.kind in ("name", "number") or tok.text == "(":
+            return f"missing operator before {self.describe(tok)}"
+        return f"unexpected {self.describe(tok)}"
+
+    def sum(self, depth):
+        terms = [self.product(depth)]
+        while self.tok.text in ("+", "-"):
+            sign = self.tok.text
+            self.i += 1
+            term = self.product(depth)
+            terms.append(-term if sign == "-" else term)
+        return terms[0] if len(terms) == 1 else self.checked(Add(*terms), self.tok.pos)
+
+    def product(self, depth):
+        expr = self.unary(depth)
+        while self.tok.text in ("*", "/"):
+            op = self.tokens[self.i]
+            self.i += 1
+            rhs = self.unary(depth)
+            if op.text == "/":
+                if rhs.is_zero:
+                    raise self.error("division by zero", op.pos)
+                expr = expr / rhs
+            else:
+                expr = expr * rhs
+            expr = self.checked(expr, op.pos)
+        return expr
+
+    def unary(self, depth):
+        if self.tok.text in ("-", "+"):
+            sign = self.tok.text
+            self.nest(depth)
+            self.i += 1
+            operand = self.unary(depth + 1)
+            return -operand if sign == "-" else operand
+        return self.power(depth)
+
+    def power(self, depth):
+        base = self.atom(depth)
+        if self.tok.text not in ("**", "^"):
+            return base
+        op = self.tok
+        self.nest(depth)
+        self.i += 1
+        exp = self.unary(depth + 1)
+        if base.is_zero and exp.is_Number and exp.is_negative:
+            raise self.error("division by zero (0 to a negative power)", op.pos)
+        try:
+            check_power(base, exp)
+        except TooLarge as e:
+            raise self.error(str(e), op.pos, cls=LimitError) from None
+        return self.checked(base ** exp, op.pos)
+
+    def atom(self, depth):
+        tok = self.tok
+        if tok.kind == "number":
+            self.i += 1
+            return self.number(tok)
+        if tok.kind == "name":
+            self.i += 1
+            if self.tok.text == "(":
+                return self.call(tok, depth)
+            if tok.text in FUNCTIONS:
+                raise self.error(f"'{tok.text}' is a function; call it as {tok.text}(...)", tok.pos)
+            self.uses.append((tok.text, tok.pos))
+            return self.symbols(tok.text)
+        if tok.text == "(":
+            self.nest(depth)
+            self.i += 1
+            expr = self.sum(depth + 1)
+            self.expect(")", "')'")
+            return expr
+        if tok.kind == "end":
+            raise self.error("expected an expression, found end of line")
+        raise self.error(f"expected an expression, found {self.describe(tok)}")
+
+    def call(self, name, depth):
+        rule = FUNCTIONS.get(name.text)
+        if rule is None:
+            hint = did_you_mean(name.text, FUNCTIONS)
+            raise self.error(f"unknown function '{name.text}'{hint}", name.pos, cls=UnknownFunctionError,
+                             notes=["known functions: " + ", ".join(FUNCTIONS)])
+        self.nest(depth)
+        self.i += 1
+        args = []
+        while self.tok.text != ")":
+            if args:
+                self.expect(",", "',' or ')'")
+            if self.tokens[self.i + 1].text == "=" and self.tok.kind == "name":
+                raise self.error("keyword arguments are not supported")
+            args.append(self.sum(depth + 1))
+        self.i += 1
+        if len(args) != 1:
+            raise self.error(f"{name.text}() takes exactly one argument ({len(args)} given)", name.pos)
+        return self.checked(rule.build(args[0]), name.pos, f"{name.text}({args[0]})")
+
+    def number(self, tok):
+        mantissa, _, exponent = tok.text.lower().partition("e")
+        whole, _, frac = mantissa.partition(".")
+        digits = (whole + frac).lstrip("0")
+        scale = int(exponent or 0) - len(frac)
+        if len(digits) > MAX_LITERAL_DIGITS or abs(scale + len(digits)) > MAX_LITERAL_DIGITS:
+            raise self.error(f"number too large or too long (more than {MAX_LITERAL_DIGITS} digits)",
+                             tok.pos, cls=LimitError)
+        value = Integer(int(digits or "0"))
+        return value * Integer(10) ** scale if scale else value
+
+    def nest(self, depth):
+        if depth >= MAX_NESTING:
+            raise self.error(f"expression nested too deeply (more than {MAX_NESTING} levels)",
+                             cls=LimitError)
+
+    def checked(self, expr, pos, what=None):
+        if expr in INVALID_RESULTS or (expr.is_Mul and S.ComplexInfinity in expr.args):
+            raise self.error(f"{what or 'this'} is not a finite number ({expr})", pos)
+        return expr
+
+
+def parse(text, file="<string>"):
+    """Parse the text of an equation file into a :class:`System`.
+
+    Parameters
+    ----------
+    text : str
+        The equations, one ``name = expression`` per line.
+    file : str, optional
+        The name used in error messages.
+
+    Returns
+    -------
+    System
+        The equations in file order, with their inputs and dependency order.
+
+    Raises
+    ------
+    ParseError
+        Syntax errors, unknown functions, numbers or nesting too large, an empty file.
+    DefinitionError
+        A name defined twice.
+    CycleError
+        Equations that depend on each other in a cycle.
+
+    Examples
+    --------
+    >>> from orderdiff import parse
+    >>> system = parse("z2 = 2*z1\\nE = z2^2 + z1")
+    >>> system.order
+    (z1, z2, E)
+    >>> system.inputs
+    (z1,)
+    """
+    symbols = {}
+
+    def symbol(name):
+        if name not in symbols:
+            symbols[name] = Symbol(name, real=True)
+        return symbols[name]
+
+    equations, seen = [], {}
+    for line in logical_lines(text, file):
+        parser = Parser(line, symbol)
+        name, pos, expr, rhs = parser.equation()
+        number, col, source = line.where(pos)
+        equations.append(Equation(symbol(name), expr, number, col, source, rhs))
+        seen.update((symbols[n], None) for n, _ in parser.uses)
+    if not equations:
+        raise ParseError("the file has no equations (expected lines of the form 'name = expression')",
+                         file=file, line=1, col=1)
+    return System(equations, file=file, appearance=list(seen))
+
+
+def load(path):
+    """Read and parse an equation file (UTF-8); ``-`` reads standard input.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to read.
+
+    Returns
+    -------
+    System
+
+    Raises
+    ------
+    ParseError
+        Also for bytes that are not UTF-8, at their line and column.
+    OSError
+        If the file cannot be read.
+
+    Examples
+    --------
+    >>> import orderdiff, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "eqs.txt"
+    >>> _ = path.write_text("y = sin(x)\\n")
+    >>> orderdiff.load(path).inputs
+    (x,)
+    """
+    import sys
+
+    name = str(path)
+    data = sys.stdin.buffer.read() if name == "-" else open(path, "rb").read()
+    return parse(decode(data, name), file=name)
+
+
+def decode(data, file):
+    """``data`` as UTF-8 text, or a :class:`ParseError` at the first invalid byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[:e.start]
+        line = before.count(b"\n") + 1
+        start = before.rfind(b"\n") + 1
+        col = len(before[start:].decode("utf-8", "replace")) + 1
+        source = data[start:].split(b"\n", 1)[0].decode("utf-8", "replace")
+        raise ParseError(f"invalid UTF-8 byte 0x{data[e.start]:02x} (the file must be UTF-8)",
+                         file=file, line=line, col=col, source=source) from None

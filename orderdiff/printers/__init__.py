@@ -1,0 +1,1 @@
+"""Printers: text, LaTeX and JSON views of a finished :class:`~orderdiff.Derivation`."""

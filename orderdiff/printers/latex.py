@@ -1,0 +1,168 @@
+r"""LaTeX view: a standalone document (article + amsmath) or its body.
+
+The ordered derivative d+E/dz prints as ``\frac{\partial^{+} E}{\partial z}``, the
+explicit one as ``\frac{\partial E}{\partial z}``; names follow sympy (``z3`` ->
+``z_{3}``, ``W_ho`` -> ``W_{ho}``, ``alpha`` -> ``\alpha``).
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Symbol
+from sympy.printing.latex import LatexPrinter
+
+from .content import fmt_factor, fmt_number, rows
+
+BRACKETS = (r"\left(", r"\right)")
+PREAMBLE = r"""\documentclass{article}
+\usepackage{amsmath}
+\usepackage{longtable}
+\allowdisplaybreaks
+\begin{document}
+"""
+
+
+class OrderdiffLatexPrinter(LatexPrinter):
+    """sympy's LaTeX printer with orderdiff's ordered derivative and Heaviside."""
+
+    def _print_Dplus(self, expr):
+        return ordered(self, *expr.args)
+
+    def _print_Heaviside(self, expr, exp=None):
+        text = rf"\theta\left({self._print(expr.args[0])}\right)"
+        return f"{text}^{{{exp}}}" if exp else text
+
+
+def ordered(p, target, var):
+    return rf"\frac{{\partial^{{+}} {p.doprint(target)}}}{{\partial {p.doprint(var)}}}"
+
+
+def explicit(p, of, var):
+    return rf"\frac{{\partial {p.doprint(of)}}}{{\partial {p.doprint(var)}}}"
+
+
+def render_latex(derivation, *, form="closed", evaluation=None, wrt=None, body_only=False):
+    """The derivation as LaTeX: system, order, table, and each variable's Eq. 1.
+
+    Parameters
+    ----------
+    derivation : Derivation
+    form : {'closed', 'recursive', 'inputs'}
+    evaluation : Evaluation, optional
+        Numbers at a point, substituted in each derivation and shown in the table.
+    wrt : sequence, optional
+        Only these variables.
+    body_only : bool
+        Leave out the preamble and ``\\begin{document}``/``\\end{document}``.
+
+    Returns
+    -------
+    str
+    """
+    p = OrderdiffLatexPrinter()
+    E = derivation.target
+    selected = rows(derivation, form, wrt)[::-1]
+    body = "\n".join(system_section(derivation, p) + table_section(selected, p, E, evaluation))
+    body += "\n" + derivation_section(derivation, selected, p, form, evaluation)
+    return body if body_only else PREAMBLE + body + "\\end{document}\n"
+
+
+def system_section(derivation, p):
+    system = derivation.system
+    lines = [rf"{p.doprint(v)} &= {p.doprint(eq.expr)}" for v, eq in system.equations.items()]
+    names = lambda vs: ", ".join(f"${p.doprint(v)}$" for v in vs) or "none"  # noqa: E731
+    return ["\\section*{The system}", "\\begin{align*}", " \\\\\n".join(lines), "\\end{align*}",
+            f"Inputs: {names(derivation.inputs)}. Order: {names(derivation.order)}. "
+            f"Target: ${p.doprint(derivation.target)}$.", ""]
+
+
+def table_section(selected, p, E, evaluation):
+    v = Symbol("v")
+    head = ["$v$", f"${explicit(p, E, v)}$", f"${ordered(p, E, v)}$"]
+    if evaluation is not None:
+        head.insert(1, "value")
+    out = ["\\section*{Explicit and ordered derivatives}", "\\begin{longtable}{" + "l" * len(head) + "}",
+           " & ".join(head) + " \\\\", "\\hline"]
+    for r in selected:
+        if evaluation is None:
+            total = f"${p.doprint(r.total)}$" if r.total is not None else "(over budget)"
+            cells = [f"${p.doprint(r.explicit)}$", total]
+        else:
+            cells = [f"${fmt_number(getattr(evaluation, k)[r.var])}$" for k in ("values", "explicit", "total")]
+        out.append(" & ".join([f"${p.doprint(r.var)}$"] + cells) + " \\\\")
+    return out + ["\\end{longtable}", ""]
+
+
+def eq1(p, E):
+    """Eq. 1 for target ``E`` over generic variables z_i, z_j."""
+    zi, zj = Symbol("z_i"), Symbol("z_j")
+    return (f"{ordered(p, E, zi)} = {explicit(p, E, zi)} + \\sum_{{j > i}} "
+            f"{ordered(p, E, zj)} {explicit(p, zj, zi)}")
+
+
+def derivation_section(derivation, selected, p, form, evaluation):
+    out = ["\\section*{Derivations}",
+           "Werbos's chain rule for ordered derivatives, over the variables in order:",
+           "\\begin{equation}", eq1(p, derivation.target), "\\end{equation}", f"({form} form)", ""]
+    symbolic = None if form == "recursive" else derivation.form(form)
+    for r in selected:
+        out += ["\\begin{align*}", " \\\\\n".join(steps(derivation, r, p, symbolic, evaluation)),
+                "\\end{align*}"]
+    return "\n".join(out) + "\n"
+
+
+def steps(derivation, r, p, symbolic, evaluation):
+    """The lines of one variable's derivation: Eq. 1, instantiated, numbers, result."""
+    E, v = derivation.target, r.var
+    lhs = ordered(p, E, v)
+    if v == E:
+        return [f"{lhs} &= 1"]
+    if not r.relevant:
+        return [f"{lhs} &= 0 && \\text{{(${p.doprint(E)}$ does not depend on ${p.doprint(v)}$)}}"]
+    terms = r.step.terms
+
+    def instantiate(first, value_of, partial):
+        return " + ".join([first] + [f"{value_of(j)} \\cdot {partial(j, d)}" for j, d in terms])
+
+    def closed(j):
+        known = symbolic[j] if symbolic is not None else None
+        return factor(p, known) if known is not None else ordered(p, E, j)
+
+    parts = [instantiate(explicit(p, E, v), lambda j: ordered(p, E, j), lambda j, d: explicit(p, j, v))
+             .replace(" \\cdot ", " "),
+             instantiate(p.doprint(r.explicit), closed, lambda j, d: factor(p, d))]
+    if evaluation is not None:
+        at = evaluation
+        parts.append(instantiate(fmt_number(at.explicit[v]), lambda j: fmt_factor(at.total[j], *BRACKETS),
+                                 lambda j, d: fmt_factor(at.partials[j, v], *BRACKETS)))
+        parts.append(fmt_number(at.total[v]))
+    elif r.total is not None:
+        parts.append(p.doprint(r.total))
+    else:
+        parts.append(f"\\dots && \\text{{(not built: {escape(r.reason)})}}")
+    parts = [x for i, x in enumerate(parts) if i == 0 or x != parts[i - 1]]
+    return [f"{lhs} &= {parts[0]}"] + [f"&= {x}" for x in parts[1:]]
+
+
+def factor(p, expr):
+    text = p.doprint(expr)
+    return rf"\left({text}\right)" if isinstance(expr, Add) or text.startswith("-") else text
+
+
+def escape(text):
+    for c in "\\&%$#_{}~^":
+        text = text.replace(c, "\\" + c if c not in "\\~^" else {"\\": r"\textbackslash{}",
+                                                                  "~": r"\textasciitilde{}",
+                                                                  "^": r"\textasciicircum{}"}[c])
+    return text
+
+
+def render_summary(derivation):
+    """The ordered derivatives as one aligned display, for Jupyter's ``_repr_latex_``."""
+    p = OrderdiffLatexPrinter()
+    E = derivation.target
+    lines = []
+    for v in reversed(derivation.order):
+        total = derivation.closed[v]
+        rhs = p.doprint(total) if total is not None else p.doprint(derivation.recursive[v])
+        lines.append(f"{ordered(p, E, v)} &= {rhs}")
+    return "$$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$$"

@@ -1,0 +1,180 @@
+"""A system of sequential variables: equations, inputs, and their dependency order.
+
+A :class:`System` comes from :func:`orderdiff.parse` or straight from sympy objects
+(``System({z2: 2*z1, E: z2**2})``). Construction checks it: each variable defined
+once, supported operations only, no cycles; it then holds the DAG and its order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy
+from sympy import Add, Basic, Float, Heaviside, Integer, Mul, Number, Pow, Symbol
+
+from . import graph
+from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
+from .functions import FUNCTIONS, NUMPY
+from .limits import MAX_DEPTH, check_form
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``var = expr``; ``text`` is the right side as written, ``line``/``col`` where ``var`` is."""
+
+    var: Symbol
+    expr: sympy.Expr
+    line: int | None = None
+    col: int | None = None
+    source: str | None = None
+    text: str | None = None
+
+    @property
+    def rhs(self):
+        """The right side as written, or sympy's spelling of it."""
+        return self.text if self.text is not None else str(self.expr)
+
+
+SUPPORTED = (Add, Mul, Pow, Symbol, Heaviside, *NUMPY)
+
+
+class System:
+    """Equations over sequential variables, checked and ordered.
+
+    Parameters
+    ----------
+    equations : mapping or iterable
+        Either ``{Symbol or str: sympy expression or number}`` or a sequence of
+        :class:`Equation`; in file order.
+    file : str, optional
+        Name used in error messages.
+    appearance : sequence of Symbol, optional
+        Symbols in order of first appearance (orders the inputs; the parser gives it).
+
+    Attributes
+    ----------
+    equations : dict
+        ``{Symbol: Equation}`` in file order.
+    inputs : tuple of Symbol
+        Variables that no equation defines.
+    order : tuple of Symbol
+        Every variable, inputs first, in dependency order (ties broken by file order).
+    graph : networkx.DiGraph
+        Edge ``u -> v`` when ``u`` appears in the equation of ``v``.
+    index : dict
+        ``{Symbol: position in order}``.
+
+    Raises
+    ------
+    DefinitionError
+        A variable defined twice or not a symbol.
+    UnsupportedExpressionError
+        An operation orderdiff cannot differentiate or evaluate.
+    CycleError
+        Equations that depend on each other in a cycle.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from orderdiff import System
+    >>> x, y, E = sympy.symbols("x y E")
+    >>> System({y: sympy.sin(x), E: y**2}).order
+    (x, y, E)
+    """
+
+    def __init__(self, equations, *, file=None, appearance=None):
+        if isinstance(equations, Mapping):
+            equations = from_mapping(equations)
+        self.file = file
+        self.equations = {}
+        for eq in equations:
+            if eq.var in self.equations:
+                raise self._redefined(eq)
+            self.equations[eq.var] = eq
+        if appearance is None:
+            appearance = [s for eq in self.equations.values()
+                          for s in sorted(eq.expr.free_symbols, key=str)]
+        self.inputs = tuple(dict.fromkeys(s for s in appearance if s not in self.equations))
+        self.graph = graph.dependency_graph(list(self.equations.values()), self.inputs)
+        graph.check_acyclic(self.graph, self.equations, file)
+        self.order = graph.topological_order(self.graph)
+        self.index = {v: k for k, v in enumerate(self.order)}
+        self._by_name = {str(v): v for v in self.order}
+
+    def _redefined(self, eq):
+        first = self.equations[eq.var]
+        where = f" (first defined on line {first.line})" if first.line else ""
+        return DefinitionError(f"'{eq.var}' is defined twice{where}; each variable is defined once",
+                               file=self.file, line=eq.line, col=eq.col, source=eq.source)
+
+    def resolve(self, name, what="variable"):
+        """The system's symbol for ``name`` (a ``str`` or ``Symbol``).
+
+        Raises
+        ------
+        TargetError
+            If the system has no such variable; the message suggests close names.
+        """
+        key = str(name)
+        if key in self._by_name:
+            return self._by_name[key]
+        raise TargetError(f"unknown {what} '{key}'{did_you_mean(key, self._by_name)}; the variables are "
+                          + ", ".join(self._by_name), file=self.file)
+
+    def sinks(self):
+        """The defined variables that no equation uses, in file order."""
+        return graph.sinks(self.graph, self.equations)
+
+    def __len__(self):
+        return len(self.order)
+
+    def __repr__(self):
+        return f"<System of {len(self.equations)} equations, inputs {', '.join(map(str, self.inputs))}>"
+
+
+def from_mapping(mapping):
+    """Equations from ``{Symbol or str: expression}``, symbols matched by name."""
+    exprs = {key: as_expr(value, key) for key, value in mapping.items()}
+    named = {}
+    for expr in exprs.values():
+        for s in expr.free_symbols:
+            if named.setdefault(s.name, s) != s:
+                raise DefinitionError(f"two different symbols are named '{s.name}' "
+                                      "(e.g. with different assumptions); use one symbol per name")
+    equations = []
+    for key, expr in exprs.items():
+        if isinstance(key, str):
+            var = named.setdefault(key, Symbol(key))
+        elif isinstance(key, Symbol):
+            var = key
+            if named.setdefault(key.name, key) != key:
+                raise DefinitionError(f"two different symbols are named '{key.name}'")
+        else:
+            raise DefinitionError(f"a variable must be a sympy Symbol or a str, not {key!r}")
+        equations.append(Equation(var, expr))
+    return equations
+
+
+def as_expr(value, var):
+    """``value`` as a checked sympy expression (numbers become exact sympy numbers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Basic)):
+        raise UnsupportedExpressionError(f"the equation of '{var}' is {value!r}, not a sympy expression")
+    expr = Integer(value) if isinstance(value, int) else Float(value) if isinstance(value, float) else value
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Number):
+            if not node.is_finite:
+                raise UnsupportedExpressionError(f"the equation of '{var}' contains {node}")
+        elif not isinstance(node, SUPPORTED):
+            raise UnsupportedExpressionError(
+                f"the equation of '{var}' uses {type(node).__name__}, which orderdiff does not "
+                f"support; the known functions are {', '.join(FUNCTIONS)}")
+        stack.extend(node.args)
+    try:
+        check_form(expr, float("inf"))
+    except Exception:
+        raise UnsupportedExpressionError(
+            f"the equation of '{var}' nests deeper than {MAX_DEPTH} levels") from None
+    return expr
