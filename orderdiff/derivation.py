@@ -92,7 +92,7 @@ class Derivation:
         """The ordered derivatives in form ``name``: ``recursive``, ``closed`` or ``inputs``."""
         if name not in FORMS:
             raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
-        return {"recursive": self.recursive, "closed": self.closed, "inputs": self.in_inputs}[name]
+        return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])
 
     @cached_property
     def _program(self):

@@ -21,6 +21,7 @@ from .derivation import Derivation
 from .errors import TargetError
 from .limits import bounded_replace
 from .naming import Dplus, NameMap
+from .partials import local_partials
 
 DEFAULT_MAX_SIZE = 2000
 
@@ -71,9 +72,11 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE):
     G = system.graph
     relevant = nx.ancestors(G, target) | {target}
     fold = folding_map(system, relevant)
-    memo = {}
-    partials = {(j, i): bounded_replace(system.equations[j].expr.diff(i), fold, memo=memo)
-                for j in relevant if j in system.equations for i in G.predecessors(j)}
+    memo, partials = {}, {}
+    for j in system.order:
+        if j in relevant and j in system.equations:
+            local = local_partials(system.equations[j].expr, list(G.predecessors(j)))
+            partials.update(((j, i), bounded_replace(d, fold, memo=memo)) for i, d in local.items())
     steps = {}
     for v in reversed(system.order):
         if v == target:
@@ -100,8 +103,12 @@ def choose_target(system, target):
     sinks = system.sinks()
     if len(sinks) == 1:
         return sinks[0]
-    raise TargetError("several variables are used by no other equation: "
-                      + ", ".join(map(str, sinks)) + "; choose one with --target", file=system.file)
+    if not sinks:
+        raise TargetError("no variable can be the target: every variable is used by another "
+                          "equation; choose one with --target", file=system.file)
+    shown = ", ".join(map(str, sinks[:10])) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
+    raise TargetError(f"{len(sinks)} variables are used by no other equation: {shown}; "
+                      "choose the target with --target", file=system.file)
 
 
 def folding_map(system, relevant):

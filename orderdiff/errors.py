@@ -47,14 +47,26 @@ class OrderdiffError(Exception):
         head = ":".join(where + [""]) + " " if where else ""
         lines = [head + self.message]
         if self.source is not None:
-            lines.append("    " + self.source.expandtabs(1))
-            if self.col is not None:
-                lines.append("    " + " " * (self.col - 1) + "^")
+            source, col = window(self.source.expandtabs(1), self.col)
+            lines.append("    " + source)
+            if col is not None:
+                lines.append("    " + " " * (col - 1) + "^")
         lines.extend(self.notes)
         return "\n".join(lines)
 
     def __str__(self):
         return self.format()
+
+
+def window(source, col, width=100):
+    """``source`` cut to about ``width`` characters around ``col``, and the column in the cut."""
+    if len(source) <= width:
+        return source, col
+    start = max(0, min((col or 1) - 1 - width // 2, len(source) - width))
+    cut = source[start:start + width]
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if start + width < len(source) else ""
+    return prefix + cut + suffix, None if col is None else col - start + len(prefix)
 
 
 class ParseError(OrderdiffError):

@@ -26,15 +26,16 @@ MAX_NESTING = MAX_DEPTH // 2
 TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[^\W\d]\w*)
-  | (?P<op>\*\*|:=|//|[-+*/^(),=])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>\*\*|:=|//|==|[-+*/^(),=])
   | (?P<other>.)
 """, re.VERBOSE)
 
 UNSUPPORTED = {
     ".": "attribute access is not supported",
-    "[": "subscripts and lists are not supported",
-    "]": "subscripts and lists are not supported",
+    "[": "brackets are not supported (no subscripts, lists or comprehensions)",
+    "]": "brackets are not supported (no subscripts, lists or comprehensions)",
+    "==": "comparisons are not supported; '=' separates the variable from its expression",
     "{": "sets and dictionaries are not supported",
     "}": "sets and dictionaries are not supported",
     "'": "strings are not supported",
@@ -114,10 +115,14 @@ def tokenize(line):
         kind, text = m.lastgroup, m.group()
         if kind == "ws":
             continue
+        previous = tokens[-1] if tokens else None
+        glued = previous is not None and previous.kind == "number" and previous.pos + len(previous.text) == m.start()
+        if glued and (text.startswith(".") or kind == "name" and text[0] in "eE"):
+            raise line.error(ParseError, f"malformed number '{previous.text}{text}'", previous.pos)
         if kind == "other" or text in UNSUPPORTED:
             message = UNSUPPORTED.get(text, f"unexpected character {text!r}")
-            if text == "." and tokens and tokens[-1].kind == "number":
-                message = "malformed number"
+            if not text.isascii():
+                message += "; names are ASCII letters, digits and underscores"
             raise line.error(ParseError, message, m.start())
         if kind == "name" and keyword.iskeyword(text):
             hint = KEYWORD_HINTS.get(text, "Python keywords are not supported")

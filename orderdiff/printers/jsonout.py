@@ -11,20 +11,23 @@ from __future__ import annotations
 import json
 import math
 
+from sympy.printing.str import StrPrinter
+
 from .content import rows
 
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
+    p = StrPrinter({"order": "none"})
     doc = {"target": str(derivation.target), "form": form,
            "order": [str(v) for v in derivation.order],
            "inputs": [str(v) for v in derivation.inputs], "nodes": {}}
     for r in rows(derivation, form, wrt):
         node = {"equation": r.equation.rhs if r.equation else None,
                 "line": r.equation.line if r.equation else None,
-                "explicit": str(r.explicit),
-                "total": None if r.total is None else str(r.total),
-                "recursive": str(r.recursive)}
+                "explicit": p.doprint(r.explicit),
+                "total": None if r.total is None else p.doprint(r.total),
+                "recursive": p.doprint(r.recursive)}
         if r.total is None:
             node["total_reason"] = r.reason
         if evaluation is not None:

@@ -58,7 +58,7 @@ def render_latex(derivation, *, form="closed", evaluation=None, wrt=None, body_o
     -------
     str
     """
-    p = OrderdiffLatexPrinter()
+    p = OrderdiffLatexPrinter({"order": "none"})
     E = derivation.target
     selected = rows(derivation, form, wrt)[::-1]
     body = "\n".join(system_section(derivation, p) + table_section(selected, p, E, evaluation))
@@ -158,7 +158,7 @@ def escape(text):
 
 def render_summary(derivation):
     """The ordered derivatives as one aligned display, for Jupyter's ``_repr_latex_``."""
-    p = OrderdiffLatexPrinter()
+    p = OrderdiffLatexPrinter({"order": "none"})
     E = derivation.target
     lines = []
     for v in reversed(derivation.order):

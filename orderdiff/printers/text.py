@@ -29,7 +29,7 @@ class TextPrinter(StrPrinter):
     """sympy's str printer, with ``Dplus(E, z)`` written as an ordered derivative."""
 
     def __init__(self, notation):
-        super().__init__()
+        super().__init__({"order": "none"})  # sympy's default sorting of terms is slow on big systems
         self.notation = notation
 
     def _print_Dplus(self, expr):
