@@ -41,23 +41,24 @@ def input_forms(derivation, closed):
         eq = system.equations.get(v)
         if eq is None or v not in derivation.relevant:
             continue
-        needs = [w for w in eq.expr.free_symbols if w in failed]
+        needs = sorted((w for w in eq.expr.free_symbols if w in failed), key=system.index.get)
+        if needs:
+            failed[v] = failed[needs[0]]
+            continue
         try:
-            if needs:
-                raise TooLarge(f"it needs {needs[0]}")
             definitions[v] = bounded_replace(eq.expr, definitions, budget, memo)
         except TooLarge as e:
-            failed[v] = str(e)
-            definitions[v] = v  # stands for itself; forms that need it are refused below
+            failed[v] = f"{v} in the inputs: {e}"
     exprs, reasons = {}, {}
     for v in derivation.order:
         expr = closed[v]
-        blocked = [w for w in (expr.free_symbols if expr is not None else ()) if w in failed]
+        blocked = sorted((w for w in (expr.free_symbols if expr is not None else ()) if w in failed),
+                         key=system.index.get)
         if expr is None:
             exprs[v], reasons[v] = None, "the closed form is over budget"
         elif blocked:
             exprs[v] = None
-            reasons[v] = f"{blocked[0]} written in the inputs is over budget ({failed[blocked[0]]})"
+            reasons[v] = f"it needs {blocked[0]} in the inputs, which is not built ({failed[blocked[0]]})"
         else:
             try:
                 exprs[v] = bounded_replace(expr, definitions, budget, memo)

@@ -100,7 +100,7 @@ NUMPY = {
     sympy.log: "numpy.log({0})",
     sympy.Abs: "numpy.abs({0})",
     sympy.sign: "numpy.sign({0})",
-    sigmoid: "(0.5 + 0.5*numpy.tanh(0.5*{0}))",
+    sigmoid: "(0.5 + 0.5*numpy.tanh(0.5*({0})))",
     softplus: "numpy.logaddexp(0.0, {0})",
     relu: "numpy.maximum({0}, 0.0)",
 }

@@ -19,7 +19,7 @@ def local_partials(expr, wrt):
     contributions = {expr: [S.One]}
     for node in reversed(postorder(expr)):
         parts = contributions.get(node)
-        if not parts or node.is_Symbol:
+        if not parts or not node.args:
             continue
         g = Add(*parts)
         for child, d in node_rules(node):
