@@ -99,10 +99,18 @@ def eq1(p, E):
             f"{ordered(p, E, zj)} {explicit(p, zj, zi)}")
 
 
+FORM_NOTES = {
+    "recursive": "recursive form: in the successors' ordered derivatives",
+    "closed": "closed form: the successors' ordered derivatives substituted",
+    "inputs": "inputs form: every intermediate variable written in the inputs",
+}
+
+
 def derivation_section(derivation, selected, p, form, evaluation):
     out = ["\\section*{Derivations}",
            "Werbos's chain rule for ordered derivatives, over the variables in order:",
-           "\\begin{equation}", eq1(p, derivation.target), "\\end{equation}", f"({form} form)", ""]
+           "\\begin{equation}", eq1(p, derivation.target), "\\end{equation}",
+           f"instantiated for each variable from the target back ({FORM_NOTES[form]}):", ""]
     symbolic = None if form == "recursive" else derivation.form(form)
     for r in selected:
         out += ["\\begin{align*}", " \\\\\n".join(steps(derivation, r, p, symbolic, evaluation)),

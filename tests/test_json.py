@@ -1,0 +1,54 @@
+"""The JSON view: the documented shape, stable order, sympy-readable expressions."""
+
+import json
+
+import sympy
+from sympy.parsing.sympy_parser import parse_expr
+
+import orderdiff
+from conftest import WERBOS
+from orderdiff.functions import relu, sigmoid, softplus
+
+
+def test_worked_example_shape_and_values():
+    doc = json.loads(orderdiff.derive(orderdiff.parse(WERBOS)).to_json(values={"z1": 1.0}))
+    assert list(doc)[:5] == ["target", "form", "order", "inputs", "nodes"]
+    assert doc["target"] == "E" and doc["order"] == ["z1", "z2", "z3", "z4", "E"] and doc["inputs"] == ["z1"]
+    assert list(doc["nodes"]) == doc["order"]
+    z3 = doc["nodes"]["z3"]
+    assert z3 == {"equation": "3*z2 + z1", "line": 2, "explicit": "0", "total": "16",
+                  "recursive": "4*Dplus(E, z4)", "value": 7.0, "explicit_value": 0.0, "total_value": 16.0}
+    assert doc["nodes"]["z1"]["equation"] is None and doc["nodes"]["z1"]["line"] is None
+    assert [doc["nodes"][v]["total_value"] for v in ("z1", "z2", "z3", "z4")] == [136.0, 58.0, 16.0, 4.0]
+
+
+def test_no_values_without_at():
+    doc = json.loads(orderdiff.derive(orderdiff.parse(WERBOS)).to_json())
+    assert "value" not in doc["nodes"]["z2"]
+
+
+def test_expressions_read_back_with_sympy():
+    text = "h = tanh(z)\ns = sigmoid(h*x)\nE = s*relu(x) + softplus(h)/abs(x)"
+    d = orderdiff.derive(orderdiff.parse(text))
+    doc = json.loads(d.to_json())
+    names = {str(v): v for v in d.order}
+    local = dict(names, sigmoid=sigmoid, softplus=softplus, relu=relu, Dplus=orderdiff.Dplus,
+                 Heaviside=sympy.Heaviside, sign=sympy.sign, Abs=sympy.Abs)
+    for v in d.order:
+        node = doc["nodes"][str(v)]
+        assert parse_expr(node["total"], local_dict=local) == d.total[v]
+        assert parse_expr(node["explicit"], local_dict=local) == d.explicit[v]
+        assert sympy.simplify(parse_expr(node["recursive"], local_dict=local) - d.recursive[v]) == 0
+
+
+def test_over_budget_is_null_with_reason():
+    lines = ["z1 = sin(x)", "z2 = cos(x)"] + [
+        f"z{i} = sin(z{i - 1})*z{i - 2} + z{i - 1}*cos(z{i - 2})" for i in range(3, 30)]
+    doc = json.loads(orderdiff.derive(orderdiff.parse("\n".join(lines)), max_size=100).to_json())
+    assert doc["nodes"]["x"]["total"] is None and doc["nodes"]["x"]["total_reason"]
+    assert doc["nodes"]["x"]["recursive"]
+
+
+def test_non_finite_values_are_null():
+    doc = json.loads(orderdiff.derive(orderdiff.parse("E = log(x)")).to_json(values={"x": -1.0}))
+    assert doc["nodes"]["E"]["value"] is None
