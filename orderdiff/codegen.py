@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 
 import numpy
-from sympy import Add, Heaviside, Mul, Number, Pow, Rational, Symbol
+from sympy import Add, Mul, Number, Pow, Rational, Symbol
 
 from . import naming
 from .errors import ValueInputError
-from .functions import NUMPY, NUMPY_HEAVISIDE
+from .functions import RULES
 from .naming import NameMap
 
 HOIST_DEPTH = 40
@@ -58,10 +58,8 @@ class Emitter:
             if exp == -1:
                 return f"1.0/{sub(base)}"
             return f"{sub(base)}**{sub(exp)}"
-        if isinstance(node, Heaviside):
-            return NUMPY_HEAVISIDE.format(*(self.code(a, depth + 1) for a in node.args))
-        if type(node) in NUMPY:
-            return NUMPY[type(node)].format(self.code(node.args[0], depth + 1))
+        if type(node) in RULES:
+            return RULES[type(node)].numpy.format(*(self.code(a, depth + 1) for a in node.args))
         raise TypeError(f"no NumPy code for {type(node).__name__}")  # a bug: System checks operations
 
     def wrapped(self, node, depth):
@@ -72,7 +70,7 @@ class Emitter:
 
 
 def number(x):
-    value = float(x)
+    value = x.p / x.q if isinstance(x, Rational) else float(x)  # int/int rounds correctly, and fast
     return repr(value) if math.isfinite(value) else f"numpy.float64({str(value)!r})"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .naming import NameMap
+from .naming import NameMap, name_of
 
 FORMS = ("recursive", "closed", "inputs")
 
@@ -20,11 +20,11 @@ class FormMap(NameMap):
 
     def __init__(self, data, reasons=None):
         super().__init__(data)
-        self._reasons = {str(k): r for k, r in (reasons or {}).items()}
+        self._reasons = {name_of(k): r for k, r in (reasons or {}).items()}
 
     def reason(self, key):
         """Why the form of ``key`` was not built, or ``None`` if it was."""
-        return self._reasons.get(str(key))
+        return self._reasons.get(name_of(key))
 
 
 class Derivation:

@@ -16,7 +16,7 @@ from .limits import TooLarge, bounded_replace, check_form
 
 def closed_forms(derivation):
     """``({var: expr or None}, {var: reason})`` for every variable, in order."""
-    exprs, reasons = {}, {}
+    exprs, reasons, memo = {}, {}, {}
     for v in reversed(derivation.order):
         step = derivation.steps[v]
         missing = [j for j, _ in step.terms if exprs[j] is None]
@@ -26,7 +26,7 @@ def closed_forms(derivation):
             continue
         try:
             expr = Add(step.explicit, *(Mul(exprs[j], p) for j, p in step.terms))
-            exprs[v] = check_form(expr, derivation.max_size)
+            exprs[v] = check_form(expr, derivation.max_size, memo)
         except TooLarge as e:
             exprs[v] = None
             reasons[v] = f"the closed form is not built: {e}"

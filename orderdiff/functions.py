@@ -1,9 +1,13 @@
 """The functions an equation may call, as a flat table of rules.
 
-Each row names the function as written in an equation file, the sympy object it
-builds, the NumPy code it evaluates to, and its derivative convention. sympy knows
-most of them; ``sigmoid``, ``softplus`` and ``relu`` are defined here as sympy
-functions with their derivatives (``relu'(0) = 0``, ``abs'(0) = sign(0) = 0``).
+Each rule names the function as written in an equation file, the sympy class it
+builds, its first derivative (as a function of the node and its argument), the NumPy
+code it evaluates to, and its derivative convention in words. sympy knows most of
+them; ``sigmoid``, ``softplus`` and ``relu`` are defined here. Conventions:
+``relu'(0) = 0`` and ``abs'(0) = sign(0) = 0``.
+
+Functions are built unevaluated (``sin(-x)`` stays as written): sympy's automatic
+rewriting of function arguments costs far more than the rest of a derivation.
 """
 
 from __future__ import annotations
@@ -11,17 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
-from sympy import Function, Heaviside, S
+from sympy import Function, Heaviside, S, sign, sqrt
 
 
 class sigmoid(Function):
     """The logistic function 1/(1 + exp(-x)); sigmoid' = sigmoid (1 - sigmoid)."""
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return S.Half
-        return None
 
     def fdiff(self, argindex=1):
         return self * (1 - self)
@@ -34,7 +32,7 @@ class softplus(Function):
     """log(1 + exp(x)); softplus' = sigmoid."""
 
     def fdiff(self, argindex=1):
-        return sigmoid(self.args[0])
+        return sigmoid(self.args[0], evaluate=False)
 
     def _eval_is_extended_real(self):
         return self.args[0].is_extended_real
@@ -43,68 +41,64 @@ class softplus(Function):
 class relu(Function):
     """max(x, 0); relu'(x) = Heaviside(x) with relu'(0) = 0."""
 
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return x if x > 0 else S.Zero
-        return None
-
     def fdiff(self, argindex=1):
-        return Heaviside(self.args[0], 0)
+        return Heaviside(self.args[0], 0, evaluate=False)
 
     def _eval_is_extended_real(self):
         return self.args[0].is_extended_real
 
 
+def call(cls, x):
+    return cls(x, evaluate=False)
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One known function: how to build it, evaluate it, and what its derivative is."""
+    """One function: its file name, sympy class, derivative, NumPy code and convention.
 
-    name: str
-    build: object
-    derivative: str
+    ``derivative(f, x)`` gives d f(x) / dx for the node ``f`` with argument ``x``;
+    ``numpy`` is a format string with ``{0}`` for the argument (``{1}`` for Heaviside's
+    value at 0). Rules without a ``name`` appear only in derivatives.
+    """
+
+    cls: type
+    numpy: str
+    derivative: object = None
+    convention: str = ""
+    name: str | None = None
 
 
-FUNCTIONS = {r.name: r for r in (
-    Rule("sin", sympy.sin, "cos(x)"),
-    Rule("cos", sympy.cos, "-sin(x)"),
-    Rule("tan", sympy.tan, "1 + tan(x)**2"),
-    Rule("asin", sympy.asin, "1/sqrt(1 - x**2)"),
-    Rule("acos", sympy.acos, "-1/sqrt(1 - x**2)"),
-    Rule("atan", sympy.atan, "1/(1 + x**2)"),
-    Rule("sinh", sympy.sinh, "cosh(x)"),
-    Rule("cosh", sympy.cosh, "sinh(x)"),
-    Rule("tanh", sympy.tanh, "1 - tanh(x)**2"),
-    Rule("exp", sympy.exp, "exp(x)"),
-    Rule("log", sympy.log, "1/x (natural logarithm)"),
-    Rule("sqrt", sympy.sqrt, "1/(2*sqrt(x))"),
-    Rule("abs", sympy.Abs, "sign(x), with sign(0) = 0"),
-    Rule("sigmoid", sigmoid, "sigmoid(x)*(1 - sigmoid(x))"),
-    Rule("softplus", softplus, "sigmoid(x)"),
-    Rule("relu", relu, "Heaviside(x, 0): 1 for x > 0, else 0 (relu'(0) = 0)"),
+RULES = {r.cls: r for r in (
+    Rule(sympy.sin, "numpy.sin({0})", lambda f, x: call(sympy.cos, x), "cos(x)", "sin"),
+    Rule(sympy.cos, "numpy.cos({0})", lambda f, x: -call(sympy.sin, x), "-sin(x)", "cos"),
+    Rule(sympy.tan, "numpy.tan({0})", lambda f, x: 1 + f**2, "1 + tan(x)**2", "tan"),
+    Rule(sympy.asin, "numpy.arcsin({0})", lambda f, x: 1 / sqrt(1 - x**2), "1/sqrt(1 - x**2)", "asin"),
+    Rule(sympy.acos, "numpy.arccos({0})", lambda f, x: -1 / sqrt(1 - x**2), "-1/sqrt(1 - x**2)", "acos"),
+    Rule(sympy.atan, "numpy.arctan({0})", lambda f, x: 1 / (1 + x**2), "1/(1 + x**2)", "atan"),
+    Rule(sympy.sinh, "numpy.sinh({0})", lambda f, x: call(sympy.cosh, x), "cosh(x)", "sinh"),
+    Rule(sympy.cosh, "numpy.cosh({0})", lambda f, x: call(sympy.sinh, x), "sinh(x)", "cosh"),
+    Rule(sympy.tanh, "numpy.tanh({0})", lambda f, x: 1 - f**2, "1 - tanh(x)**2", "tanh"),
+    Rule(sympy.exp, "numpy.exp({0})", lambda f, x: f, "exp(x)", "exp"),
+    Rule(sympy.log, "numpy.log({0})", lambda f, x: 1 / x, "1/x (natural logarithm)", "log"),
+    Rule(sympy.Abs, "numpy.abs({0})", lambda f, x: call(sign, x), "sign(x), with sign(0) = 0", "abs"),
+    Rule(sigmoid, "(0.5 + 0.5*numpy.tanh(0.5*({0})))", lambda f, x: f * (1 - f),
+         "sigmoid(x)*(1 - sigmoid(x))", "sigmoid"),
+    Rule(softplus, "numpy.logaddexp(0.0, {0})", lambda f, x: call(sigmoid, x), "sigmoid(x)", "softplus"),
+    Rule(relu, "numpy.maximum({0}, 0.0)", lambda f, x: Heaviside(x, 0, evaluate=False),
+         "Heaviside(x, 0): 1 for x > 0, else 0 (relu'(0) = 0)", "relu"),
+    Rule(sign, "numpy.sign({0})"),
+    Rule(Heaviside, "numpy.heaviside({0}, {1})"),
 )}
 
-# NumPy code for every function class that can appear in an equation or in one of
-# its first derivatives; ``{0}`` is the argument. Keys are sympy classes.
-NUMPY = {
-    sympy.sin: "numpy.sin({0})",
-    sympy.cos: "numpy.cos({0})",
-    sympy.tan: "numpy.tan({0})",
-    sympy.asin: "numpy.arcsin({0})",
-    sympy.acos: "numpy.arccos({0})",
-    sympy.atan: "numpy.arctan({0})",
-    sympy.sinh: "numpy.sinh({0})",
-    sympy.cosh: "numpy.cosh({0})",
-    sympy.tanh: "numpy.tanh({0})",
-    sympy.exp: "numpy.exp({0})",
-    sympy.log: "numpy.log({0})",
-    sympy.Abs: "numpy.abs({0})",
-    sympy.sign: "numpy.sign({0})",
-    sigmoid: "(0.5 + 0.5*numpy.tanh(0.5*({0})))",
-    softplus: "numpy.logaddexp(0.0, {0})",
-    relu: "numpy.maximum({0}, 0.0)",
-}
+SQRT = Rule(sympy.sqrt, "numpy.sqrt({0})", None, "1/(2*sqrt(x))", "sqrt")
 
-# Heaviside(x, H0) takes its value at 0 as a second argument.
-NUMPY_HEAVISIDE = "numpy.heaviside({0}, {1})"
+# The functions an equation file may call, by name.
+FUNCTIONS = {r.name: r for r in (*RULES.values(), SQRT) if r.name}
 
+
+def build(name, x):
+    """``name(x)`` as an unevaluated sympy expression (``sqrt`` becomes a power)."""
+    return sqrt(x) if name == "sqrt" else call(FUNCTIONS[name].cls, x)
+
+
+__all__ = ["RULES", "FUNCTIONS", "Rule", "build", "sigmoid", "softplus", "relu", "S"]

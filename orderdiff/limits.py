@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from sympy import Pow
+from sympy import Function, Pow
 
 MAX_DIGITS = 10_000
 MAX_DEPTH = 100
@@ -63,9 +63,12 @@ def _measure(expr, memo=None):
     return memo[expr]
 
 
-def check_form(expr, max_size):
-    """Raise :class:`TooLarge` if ``expr`` exceeds ``max_size`` nodes or ``MAX_DEPTH`` levels."""
-    size, depth = _measure(expr)
+def check_form(expr, max_size, memo=None):
+    """Raise :class:`TooLarge` if ``expr`` exceeds ``max_size`` nodes or ``MAX_DEPTH`` levels.
+
+    ``memo`` may be shared between calls: sizes of (immutable) subtrees are measured once.
+    """
+    size, depth = _measure(expr, memo)
     _check(size, depth, max_size)
     return expr
 
@@ -111,8 +114,15 @@ def bounded_replace(expr, mapping, max_size=None, memo=None):
         if isinstance(node, Pow):
             check_power(*args)
         changed = any(a is not b for a, b in zip(args, node.args))
-        memo[node] = (node.func(*args) if changed else node, size, depth)
+        memo[node] = (rebuild(node, args) if changed else node, size, depth)
     result = memo[expr][0]
     if max_size:
         check_form(result, max_size)
     return result
+
+
+def rebuild(node, args):
+    """``node`` with new ``args``; functions stay unevaluated, as the parser builds them."""
+    if isinstance(node, Function):
+        return node.func(*args, evaluate=False)
+    return node.func(*args)

@@ -38,6 +38,11 @@ def temp(i):
     return f"t{i}"
 
 
+def name_of(v):
+    """The name of a variable given as ``Symbol`` or ``str`` (``str(Symbol)`` runs a printer)."""
+    return v if isinstance(v, str) else getattr(v, "name", None) or str(v)
+
+
 class NameMap(Mapping):
     """A read-only ``{Symbol: value}`` that also accepts a variable's name as key.
 
@@ -51,10 +56,12 @@ class NameMap(Mapping):
 
     def __init__(self, data):
         self._data = dict(data)
-        self._names = {str(k): k for k in self._data}
+        self._names = {name_of(k): k for k in self._data}
 
     def __getitem__(self, key):
-        return self._data[self._names[str(key)]]
+        if key in self._data:
+            return self._data[key]
+        return self._data[self._names[name_of(key)]]
 
     def __iter__(self):
         return iter(self._data)
@@ -63,7 +70,7 @@ class NameMap(Mapping):
         return len(self._data)
 
     def __contains__(self, key):
-        return str(key) in self._names
+        return key in self._data or name_of(key) in self._names
 
     def __repr__(self):
         return "{" + ", ".join(f"{k}: {v!r}" for k, v in self._data.items()) + "}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sympy import Add, Integer, S, Symbol
 
 from .errors import LimitError, ParseError, UnknownFunctionError, did_you_mean
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, build
 from .limits import MAX_DEPTH, TooLarge, check_power
 from .system import Equation, System
 
@@ -277,7 +277,9 @@ class Parser:
         self.i += 1
         if len(args) != 1:
             raise self.error(f"{name.text}() takes exactly one argument ({len(args)} given)", name.pos)
-        return self.checked(rule.build(args[0]), name.pos, f"{name.text}({args[0]})")
+        arg = args[0]
+        expr = rule.cls(arg) if arg.is_Number else build(name.text, arg)  # fold constants only
+        return self.checked(expr, name.pos, name.text)
 
     def number(self, tok):
         mantissa, _, exponent = tok.text.lower().partition("e")
@@ -295,9 +297,10 @@ class Parser:
             raise self.error(f"expression nested too deeply (more than {MAX_NESTING} levels)",
                              cls=LimitError)
 
-    def checked(self, expr, pos, what=None):
+    def checked(self, expr, pos, function=None):
         if expr in INVALID_RESULTS or (expr.is_Mul and S.ComplexInfinity in expr.args):
-            raise self.error(f"{what or 'this'} is not a finite number ({expr})", pos)
+            what = f"this call of {function}" if function else "this"
+            raise self.error(f"{what} is not a finite number ({expr})", pos)
         return expr
 
 

@@ -4,7 +4,7 @@ For ``z_j = f(z_i, ...)`` this returns every ``dz_j/dz_i`` by propagating adjoin
 from the root of the expression to its leaves (reverse mode on the expression tree),
 with the differentiation rule of each node kind: sums pass the adjoint through,
 products multiply by the other factors, powers use ``e*b**(e-1)`` and ``b**e*log(b)``,
-and functions their own ``fdiff`` (the rules of :mod:`orderdiff.functions`). One pass
+and functions the derivative in their rule in :mod:`orderdiff.functions`. One pass
 per equation replaces one ``sympy.diff`` per parent, which repeats the walk and
 sympy's assumption queries for every parent.
 """
@@ -12,6 +12,8 @@ sympy's assumption queries for every parent.
 from __future__ import annotations
 
 from sympy import Add, Mul, S, log
+
+from .functions import RULES
 
 
 def local_partials(expr, wrt):
@@ -52,4 +54,4 @@ def node_rules(node):
         b, e = args
         rules = [] if b.is_Number else [(b, e * b ** (e - 1))]
         return rules + ([] if e.is_Number else [(e, node * log(b))])
-    return [(args[0], node.fdiff(1))]
+    return [(args[0], RULES[type(node)].derivative(node, args[0]))]

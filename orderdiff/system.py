@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sympy
-from sympy import Add, Basic, Float, Heaviside, Integer, Mul, Number, Pow, Symbol
+from sympy import Add, Basic, Float, Integer, Mul, Number, Pow, Symbol
 
 from . import graph
 from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
-from .functions import FUNCTIONS, NUMPY
+from .functions import FUNCTIONS, RULES
 from .limits import MAX_DEPTH, check_form
 
 
@@ -36,7 +36,7 @@ class Equation:
         return self.text if self.text is not None else str(self.expr)
 
 
-SUPPORTED = (Add, Mul, Pow, Symbol, Heaviside, *NUMPY)
+SUPPORTED = (Add, Mul, Pow, Symbol, *RULES)
 
 
 class System:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import math
 
-from sympy.printing.str import StrPrinter
-
 from .content import rows
+from .plain import PlainPrinter
 
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
-    p = StrPrinter({"order": "none"})
+    p = PlainPrinter()
     doc = {"target": str(derivation.target), "form": form,
            "order": [str(v) for v in derivation.order],
            "inputs": [str(v) for v in derivation.inputs], "nodes": {}}

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 from sympy import Add
-from sympy.printing.str import StrPrinter
 
 from .content import fmt_factor, fmt_number, rows
+from .plain import PlainPrinter
 
 
 class Notation:
@@ -25,11 +25,11 @@ class Notation:
         return f"{self.d}{of}/{self.d}{var}"
 
 
-class TextPrinter(StrPrinter):
-    """sympy's str printer, with ``Dplus(E, z)`` written as an ordered derivative."""
+class TextPrinter(PlainPrinter):
+    """The plain printer, with ``Dplus(E, z)`` written as an ordered derivative."""
 
     def __init__(self, notation):
-        super().__init__({"order": "none"})  # sympy's default sorting of terms is slow on big systems
+        super().__init__()
         self.notation = notation
 
     def _print_Dplus(self, expr):

@@ -1,0 +1,81 @@
+"""sympy's str printer without its assumption queries: fast, sympy-readable text.
+
+sympy's ``StrPrinter`` decides signs and parentheses by asking each product whether
+it could extract a minus sign, which costs assumption queries per node and
+dominates printing on large systems. This printer reads signs off the numeric
+coefficient only and prints terms in sympy's internal order.
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Mul, Pow, Rational, S
+from sympy.printing.str import StrPrinter
+
+
+class PlainPrinter(StrPrinter):
+    """``str(expr)`` for orderdiff's expressions, readable back by sympy."""
+
+    def __init__(self, settings=None):
+        super().__init__({"order": "none", **(settings or {})})
+
+    def _print_Add(self, expr, order=None):
+        out = []
+        for term in expr.args:
+            text = self._print(term)
+            if out:
+                out.append(f" - {text[1:]}" if text.startswith("-") else f" + {text}")
+            else:
+                out.append(text)
+        return "".join(out)
+
+    def _print_Mul(self, expr):
+        c, factors = expr.as_coeff_mul()
+        sign = "-" if negative(c) else ""
+        c = -c if sign else c
+        num, den = [], []
+        if isinstance(c, Rational):
+            num += [str(c.p)] if c.p != 1 else []
+            den += [str(c.q)] if c.q != 1 else []
+        else:
+            num.append(self._print(c))
+        for f in factors:
+            if isinstance(f, Pow) and negative(f.exp):
+                den.append(self.base_text(f.base) if f.exp == -1 else self._print(Pow(f.base, -f.exp)))
+            else:
+                num.append(self.factor_text(f))
+        text = "*".join(num) or "1"
+        if den:
+            text += "/" + (den[0] if len(den) == 1 else "(" + "*".join(den) + ")")
+        return sign + text
+
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.args
+        if exp == S.Half:
+            return f"sqrt({self._print(base)})"
+        if negative(exp):
+            return self._print_Mul(Mul(S.One, expr, evaluate=False))
+        exp_text = self._print(exp)
+        if not (exp.is_Symbol or (exp.is_Integer and exp >= 0)):
+            exp_text = f"({exp_text})"
+        return f"{self.base_text(base)}**{exp_text}"
+
+    def base_text(self, base):
+        text = self._print(base)
+        simple = base.is_Symbol or base.is_Function or (base.is_Integer and base >= 0)
+        return text if simple else f"({text})"
+
+    def factor_text(self, f):
+        text = self._print(f)
+        return f"({text})" if isinstance(f, Add) else text
+
+
+def negative(x):
+    """Whether ``x`` is a negative number, without sympy's assumption system."""
+    if isinstance(x, Rational):
+        return x.p < 0
+    return x.is_Number and float(x) < 0
+
+
+def sstr(expr):
+    """``expr`` as text with :class:`PlainPrinter`."""
+    return PlainPrinter().doprint(expr)
