@@ -14,15 +14,20 @@ import click
 from . import check as checking
 from .derivation import FORMS
 from .derive import DEFAULT_MAX_SIZE, derive
-from .errors import OrderdiffError, ValueInputError
+from .errors import OrderdiffError, TargetError, ValueInputError
 from .parse import load
 
 NUMBER = r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|nan)"
-ASSIGNMENT = re.compile(rf"\s*([A-Za-z_]\w*)\s*=\s*({NUMBER})\s*(?:,|$)")
+ASSIGNMENT = re.compile(rf"\s*([A-Za-z_]\w*)\s*=\s*({NUMBER})\s*(,|$)?")
+
+
+def option_error(cls, message, option, text, col):
+    """An error located in the text of a command-line option (``--at:1:COL:``)."""
+    return cls(message, file=option, line=1, col=col, source=text)
 
 
 def parse_assignments(text, option="--at"):
-    """``'z1=0.5,x=2'`` → ``{'z1': 0.5, 'x': 2.0}``; errors point into ``text``."""
+    """``'z1=0.5,x=2'`` → ``{'z1': (0.5, 1), 'x': (2.0, 8)}``: values and columns of names."""
     values, pos = {}, 0
     while pos < len(text):
         m = ASSIGNMENT.match(text, pos)
@@ -31,25 +36,75 @@ def parse_assignments(text, option="--at"):
             message = (f"expected a number after '{name.group(1)}='" if name
                        else "expected NAME=NUMBER, e.g. z1=0.5,x=2")
             col = pos + (name.end() if name else len(text[pos:]) - len(text[pos:].lstrip())) + 1
-            raise ValueInputError(message, file=option, line=1, col=col, source=text)
+            raise option_error(ValueInputError, message, option, text, col)
+        if m.group(3) is None:
+            raise option_error(ValueInputError, "expected ',' between values", option, text, m.end(2) + 1)
         if m.group(1) in values:
-            raise ValueInputError(f"'{m.group(1)}' is given twice", file=option, line=1,
-                                  col=m.start(1) + 1, source=text)
-        values[m.group(1)] = float(m.group(2))
+            raise option_error(ValueInputError, f"'{m.group(1)}' is given twice", option, text, m.start(1) + 1)
+        values[m.group(1)] = (float(m.group(2)), m.start(1) + 1)
         pos = m.end()
     if not values:
-        raise ValueInputError("no values given (expected NAME=NUMBER, e.g. z1=0.5,x=2)",
-                              file=option, line=1, col=1, source=text)
+        raise option_error(ValueInputError, "no values given (expected NAME=NUMBER, e.g. z1=0.5,x=2)",
+                           option, text, 1)
     return values
 
 
-def split_names(text):
-    return [n.strip() for n in text.split(",") if n.strip()] if text else None
+def input_values(system, text):
+    """The ``--at`` values for exactly the inputs of ``system``; others are errors at their column."""
+    given = parse_assignments(text)
+    inputs = [v.name for v in system.inputs]
+    listing = f" (the inputs are {', '.join(inputs) or 'none'})"
+    extra = [(name, col) for name, (_, col) in given.items() if name not in inputs]
+    if extra:
+        names = ", ".join(n for n, _ in extra)
+        verb = "is not an input" if len(extra) == 1 else "are not inputs"
+        defined = [n for n, _ in extra if n in system]
+        hint = f"; {', '.join(defined)} {'is' if len(defined) == 1 else 'are'} defined by equations" if defined else ""
+        raise option_error(ValueInputError, f"{names} {verb}{hint}{listing}", "--at", text, extra[0][1])
+    missing = [n for n in inputs if n not in given]
+    if missing:
+        raise option_error(ValueInputError, "missing value for " + ", ".join(missing) + listing,
+                           "--at", text, len(text) + 1)
+    return {name: value for name, (value, _) in given.items()}
+
+
+def resolve_names(system, text, option, what):
+    """The variables named in a comma-separated option, each checked at its column."""
+    names = []
+    for m in re.finditer(r"[^,]+", text):
+        name = m.group().strip()
+        if not name:
+            continue
+        try:
+            names.append(system.resolve(name, what))
+        except TargetError as e:
+            col = m.start() + len(m.group()) - len(m.group().lstrip()) + 1
+            raise option_error(TargetError, e.message, option, text, col) from None
+    return names
 
 
 def fail(error, file):
     click.echo(error.located(file).format(), err=True)
     sys.exit(1)
+
+
+def read_system(file):
+    """The system in ``file``, with unreadable files reported like other bad input."""
+    try:
+        return load(file)
+    except OSError as e:
+        raise OrderdiffError(f"cannot read the file: {e.strerror or e}", file=file) from None
+
+
+def setup(file, target, budget=DEFAULT_MAX_SIZE):
+    """Load ``file`` and derive it for ``--target`` (located in the option on error)."""
+    system = read_system(file)
+    if target is not None:
+        target = resolve_names(system, target, "--target", "target")
+        if len(target) != 1:
+            raise option_error(TargetError, "give one target", "--target", ",".join(map(str, target)), 1)
+        target = target[0]
+    return derive(system, target, max_size=budget)
 
 
 def stream_supports_unicode(stream):
@@ -70,6 +125,7 @@ def main():
     """
 
 
+file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 target_option = click.option("--target", "-t", help="The variable to differentiate "
                              "(default: the one variable no other equation uses).")
 at_option = click.option("--at", "at", metavar="NAME=X,...", help="Input values, e.g. z1=0.5,x=2.")
@@ -78,7 +134,7 @@ budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=
 
 
 @main.command("derive")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@file_argument
 @target_option
 @click.option("--wrt", metavar="A,B,...", help="Show only these variables.")
 @click.option("--form", type=click.Choice(FORMS), default="closed", show_default=True,
@@ -87,7 +143,7 @@ budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=
 @at_option
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
               show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 @click.option("--body-only", is_flag=True, help="LaTeX: only the body, to paste into a document.")
 @click.option("--ascii", "ascii_only", is_flag=True, help="Text: write d+E/dz instead of ∂⁺E/∂z.")
 @budget_option
@@ -101,9 +157,9 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, ascii_on
         orderdiff derive examples/werbos.eqs --at z1=1 --format latex -o werbos.tex
     """
     try:
-        d = derive(load(file), target, max_size=budget)
-        values = parse_assignments(at) if at is not None else None
-        names = split_names(wrt)
+        d = setup(file, target, budget)
+        values = input_values(d.system, at) if at is not None else None
+        names = resolve_names(d.system, wrt, "--wrt", "variable") if wrt else None
         if fmt == "json":
             text = d.to_json(form=form, values=values, wrt=names)
         elif fmt == "latex":
@@ -111,21 +167,24 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, ascii_on
         else:
             unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
             text = d.to_text(form=form, values=values, wrt=names, unicode=unicode)
+        write(text, output)
     except OrderdiffError as e:
         fail(e, file)
-    write(text, output)
 
 
 def write(text, output):
     if output is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         with open(output, "w", encoding="utf-8") as f:
             f.write(text)
+    except OSError as e:
+        raise OrderdiffError(f"cannot write the output: {e.strerror or e}", file=output) from None
 
 
 @main.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@file_argument
 @target_option
 @at_option
 @click.option("--points", default=3, show_default=True, type=click.IntRange(1),
@@ -141,23 +200,31 @@ def check_command(file, target, at, points, seed, tol):
     worst error per variable; exits with status 1 when any exceeds --tol.
     """
     try:
-        d = derive(load(file), target)
-        chosen = [parse_assignments(at)] if at is not None else checking.random_points(d, points, seed)
+        d = setup(file, target)
+        chosen = [input_values(d.system, at)] if at is not None else checking.random_points(d, points, seed)
         results = [checking.compare(d, p) for p in chosen]
     except OrderdiffError as e:
         fail(e, file)
+    if at is None and len(chosen) < points:
+        click.echo(f"note: only {len(chosen)} of {points} random points gave finite values", err=True)
+    report(d, results, tol)
+
+
+def report(d, results, tol):
+    """The worst error per variable, a verdict line, and exit status 1 on disagreement."""
     worst = {v: max((r.rows[v] for r in results), key=lambda row: row[2]) for v in d.order}
-    width = max(len(str(v)) for v in d.order)
-    click.echo(f"target {d.target}, {len(results)} point(s), tolerance {tol:g}")
-    click.echo(f"{'variable'.ljust(width)}  {'d+E/dv':>14}  {'finite diff.':>14}  {'error':>9}")
+    width = max(len("variable"), *(len(v.name) for v in d.order))
+    E = d.target.name
+    click.echo(f"target {E}, {len(results)} point(s), tolerance {tol:g}")
+    click.echo(f"{'variable'.ljust(width)}  {f'd+{E}/dv':>15}  {'finite diff.':>15}  {'error':>9}")
     for v in reversed(d.order):
         total, fd, err = worst[v]
         flag = "" if err <= tol else "  <-- disagrees"
-        click.echo(f"{str(v).ljust(width)}  {total:14.8g}  {fd:14.8g}  {err:9.2e}{flag}")
-    bad = [v for v in d.order if not worst[v][2] <= tol]
+        click.echo(f"{v.name.ljust(width)}  {total:15.8g}  {fd:15.8g}  {err:9.2e}{flag}")
+    bad = [v.name for v in d.order if not worst[v][2] <= tol]
     if bad:
         click.echo(f"FAILED: {len(bad)} of {len(d.order)} ordered derivatives disagree with finite "
-                   f"differences: {', '.join(map(str, bad))}", err=True)
+                   f"differences: {', '.join(bad)}", err=True)
         sys.exit(1)
     click.echo(f"OK: all {len(d.order)} ordered derivatives agree "
                f"(worst error {max(w[2] for w in worst.values()):.2e})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy
-from sympy import Add, Mul, Number, Pow, Rational, Symbol
+from sympy import Add, Mul, Number, NumberSymbol, Pow, Rational, Symbol
 
 from . import naming
 from .errors import ValueInputError
@@ -45,7 +45,7 @@ class Emitter:
 
     def compound(self, node, depth):
         sub = lambda a: self.wrapped(a, depth + 1)  # noqa: E731
-        if isinstance(node, Number):
+        if isinstance(node, (Number, NumberSymbol)):
             return number(node)
         if isinstance(node, Add):
             return " + ".join(sub(a) for a in node.args)
@@ -69,6 +69,10 @@ class Emitter:
         return f"({text})"
 
 
+def tuple_code(items):
+    return "(" + "".join(f"{x}, " for x in items) + ")"
+
+
 def number(x):
     value = x.p / x.q if isinstance(x, Rational) else float(x)  # int/int rounds correctly, and fast
     return repr(value) if math.isfinite(value) else f"numpy.float64({str(value)!r})"
@@ -82,8 +86,9 @@ def forward_lines(derivation, emitter, overrides):
         if eq is not None:
             emitter.assign(naming.value(k), eq.expr)
             if overrides:
+                # no reuse of this value inside later equations: a nudged value must not leak there
                 emitter.lines.append(f"    {naming.value(k)} = override(ov, {k}, {naming.value(k)})")
-            if not eq.expr.is_Atom:
+            elif not eq.expr.is_Atom:
                 emitter.names.setdefault(eq.expr, naming.value(k))
 
 
@@ -116,14 +121,14 @@ def compile_sweep(derivation):
     em = Emitter(symbols)
     forward_lines(derivation, em, overrides=False)
     explicit, part = sweep_lines(derivation, em)
-    values = ", ".join(symbols[v] for v in order)
-    grads = ", ".join(naming.adjoint(k) for k in range(len(order)))
+    values = tuple_code(symbols[v] for v in order)
+    grads = tuple_code(naming.adjoint(k) for k in range(len(order)))
     sweep = "\n".join([f"def sweep({args}):"] + em.lines + [
-        f"    return ({values},), ({', '.join(explicit)},), ({grads},), ({', '.join(part.values())},)"])
+        f"    return {values}, {tuple_code(explicit)}, {grads}, {tuple_code(part.values())}"])
     em = Emitter(symbols)
     forward_lines(derivation, em, overrides=True)
     forward = "\n".join([f"def forward({args}{', ' if args else ''}ov):"] + em.lines + [
-        f"    return ({values},)"])
+        f"    return {values}"])
     namespace = {"numpy": numpy, "override": override}
     # safe: the source is printed from sympy trees with generated names only, no user text
     exec(compile(sweep + "\n\n" + forward, "<orderdiff sweep>", "exec"), namespace)
@@ -206,7 +211,8 @@ def make_function(derivation, wrt=None):
         arrays = numpy.broadcast_arrays(*bind_inputs(derivation, values))
         shape = arrays[0].shape if arrays else ()
         grads = run(derivation, arrays)[2]
-        return NameMap({v: numpy.zeros(shape) + grads[k] for v, k in zip(chosen, positions)})
+        return NameMap({v: numpy.array(numpy.broadcast_to(grads[k], shape), dtype=float)
+                        for v, k in zip(chosen, positions)})
 
     ordered_derivatives.__doc__ = (f"d+{derivation.target}/dv for v in {', '.join(map(str, chosen))}, "
                                    f"as functions of {', '.join(inputs) or 'no inputs'}.")

@@ -75,7 +75,8 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE):
     memo, partials = {}, {}
     for j in system.order:
         if j in relevant and j in system.equations:
-            local = local_partials(system.equations[j].expr, list(G.predecessors(j)))
+            parents = sorted(G.predecessors(j), key=system.index.__getitem__)
+            local = local_partials(system.equations[j].expr, parents)
             partials.update(((j, i), bounded_replace(d, fold, memo=memo)) for i, d in local.items())
     steps = {}
     for v in reversed(system.order):
@@ -103,12 +104,11 @@ def choose_target(system, target):
     sinks = system.sinks()
     if len(sinks) == 1:
         return sinks[0]
-    if not sinks:
-        raise TargetError("no variable can be the target: every variable is used by another "
-                          "equation; choose one with --target", file=system.file)
     shown = ", ".join(map(str, sinks[:10])) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
+    first = system.equations[sinks[0]]
     raise TargetError(f"{len(sinks)} variables are used by no other equation: {shown}; "
-                      "choose the target with --target", file=system.file)
+                      "choose the target with --target", file=system.file, line=first.line,
+                      col=first.col, source=first.source)
 
 
 def folding_map(system, relevant):

@@ -105,5 +105,8 @@ def did_you_mean(name, candidates):
     """`` (did you mean 'a' or 'b'?)`` for the candidates closest to ``name``, or ``''``."""
     import difflib
 
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.5)
+    lowered = {}
+    for c in candidates:
+        lowered.setdefault(c.lower(), c)
+    close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)]
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

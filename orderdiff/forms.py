@@ -22,14 +22,14 @@ def closed_forms(derivation):
         missing = [j for j, _ in step.terms if exprs[j] is None]
         if missing:
             exprs[v] = None
-            reasons[v] = f"needs the closed form of d+{derivation.target}/d{missing[0]}, which is over budget"
+            reasons[v] = f"it needs the closed form of d+{derivation.target}/d{missing[0]}, which is over budget"
             continue
         try:
             expr = Add(step.explicit, *(Mul(exprs[j], p) for j, p in step.terms))
             exprs[v] = check_form(expr, derivation.max_size, memo)
         except TooLarge as e:
             exprs[v] = None
-            reasons[v] = f"the closed form is not built: {e}"
+            reasons[v] = str(e)
     return order_like(derivation.order, exprs), reasons
 
 
@@ -55,7 +55,7 @@ def input_forms(derivation, closed):
         blocked = sorted((w for w in (expr.free_symbols if expr is not None else ()) if w in failed),
                          key=system.index.get)
         if expr is None:
-            exprs[v], reasons[v] = None, "the closed form is over budget"
+            exprs[v], reasons[v] = None, "its closed form is over budget"
         elif blocked:
             exprs[v] = None
             reasons[v] = f"it needs {blocked[0]} in the inputs, which is not built ({failed[blocked[0]]})"
@@ -63,7 +63,7 @@ def input_forms(derivation, closed):
             try:
                 exprs[v] = bounded_replace(expr, definitions, budget, memo)
             except TooLarge as e:
-                exprs[v], reasons[v] = None, f"the inputs form is not built: {e}"
+                exprs[v], reasons[v] = None, str(e)
     return exprs, reasons
 
 

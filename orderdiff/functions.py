@@ -92,8 +92,10 @@ RULES = {r.cls: r for r in (
 
 SQRT = Rule(sympy.sqrt, "numpy.sqrt({0})", None, "1/(2*sqrt(x))", "sqrt")
 
-# The functions an equation file may call, by name.
-FUNCTIONS = {r.name: r for r in (*RULES.values(), SQRT) if r.name}
+# The functions an equation file may call, by name, in the order the docs list them.
+FUNCTIONS = {r.name: r for r in sorted((r for r in (*RULES.values(), SQRT) if r.name),
+                                       key=lambda r: "sin cos tan asin acos atan sinh cosh tanh exp log "
+                                                     "sqrt abs sigmoid softplus relu".split().index(r.name))}
 
 
 def build(name, x):

@@ -33,7 +33,7 @@ def check_acyclic(G, equations, file=None):
     message = (f"'{cycle[0]}' is defined in terms of itself ({path})" if len(cycle) == 1
                else f"the equations form a cycle: {path}")
     notes = ["  equations on the cycle:"] + [
-        f"    {'line ' + str(eq.line) + ': ' if eq.line else ''}{eq.var} = {eq.expr}" for eq in on_cycle]
+        f"    {'line ' + str(eq.line) + ': ' if eq.line else ''}{eq.var} = {eq.rhs}" for eq in on_cycle]
     notes.append("  an equation may only use variables defined without it; break the cycle")
     raise CycleError(message, file=file, line=first.line, col=first.col, source=first.source, notes=notes)
 

@@ -13,7 +13,7 @@ import math
 
 from sympy import Function, Pow
 
-MAX_DIGITS = 10_000
+MAX_DIGITS = 4000  # below Python's 4300-digit limit on printing integers
 MAX_DEPTH = 100
 LOG10_2 = math.log10(2)
 
@@ -27,6 +27,11 @@ def digits(n):
     return int(abs(n).bit_length() * LOG10_2) + 1
 
 
+def log10(n):
+    """log10 of the positive integer ``n``, also beyond the range of floats."""
+    return math.log10(n) if n.bit_length() < 1000 else n.bit_length() * LOG10_2
+
+
 def check_power(base, exp):
     """Raise :class:`TooLarge` if ``base**exp`` of two exact numbers would be huge."""
     if not (base.is_Rational and exp.is_Rational):
@@ -34,7 +39,7 @@ def check_power(base, exp):
     p, q = abs(base.p), base.q
     if p in (0, 1) and q == 1:
         return
-    size = abs(exp.p // exp.q) * max(digits(p), digits(q))
+    size = abs(exp.p // exp.q) * max(log10(p), log10(q))
     if size > MAX_DIGITS:
         raise TooLarge(
             f"the number {base}**{exp} is too large (about {size:.3g} digits; "
@@ -55,6 +60,8 @@ def _measure(expr, memo=None):
         if node in memo:
             continue
         if ready or not node.args:
+            if node.is_Rational and max(digits(node.p), digits(node.q)) > MAX_DIGITS:
+                raise TooLarge(f"it holds a number of more than {MAX_DIGITS} digits")
             sizes = [memo[a] for a in node.args]
             memo[node] = (1 + sum(s for s, _ in sizes), 1 + max((d for _, d in sizes), default=0))
             continue

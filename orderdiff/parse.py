@@ -75,8 +75,8 @@ class LogicalLine:
 
     def where(self, pos):
         """(line, column, physical line text) of offset ``pos``."""
-        for line, offset, text in self.pieces:
-            if pos <= len(text) or (line, offset, text) == self.pieces[-1]:
+        for k, (line, offset, text) in enumerate(self.pieces):
+            if pos < len(text) or k == len(self.pieces) - 1:
                 return line, offset + min(pos, len(text)) + 1, self.physical[line]
             pos -= len(text)
         raise AssertionError("offset outside the line")
@@ -234,7 +234,7 @@ class Parser:
             check_power(base, exp)
         except TooLarge as e:
             raise self.error(str(e), op.pos, cls=LimitError) from None
-        return self.checked(base ** exp, op.pos)
+        return self.checked(base ** exp, op.pos, f"{base}**{exp}")
 
     def atom(self, depth):
         tok = self.tok
@@ -264,7 +264,7 @@ class Parser:
         if rule is None:
             hint = did_you_mean(name.text, FUNCTIONS)
             raise self.error(f"unknown function '{name.text}'{hint}", name.pos, cls=UnknownFunctionError,
-                             notes=["known functions: " + ", ".join(FUNCTIONS)])
+                             notes=["  known functions: " + ", ".join(FUNCTIONS)])
         self.nest(depth)
         self.i += 1
         args = []
@@ -278,18 +278,24 @@ class Parser:
         if len(args) != 1:
             raise self.error(f"{name.text}() takes exactly one argument ({len(args)} given)", name.pos)
         arg = args[0]
-        expr = rule.cls(arg) if arg.is_Number else build(name.text, arg)  # fold constants only
-        return self.checked(expr, name.pos, name.text)
+        if not arg.is_Number:
+            return build(name.text, arg)
+        value = self.checked(rule.cls(arg), name.pos, f"{name.text}({arg})")
+        return value if value.is_Rational else build(name.text, arg)  # exp(1) stays exp(1)
 
     def number(self, tok):
         mantissa, _, exponent = tok.text.lower().partition("e")
         whole, _, frac = mantissa.partition(".")
         digits = (whole + frac).lstrip("0")
-        scale = int(exponent or 0) - len(frac)
-        if len(digits) > MAX_LITERAL_DIGITS or abs(scale + len(digits)) > MAX_LITERAL_DIGITS:
-            raise self.error(f"number too large or too long (more than {MAX_LITERAL_DIGITS} digits)",
+        if not digits:
+            return S.Zero
+        too_long = len(digits) > MAX_LITERAL_DIGITS or len(exponent.lstrip("+-0")) > 6
+        scale = 0 if too_long else int(exponent or 0) - len(frac)
+        if too_long or abs(scale + len(digits)) > MAX_LITERAL_DIGITS:
+            raise self.error(f"number too large, too small or too long (orderdiff reads numbers "
+                             f"exactly, up to {MAX_LITERAL_DIGITS} digits)",
                              tok.pos, cls=LimitError)
-        value = Integer(int(digits or "0"))
+        value = Integer(int(digits))
         return value * Integer(10) ** scale if scale else value
 
     def nest(self, depth):
@@ -297,10 +303,12 @@ class Parser:
             raise self.error(f"expression nested too deeply (more than {MAX_NESTING} levels)",
                              cls=LimitError)
 
-    def checked(self, expr, pos, function=None):
+    def checked(self, expr, pos, what="this"):
+        """``expr``, unless it is infinite, undefined, or (for numbers) not real."""
         if expr in INVALID_RESULTS or (expr.is_Mul and S.ComplexInfinity in expr.args):
-            what = f"this call of {function}" if function else "this"
-            raise self.error(f"{what} is not a finite number ({expr})", pos)
+            raise self.error(f"{what} is not a finite number", pos)
+        if expr.is_number and expr.is_extended_real is False:
+            raise self.error(f"{what} is not a real number ({expr}); orderdiff works over the reals", pos)
         return expr
 
 
@@ -341,7 +349,7 @@ def parse(text, file="<string>"):
 
     def symbol(name):
         if name not in symbols:
-            symbols[name] = Symbol(name, real=True)
+            symbols[name] = Symbol(name)
         return symbols[name]
 
     equations, seen = [], {}
@@ -393,6 +401,8 @@ def load(path):
 
 def decode(data, file):
     """``data`` as UTF-8 text, or a :class:`ParseError` at the first invalid byte."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a byte-order mark, as some editors write
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

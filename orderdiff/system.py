@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sympy
-from sympy import Add, Basic, Float, Integer, Mul, Number, Pow, Symbol
+from sympy import Add, Basic, Float, Integer, Mul, Number, NumberSymbol, Pow, Symbol
 
 from . import graph
 from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
 from .functions import FUNCTIONS, RULES
-from .limits import MAX_DEPTH, check_form
+from .limits import TooLarge, check_form
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,9 @@ class System:
     def __len__(self):
         return len(self.order)
 
+    def __contains__(self, name):
+        return str(name) in self._by_name
+
     def __repr__(self):
         return f"<System of {len(self.equations)} equations, inputs {', '.join(map(str, self.inputs))}>"
 
@@ -164,6 +167,8 @@ def as_expr(value, var):
     stack = [expr]
     while stack:
         node = stack.pop()
+        if isinstance(node, NumberSymbol) and node.is_extended_real:
+            continue
         if isinstance(node, Number):
             if not node.is_finite:
                 raise UnsupportedExpressionError(f"the equation of '{var}' contains {node}")
@@ -174,7 +179,6 @@ def as_expr(value, var):
         stack.extend(node.args)
     try:
         check_form(expr, float("inf"))
-    except Exception:
-        raise UnsupportedExpressionError(
-            f"the equation of '{var}' nests deeper than {MAX_DEPTH} levels") from None
+    except TooLarge as e:
+        raise UnsupportedExpressionError(f"the equation of '{var}' cannot be used: {e}") from None
     return expr

@@ -35,7 +35,9 @@ def substituted_derivative(system, target, v):
     """d+target/dv as sympy's derivative of the fully substituted target, v held free."""
     full = substituted(system, keep=v)
     E = full.get(target, target)
-    return sympy.diff(E, v)
+    real = {s: sympy.Symbol(s.name, real=True) for s in E.free_symbols | {v}}  # so |x|' = sign(x)
+    back = {r: s for s, r in real.items()}
+    return sympy.diff(E.xreplace(real), real[v]).xreplace(back)
 
 
 @functools.lru_cache(maxsize=None)

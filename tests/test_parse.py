@@ -19,7 +19,7 @@ from orderdiff import (CycleError, DefinitionError, LimitError, OrderdiffError, 
                        TargetError, UnknownFunctionError, UnsupportedExpressionError, ValueInputError,
                        derive, load, parse)
 
-x, y, z, w, a, b, c = sympy.symbols("x y z w a b c", real=True)
+x, y, w = sympy.symbols("x y w")
 
 
 def rhs(text):
@@ -116,13 +116,14 @@ PARSE_ERRORS = [
     ("division-by-zero", "y = 1/0\n", ParseError, 1, 6, r"division by zero"),
     ("division-by-zero-expr", "y = x/(a - a)\n", ParseError, 1, 6, r"division by zero"),
     ("zero-negative-power", "y = 0**-1\n", ParseError, 1, 6, r"division by zero \(0 to a negative power\)"),
-    ("log-zero", "y = log(0)\n", ParseError, 1, 5, r"log\(0\) is not a finite number.*"),
+    ("log-zero", "y = log(0)\n", ParseError, 1, 5, r".*\blog\b.* is not a finite number.*"),
     ("tower", "y = 2**10**10**10\n", LimitError, 1, 10, r"the number 10\*\*10000000000 is too large.*"),
-    ("long-literal", "y = 1e5000\n", LimitError, 1, 5, r"number too large or too long \(more than 1000 digits\)"),
+    ("long-literal", "y = 1e5000\n", LimitError, 1, 5, r"number too large, too small or too long \(orderdiff reads numbers exactly, up to 1000 digits\)"),
     ("nested-parentheses", "y = " + "(" * 10_000 + "x" + ")" * 10_000 + "\n", LimitError, 1, 55,
      r"expression nested too deeply \(more than 50 levels\)"),
     ("nested-minus", "y = " + "-" * 60 + "x\n", LimitError, 1, 55, r"expression nested too deeply.*"),
-    ("nested-calls", "y = " + "sin(" * 60 + "x" + ")" * 60 + "\n", LimitError, 1, 5 + 4 * 50,
+    # the caret is under the "(" of the 51st call
+    ("nested-calls", "y = " + "sin(" * 60 + "x" + ")" * 60 + "\n", LimitError, 1, 5 + 4 * 50 + 3,
      r"expression nested too deeply.*"),
     ("defined-twice", "y = 2*x\nz = y\ny = 3*x\n", DefinitionError, 3, 1,
      r"'y' is defined twice \(first defined on line 1\); each variable is defined once"),
@@ -148,7 +149,7 @@ def test_parse_error_class_line_col_and_message(text, cls, line, col, message):
 def test_unknown_function_lists_the_known_functions():
     with pytest.raises(UnknownFunctionError) as info:
         parse("y = sigmod(x)")
-    assert info.value.notes == ["known functions: " + ", ".join(orderdiff.functions.FUNCTIONS)]
+    assert info.value.notes == ["  known functions: " + ", ".join(orderdiff.functions.FUNCTIONS)]
 
 
 def test_cycle_notes_list_each_equation_with_its_line():
@@ -162,9 +163,6 @@ def test_cycle_notes_list_each_equation_with_its_line():
     assert len(notes) == 5
 
 
-@pytest.mark.xfail(reason="BUG: the cycle notes print sympy's spelling of each equation (b = 2*a) "
-                          "instead of the right side as written (b = a*2, Equation.rhs)",
-                   raises=AssertionError, strict=True)
 def test_cycle_notes_show_the_equations_as_written():
     with pytest.raises(CycleError) as info:
         parse("a = c + 1\nb = a*2\nc = b - u\nE = c\n")
@@ -185,9 +183,6 @@ def test_error_on_a_continued_line_points_at_the_physical_line(text, line, col, 
     assert (info.value.line, info.value.col, info.value.source) == (line, col, source)
 
 
-@pytest.mark.xfail(reason="BUG: a token at the very start of a continuation line is reported one past "
-                          "the backslash on the previous line (LogicalLine.where uses <= at the boundary)",
-                   raises=AssertionError, strict=True)
 @pytest.mark.parametrize("text, line, col, source", [
     ("y = a +\\\n$ b\n", 2, 1, "$ b"),
     ("y = a\\\nsigmod(x)\n", 2, 1, "sigmod(x)"),
@@ -252,7 +247,7 @@ def test_backslash_continues_an_equation():
     system = parse("y = 1 + \\\n    x*\\\n  2\nE = y\n")
     assert system.equations[y].expr == 1 + 2 * x
     assert system.equations[y].line == 1
-    assert system.equations[sympy.Symbol("E", real=True)].line == 4
+    assert system.equations[sympy.Symbol("E")].line == 4
 
 
 def test_a_comment_after_a_backslash_is_still_a_comment():
@@ -329,6 +324,11 @@ def test_malformed_numbers(literal, message):
     assert (info.value.line, info.value.col) == (1, 5)
 
 
+@pytest.mark.parametrize("literal", ["0e5000", "0." + "0" * 1001], ids=["exponent", "many-zeros"])
+def test_zero_with_a_large_exponent_is_zero(literal):
+    assert rhs(f"y = {literal}") == 0
+
+
 WERBOS = ["z2 = 2*z1", "z3 = 3*z2 + z1", "z4 = 4*z3 + 2*z2 + z1", "E = 4*z4 + 2*z2"]
 
 
@@ -356,9 +356,9 @@ def test_inputs_come_in_order_of_first_appearance(text, inputs):
     assert names(parse(text).inputs) == inputs
 
 
-def test_parsed_symbols_are_real():
+def test_parsed_symbols_are_plain_sympy_symbols():
     system = parse("y = 2*x")
-    assert all(s.is_real for s in system.order)
+    assert system.order == (sympy.Symbol("x"), sympy.Symbol("y"))
 
 
 # --- System from sympy objects ---------------------------------------------------------------
@@ -396,11 +396,11 @@ def test_system_numbers_become_exact_sympy_numbers():
     (sympy.Eq(sympy.Symbol("x"), 1), "Equality"),
 ])
 def test_system_rejects_unsupported_functions(expr, used):
-    with pytest.raises(UnsupportedExpressionError,
-                       match=rf"the equation of 'y' uses {used}, which orderdiff does not support; "
-                             r"the known functions are sin, cos, tan, .*") as info:
+    known = ", ".join(orderdiff.functions.FUNCTIONS)
+    message = rf"the equation of 'y' uses {used}, which orderdiff does not support; the known functions are {known}"
+    with pytest.raises(UnsupportedExpressionError, match=message) as info:
         System({"y": expr})
-    assert re.fullmatch(info.match_expr, info.value.message)
+    assert re.fullmatch(message, info.value.message)
 
 
 @pytest.mark.parametrize("value, message", [
@@ -416,25 +416,32 @@ def test_system_rejects_values_that_are_not_finite_expressions(value, message):
 
 
 def test_system_rejects_a_key_that_is_not_a_symbol():
-    with pytest.raises(DefinitionError, match=r"a variable must be a sympy Symbol or a str, not 3"):
+    with pytest.raises(DefinitionError, match=r"a variable must be a sympy Symbol or a str, not 3") as info:
         System({3: sympy.Symbol("x")})
+    assert info.value.message == "a variable must be a sympy Symbol or a str, not 3"
 
 
 def test_system_rejects_two_symbols_with_one_name():
-    with pytest.raises(DefinitionError, match=r"two different symbols are named 'x'.*"):
+    with pytest.raises(DefinitionError, match=r"two different symbols are named 'x'") as info:
         System({"y": sympy.Symbol("x") + sympy.Symbol("x", real=True)})
+    assert info.value.message == ("two different symbols are named 'x' (e.g. with different assumptions); "
+                                  "use one symbol per name")
 
 
 def test_system_rejects_a_symbol_and_a_str_for_one_variable():
     with pytest.raises(DefinitionError, match=r"'y' is defined twice; each variable is defined once") as info:
         System({sympy.Symbol("y"): 1, "y": 2})
+    assert info.value.message == "'y' is defined twice; each variable is defined once"
     assert (info.value.line, info.value.col) == (None, None)
 
 
 def test_system_rejects_a_cycle():
     A, B = sympy.symbols("a b")
-    with pytest.raises(CycleError, match=r"the equations form a cycle: .*"):
+    with pytest.raises(CycleError, match=r"the equations form a cycle: ") as info:
         System({A: B + 1, B: 2 * A})
+    assert info.value.message in ("the equations form a cycle: a -> b -> a", "the equations form a cycle: b -> a -> b")
+    assert (info.value.line, info.value.col) == (None, None)
+    assert info.value.notes[1:3] == ["    a = b + 1", "    b = 2*a"]
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -465,7 +472,7 @@ def test_load_reports_errors_with_the_file_name(tmp_path):
 def test_load_reports_a_non_utf8_byte_at_its_line_and_column(tmp_path, data, line, col, byte, source):
     path = tmp_path / "eqs.txt"
     path.write_bytes(data)
-    with pytest.raises(ParseError, match=rf"^invalid UTF-8 byte {byte} \(the file must be UTF-8\)$") as info:
+    with pytest.raises(ParseError, match=rf"invalid UTF-8 byte {byte} \(the file must be UTF-8\)") as info:
         load(path)
     e = info.value
     assert re.fullmatch(rf"invalid UTF-8 byte {byte} \(the file must be UTF-8\)", e.message)

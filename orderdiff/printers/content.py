@@ -27,7 +27,7 @@ class Row:
 def rows(derivation, form="closed", wrt=None):
     """The rows for ``wrt`` (default: every variable), in dependency order."""
     system = derivation.system
-    chosen = set(system.resolve(v, "--wrt variable") for v in wrt) if wrt else None
+    chosen = set(system.resolve(v, "variable") for v in wrt) if wrt else None
     forms = derivation.form(form)
     return [Row(v, system.equations.get(v), derivation.explicit[v], derivation.recursive[v],
                 forms[v], forms.reason(v), derivation.steps[v], v in derivation.relevant)

@@ -146,7 +146,7 @@ def steps(derivation, r, p, symbolic, evaluation):
     elif r.total is not None:
         parts.append(p.doprint(r.total))
     else:
-        parts.append(f"\\dots && \\text{{(not built: {escape(r.reason)})}}")
+        parts.append(f"\\dots && \\text{{(this form is not built: {escape(r.reason)})}}")
     parts = [x for i, x in enumerate(parts) if i == 0 or x != parts[i - 1]]
     return [f"{lhs} &= {parts[0]}"] + [f"&= {x}" for x in parts[1:]]
 

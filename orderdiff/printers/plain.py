@@ -59,6 +59,9 @@ class PlainPrinter(StrPrinter):
             exp_text = f"({exp_text})"
         return f"{self.base_text(base)}**{exp_text}"
 
+    def _print_Exp1(self, expr):
+        return "exp(1)"  # 'E' would read as a variable of the system
+
     def base_text(self, base):
         text = self._print(base)
         simple = base.is_Symbol or base.is_Function or (base.is_Integer and base >= 0)

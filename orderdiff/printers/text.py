@@ -115,7 +115,7 @@ def step_line(derivation, r, n, p, symbolic, evaluation):
     elif r.total is not None:
         parts.append(p.doprint(r.total))
     else:
-        parts.append(f"... (not built: {r.reason})")
+        parts.append(f"... (this form is not built: {r.reason})")
     return " = ".join(x for i, x in enumerate(parts) if i == 0 or x != parts[i - 1])
 
 
