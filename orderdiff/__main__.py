@@ -1,5 +1,5 @@
-"""``python -m orderdiff``: the command-line interface."""
+"""``python -m orderdiff``: the command-line interface, under its installed name."""
 
 from .cli import main
 
-main()
+main(prog_name="orderdiff")
