@@ -41,7 +41,38 @@ def fmt_number(x):
     return f"{x:.6g}"
 
 
-def fmt_factor(x, left="(", right=")"):
-    """:func:`fmt_number`, bracketed when negative (a factor in a product)."""
-    text = fmt_number(x)
-    return f"{left}{text}{right}" if text.startswith("-") else text
+def bracketed(text, compound, left="(", right=")"):
+    """``text`` in brackets when it is a sum or starts with a minus sign (a factor in a product)."""
+    return f"{left}{text}{right}" if compound or text.startswith("-") else text
+
+
+def eq1_parts(derivation, row, symbolic, evaluation, style):
+    """The right-hand sides of Eq. 1 for one relevant variable, in the order printed.
+
+    Generic (``dE/dv + d+E/dz_j dz_j/dv ...``), instantiated (explicit derivative,
+    successors' ordered derivatives in the chosen form, partials), with numbers (when
+    ``evaluation`` is given), and the result; a part equal to the one before is dropped.
+    ``style`` supplies the notation (see :class:`~orderdiff.printers.text.TextStyle`).
+    """
+    E, v, terms = derivation.target, row.var, row.step.terms
+
+    def instantiate(first, value_of, partial, dot):
+        return " + ".join([first] + [f"{value_of(j)}{dot}{partial(j, d)}" for j, d in terms])
+
+    def successor(j):
+        known = symbolic[j] if symbolic is not None else None
+        return style.factor(known) if known is not None else style.ordered(E, j)
+
+    parts = [instantiate(style.explicit(E, v), lambda j: style.ordered(E, j),
+                         lambda j, d: style.explicit(j, v), style.juxtapose),
+             instantiate(style.expr(row.explicit), successor, lambda j, d: style.factor(d), style.dot)]
+    if evaluation is not None:
+        at = evaluation
+        parts.append(instantiate(fmt_number(at.explicit[v]), lambda j: style.number_factor(at.total[j]),
+                                 lambda j, d: style.number_factor(at.partials[j, v]), style.dot))
+        parts.append(fmt_number(at.total[v]))
+    elif row.total is not None:
+        parts.append(style.expr(row.total))
+    else:
+        parts.append(style.not_built(row.reason))
+    return [x for i, x in enumerate(parts) if i == 0 or x != parts[i - 1]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sympy import Add, Symbol
 from sympy.printing.latex import LatexPrinter
 
-from .content import fmt_factor, fmt_number, rows
+from .content import bracketed, eq1_parts, fmt_number, rows
 
 BRACKETS = (r"\left(", r"\right)")
 PREAMBLE = r"""\documentclass{article}
@@ -118,6 +118,33 @@ def derivation_section(derivation, selected, p, form, evaluation):
     return "\n".join(out) + "\n"
 
 
+class LatexStyle:
+    """LaTeX notation for :func:`eq1_parts`."""
+
+    dot, juxtapose = " \\cdot ", " "
+
+    def __init__(self, printer):
+        self.printer = printer
+
+    def ordered(self, target, var):
+        return ordered(self.printer, target, var)
+
+    def explicit(self, of, var):
+        return explicit(self.printer, of, var)
+
+    def expr(self, e):
+        return self.printer.doprint(e)
+
+    def factor(self, e):
+        return bracketed(self.expr(e), isinstance(e, Add), *BRACKETS)
+
+    def number_factor(self, x):
+        return bracketed(fmt_number(x), False, *BRACKETS)
+
+    def not_built(self, reason):
+        return f"\\dots && \\text{{(this form is not built: {escape(reason)})}}"
+
+
 def steps(derivation, r, p, symbolic, evaluation):
     """The lines of one variable's derivation: Eq. 1, instantiated, numbers, result."""
     E, v = derivation.target, r.var
@@ -126,34 +153,8 @@ def steps(derivation, r, p, symbolic, evaluation):
         return [f"{lhs} &= 1"]
     if not r.relevant:
         return [f"{lhs} &= 0 && \\text{{(${p.doprint(E)}$ does not depend on ${p.doprint(v)}$)}}"]
-    terms = r.step.terms
-
-    def instantiate(first, value_of, partial):
-        return " + ".join([first] + [f"{value_of(j)} \\cdot {partial(j, d)}" for j, d in terms])
-
-    def closed(j):
-        known = symbolic[j] if symbolic is not None else None
-        return factor(p, known) if known is not None else ordered(p, E, j)
-
-    parts = [instantiate(explicit(p, E, v), lambda j: ordered(p, E, j), lambda j, d: explicit(p, j, v))
-             .replace(" \\cdot ", " "),
-             instantiate(p.doprint(r.explicit), closed, lambda j, d: factor(p, d))]
-    if evaluation is not None:
-        at = evaluation
-        parts.append(instantiate(fmt_number(at.explicit[v]), lambda j: fmt_factor(at.total[j], *BRACKETS),
-                                 lambda j, d: fmt_factor(at.partials[j, v], *BRACKETS)))
-        parts.append(fmt_number(at.total[v]))
-    elif r.total is not None:
-        parts.append(p.doprint(r.total))
-    else:
-        parts.append(f"\\dots && \\text{{(this form is not built: {escape(r.reason)})}}")
-    parts = [x for i, x in enumerate(parts) if i == 0 or x != parts[i - 1]]
+    parts = eq1_parts(derivation, r, symbolic, evaluation, LatexStyle(p))
     return [f"{lhs} &= {parts[0]}"] + [f"&= {x}" for x in parts[1:]]
-
-
-def factor(p, expr):
-    text = p.doprint(expr)
-    return rf"\left({text}\right)" if isinstance(expr, Add) or text.startswith("-") else text
 
 
 def escape(text):

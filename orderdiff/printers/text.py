@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from sympy import Add
 
-from .content import fmt_factor, fmt_number, rows
+from .content import bracketed, eq1_parts, fmt_number, rows
 from .plain import PlainPrinter
 
 
-class Notation:
-    """The symbols of one output style (Unicode or ASCII)."""
+class TextStyle:
+    """The notation of one output style (Unicode or ASCII), for :func:`eq1_parts`."""
 
-    def __init__(self, unicode):
+    def __init__(self, unicode, printer):
         self.d, self.plus, self.dot = ("∂", "⁺", "·") if unicode else ("d", "+", "*")
+        self.juxtapose = self.dot
+        self.printer = printer
 
     def ordered(self, target, var):
         return f"{self.d}{self.plus}{target}/{self.d}{var}"
@@ -24,16 +26,28 @@ class Notation:
     def explicit(self, of, var):
         return f"{self.d}{of}/{self.d}{var}"
 
+    def expr(self, e):
+        return self.printer.doprint(e)
+
+    def factor(self, e):
+        return bracketed(self.expr(e), isinstance(e, Add))
+
+    def number_factor(self, x):
+        return bracketed(fmt_number(x), False)
+
+    def not_built(self, reason):
+        return f"... (this form is not built: {reason})"
+
 
 class TextPrinter(PlainPrinter):
     """The plain printer, with ``Dplus(E, z)`` written as an ordered derivative."""
 
-    def __init__(self, notation):
+    def __init__(self, unicode):
         super().__init__()
-        self.notation = notation
+        self.style = TextStyle(unicode, self)
 
     def _print_Dplus(self, expr):
-        return self.notation.ordered(*expr.args)
+        return self.style.ordered(*expr.args)
 
 
 def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode=True):
@@ -55,8 +69,8 @@ def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode
     -------
     str
     """
-    n = Notation(unicode)
-    p = TextPrinter(n)
+    p = TextPrinter(unicode)
+    n = p.style
     E = derivation.target
     selected = rows(derivation, form, wrt)[::-1]
     out = [f"target: {E}",
@@ -66,7 +80,7 @@ def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode
     out += ["", f"Werbos steps ({form} form), Eq. 1: {n.ordered(E, 'zi')} = {n.explicit(E, 'zi')} + "
             f"sum over j of {n.ordered(E, 'zj')}{n.dot}{n.explicit('zj', 'zi')}"]
     symbolic = None if form == "recursive" else derivation.form(form)
-    out += [step_line(derivation, r, n, p, symbolic, evaluation) for r in selected]
+    out += [step_line(derivation, r, n, symbolic, evaluation) for r in selected]
     return "\n".join(out) + "\n"
 
 
@@ -88,37 +102,12 @@ def table(selected, n, p, E, evaluation):
     return [line(head), "-+-".join("-" * w for w in widths)] + [line(b) for b in body]
 
 
-def step_line(derivation, r, n, p, symbolic, evaluation):
-    """Eq. 1 for one variable: generic, instantiated, with numbers, result."""
+def step_line(derivation, r, n, symbolic, evaluation):
+    """Eq. 1 for one variable on one line: generic, instantiated, with numbers, result."""
     E, v = derivation.target, r.var
     lhs = n.ordered(E, v)
     if v == E:
         return f"{lhs} = 1"
     if not r.relevant:
         return f"{lhs} = 0   ({E} does not depend on {v})"
-    terms = r.step.terms
-
-    def instantiate(explicit, value_of, partial):
-        return " + ".join([explicit] + [f"{value_of(j)}{n.dot}{partial(j, d)}" for j, d in terms])
-
-    def closed(j):
-        known = symbolic[j] if symbolic is not None else None
-        return factor(p, known) if known is not None else n.ordered(E, j)
-
-    parts = [lhs, instantiate(n.explicit(E, v), lambda j: n.ordered(E, j), lambda j, d: n.explicit(j, v)),
-             instantiate(p.doprint(r.explicit), closed, lambda j, d: factor(p, d))]
-    if evaluation is not None:
-        at = evaluation
-        parts.append(instantiate(fmt_number(at.explicit[v]), lambda j: fmt_factor(at.total[j]),
-                                 lambda j, d: fmt_factor(at.partials[j, v])))
-        parts.append(fmt_number(at.total[v]))
-    elif r.total is not None:
-        parts.append(p.doprint(r.total))
-    else:
-        parts.append(f"... (this form is not built: {r.reason})")
-    return " = ".join(x for i, x in enumerate(parts) if i == 0 or x != parts[i - 1])
-
-
-def factor(p, expr):
-    text = p.doprint(expr)
-    return f"({text})" if isinstance(expr, Add) or text.startswith("-") else text
+    return " = ".join([lhs] + eq1_parts(derivation, r, symbolic, evaluation, n))
