@@ -74,7 +74,13 @@ def tuple_code(items):
 
 
 def number(x):
-    value = x.p / x.q if isinstance(x, Rational) else float(x)  # int/int rounds correctly, and fast
+    if isinstance(x, Rational):
+        try:
+            value = x.p / x.q  # int/int rounds correctly, and fast
+        except OverflowError:
+            value = math.inf if x.p > 0 else -math.inf
+    else:
+        value = float(x)
     return repr(value) if math.isfinite(value) else f"numpy.float64({str(value)!r})"
 
 

@@ -160,9 +160,11 @@ class Parser:
         self.i += 1
         args = []
         while self.tok.text != ")":
+            if self.tok.kind == "end":
+                raise self.error(f"expected ')' to close the call of {name.text}")
             if args:
                 self.expect(",", "',' or ')'")
-            if self.tokens[self.i + 1].text == "=" and self.tok.kind == "name":
+            if self.tok.kind == "name" and self.tokens[self.i + 1].text == "=":
                 raise self.error("keyword arguments are not supported")
             args.append(self.sum(depth + 1))
         self.i += 1
