@@ -24,7 +24,7 @@ WERBOS_DERIVATIONS = r"""\begin{align*}
 """
 
 WERBOS_TABLE = r"""\begin{longtable}{lll}
-$v$ & $\frac{\partial E}{\partial v}$ & $\frac{\partial^{+} E}{\partial v}$ \\
+$v$ & $\partial E / \partial v$ & $\partial^{+} E / \partial v$ \\
 \hline
 $E$ & $1$ & $1$ \\
 $z_{4}$ & $4$ & $4$ \\

@@ -76,8 +76,8 @@ def system_section(derivation, p):
 
 
 def table_section(selected, p, E, evaluation):
-    v = Symbol("v")
-    head = ["$v$", f"${explicit(p, E, v)}$", f"${ordered(p, E, v)}$"]
+    e = p.doprint(E)
+    head = ["$v$", rf"$\partial {e} / \partial v$", rf"$\partial^{{+}} {e} / \partial v$"]
     if evaluation is not None:
         head.insert(1, "value")
     out = ["\\section*{Explicit and ordered derivatives}", "\\begin{longtable}{" + "l" * len(head) + "}",
