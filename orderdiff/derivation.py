@@ -23,7 +23,15 @@ class FormMap(NameMap):
         self._reasons = {name_of(k): r for k, r in (reasons or {}).items()}
 
     def reason(self, key):
-        """Why the form of ``key`` was not built, or ``None`` if it was."""
+        """Why the form of ``key`` was not built, or ``None`` if it was.
+
+        Examples
+        --------
+        >>> from orderdiff import parse, derive
+        >>> d = derive(parse("a = sin(x)*cos(x)\\nb = a*sin(a)\\nE = b*cos(b)"), max_size=20)
+        >>> d.closed["x"] is None, d.closed.reason("x")
+        (True, 'it exceeds the size budget (27 > 20 nodes)')
+        """
         return self._reasons.get(name_of(key))
 
 
@@ -89,7 +97,15 @@ class Derivation:
         return FormMap(*input_forms(self, self.closed))
 
     def form(self, name):
-        """The ordered derivatives in form ``name``: ``recursive``, ``closed`` or ``inputs``."""
+        """The ordered derivatives in form ``name``: ``recursive``, ``closed`` or ``inputs``.
+
+        Examples
+        --------
+        >>> from orderdiff import parse, derive
+        >>> d = derive(parse("h = tanh(z)\\nE = h**2"))
+        >>> d.form("recursive")["z"], d.form("closed")["z"], d.form("inputs")["z"]
+        ((1 - h**2)*Dplus(E, h), 2*h*(1 - h**2), 2*(1 - tanh(z)**2)*tanh(z))
+        """
         if name not in FORMS:
             raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
         return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])

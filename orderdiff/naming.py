@@ -13,7 +13,17 @@ from sympy import Function
 
 
 class Dplus(Function):
-    """``Dplus(E, z)``: the ordered derivative d+E/dz, a placeholder in recursive forms."""
+    """``Dplus(E, z)``: the ordered derivative d+E/dz, a placeholder in recursive forms.
+
+    Examples
+    --------
+    >>> from orderdiff import parse, derive
+    >>> d = derive(parse("z2 = 2*z1\\nE = z2**2"))
+    >>> d.recursive["z1"]
+    2*Dplus(E, z2)
+    >>> d.recursive["z1"].subs(Dplus(d.target, d.system.resolve("z2")), d.closed["z2"])
+    4*z2
+    """
 
     nargs = 2
 

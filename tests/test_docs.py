@@ -1,4 +1,5 @@
-"""The docs show real output: every console and python block of docs/*.md is re-run.
+"""The docs show real output: every console and python block of docs/*.md and the
+README is re-run.
 
 A ``console`` block holds commands (lines starting with ``$ ``) each followed by its
 expected output; a ``python`` block followed directly by a ``text`` block must print
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = sorted((ROOT / "docs").glob("*.md"))
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
 
 
@@ -53,7 +54,7 @@ def blocks(path):
                 if chunk.strip():
                     command, _, expected = chunk.partition("\n")
                     yield "console", command[2:], expected
-        elif lang == "python":
+        elif lang == "python" and not body.startswith(">>>"):  # >>> blocks are doctests
             nxt = found[k + 1] if k + 1 < len(found) else None
             follows = nxt is not None and nxt.group(1) == "text" and not text[m.end():nxt.start()].strip()
             yield "python", body, nxt.group(2) if follows else None
