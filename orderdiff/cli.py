@@ -50,7 +50,12 @@ def parse_assignments(text, option="--at"):
 
 
 def input_values(system, text):
-    """The ``--at`` values for exactly the inputs of ``system``; others are errors at their column."""
+    """The ``--at`` values for exactly the inputs of ``system``; others are errors at their column.
+
+    A system without inputs takes ``--at ''``: its numbers need no values.
+    """
+    if not system.inputs and not text.strip():
+        return {}
     given = parse_assignments(text)
     inputs = [v.name for v in system.inputs]
     listing = f" (the inputs are {', '.join(inputs) or 'none'})"

@@ -51,3 +51,13 @@ def test_random_points_are_seeded_and_finite():
     d = orderdiff.derive(orderdiff.parse("E = log(x) + sqrt(u)"))
     a, b = check.random_points(d, 3, seed=5), check.random_points(d, 3, seed=5)
     assert a == b and all(p["x"] > 0 and p["u"] >= 0 for p in a)
+
+
+def test_a_system_without_inputs_gets_numbers_with_an_empty_at(tmp_path):
+    path = tmp_path / "const.eqs"
+    path.write_text("a = 3\nE = a**2\n")
+    result = CliRunner().invoke(main, ["derive", str(path), "--at", "", "--ascii"])
+    assert result.exit_code == 0, result.output
+    assert "a        | 3        | 3     | 6     | 6" in result.output
+    result = CliRunner().invoke(main, ["check", str(path), "--at", ""])
+    assert result.exit_code == 0 and "OK" in result.output
