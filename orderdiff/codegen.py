@@ -136,8 +136,8 @@ def compile_sweep(derivation):
     forward = "\n".join([f"def forward({args}{', ' if args else ''}ov):"] + em.lines + [
         f"    return {values}"])
     namespace = {"numpy": numpy, "override": override}
-    # safe: the source is printed from sympy trees with generated names only, no user text
-    exec(compile(sweep + "\n\n" + forward, "<orderdiff sweep>", "exec"), namespace)
+    code = compile(sweep + "\n\n" + forward, "<orderdiff sweep>", "exec")
+    exec(code, namespace)  # safe: printed from sympy trees with generated names only, no user text
     return namespace["sweep"], namespace["forward"], sweep + "\n\n" + forward
 
 

@@ -28,7 +28,7 @@ class Dplus(Function):
     nargs = 2
 
     @classmethod
-    def eval(cls, target, var):
+    def eval(cls, target, var):  # safe: sympy's hook for automatic evaluation, not Python's eval
         return None
 
 
