@@ -30,7 +30,7 @@ def closed_forms(derivation):
         except TooLarge as e:
             exprs[v] = None
             reasons[v] = str(e)
-    return order_like(derivation.order, exprs), reasons
+    return {v: exprs[v] for v in derivation.order}, reasons
 
 
 def input_forms(derivation, closed):
@@ -65,7 +65,3 @@ def input_forms(derivation, closed):
             except TooLarge as e:
                 exprs[v], reasons[v] = None, str(e)
     return exprs, reasons
-
-
-def order_like(order, mapping):
-    return {v: mapping[v] for v in order}

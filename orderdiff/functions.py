@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
-from sympy import Function, Heaviside, S, sign, sqrt
+from sympy import Function, Heaviside, sign, sqrt
 
 
 class sigmoid(Function):
@@ -103,4 +103,4 @@ def build(name, x):
     return sqrt(x) if name == "sqrt" else call(FUNCTIONS[name].cls, x)
 
 
-__all__ = ["RULES", "FUNCTIONS", "Rule", "build", "sigmoid", "softplus", "relu", "S"]
+__all__ = ["RULES", "FUNCTIONS", "Rule", "build", "sigmoid", "softplus", "relu"]

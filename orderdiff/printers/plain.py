@@ -77,8 +77,3 @@ def negative(x):
     if isinstance(x, Rational):
         return x.p < 0
     return x.is_Number and float(x) < 0
-
-
-def sstr(expr):
-    """``expr`` as text with :class:`PlainPrinter`."""
-    return PlainPrinter().doprint(expr)
