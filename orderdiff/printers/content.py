@@ -17,7 +17,6 @@ class Row:
     var: Symbol
     equation: object  # Equation, or None for an input
     explicit: object
-    recursive: object
     total: object  # the chosen form, or None when over budget
     reason: str | None
     step: object
@@ -29,8 +28,8 @@ def rows(derivation, form="closed", wrt=None):
     system = derivation.system
     chosen = set(system.resolve(v, "variable") for v in wrt) if wrt else None
     forms = derivation.form(form)
-    return [Row(v, system.equations.get(v), derivation.explicit[v], derivation.recursive[v],
-                forms[v], forms.reason(v), derivation.steps[v], v in derivation.relevant)
+    return [Row(v, system.equations.get(v), derivation.explicit[v], forms[v], forms.reason(v),
+                derivation.steps[v], v in derivation.relevant)
             for v in derivation.order if chosen is None or v in chosen]
 
 

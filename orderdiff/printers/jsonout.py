@@ -26,7 +26,7 @@ def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
                 "line": r.equation.line if r.equation else None,
                 "explicit": p.doprint(r.explicit),
                 "total": None if r.total is None else p.doprint(r.total),
-                "recursive": p.doprint(r.recursive)}
+                "recursive": p.doprint(derivation.recursive[r.var])}
         if r.total is None:
             node["total_reason"] = r.reason
         if evaluation is not None:
