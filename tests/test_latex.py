@@ -99,3 +99,16 @@ def test_document_compiles_with_pdflatex(name, tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_escape_for_text_mode():
+    from orderdiff.printers.latex import escape
+    assert escape("a_b & 50% $x^2~\\") == (r"a\_b \& 50\% \$x\textasciicircum{}2\textasciitilde{}"
+                                            r"\textbackslash{}")
+
+
+def test_repr_latex_of_a_large_system_is_cut_and_says_so():
+    text = "\n".join(["z0 = x"] + [f"z{i} = 2*z{i - 1}" for i in range(1, 60)])
+    shown = orderdiff.derive(orderdiff.parse(text))._repr_latex_()
+    assert shown.count("&=") == 40 and "(21 more variables: see to\\_latex())" in shown
+    assert r"\frac{\partial^{+} z_{59}}{\partial z_{20}} &= 549755813888" in shown

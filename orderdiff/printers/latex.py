@@ -157,21 +157,32 @@ def steps(derivation, r, p, symbolic, evaluation):
     return [f"{lhs} &= {parts[0]}"] + [f"&= {x}" for x in parts[1:]]
 
 
+TEXT_ESCAPES = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                **{c: "\\" + c for c in "&%$#_{}"}}
+
+
 def escape(text):
-    for c in "\\&%$#_{}~^":
-        text = text.replace(c, "\\" + c if c not in "\\~^" else {"\\": r"\textbackslash{}",
-                                                                  "~": r"\textasciitilde{}",
-                                                                  "^": r"\textasciicircum{}"}[c])
-    return text
+    """``text`` safe inside ``\\text{...}``."""
+    return "".join(TEXT_ESCAPES.get(c, c) for c in text)
+
+
+SUMMARY_ROWS = 40
 
 
 def render_summary(derivation):
-    """The ordered derivatives as one aligned display, for Jupyter's ``_repr_latex_``."""
+    """The ordered derivatives as one aligned display, for Jupyter's ``_repr_latex_``.
+
+    Large systems show the first ``SUMMARY_ROWS`` variables of the sweep and say how
+    many more there are; ``to_latex`` has them all.
+    """
     p = OrderdiffLatexPrinter({"order": "none"})
     E = derivation.target
+    sweep = list(reversed(derivation.order))
     lines = []
-    for v in reversed(derivation.order):
+    for v in sweep[:SUMMARY_ROWS]:
         total = derivation.closed[v]
         rhs = p.doprint(total) if total is not None else p.doprint(derivation.recursive[v])
         lines.append(f"{ordered(p, E, v)} &= {rhs}")
+    if len(sweep) > SUMMARY_ROWS:
+        lines.append(rf"&\vdots \quad \text{{({len(sweep) - SUMMARY_ROWS} more variables: see to\_latex())}}")
     return "$$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$$"
