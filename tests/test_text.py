@@ -70,3 +70,12 @@ def test_independent_variables_and_over_budget_are_said_plainly():
 def test_wrt_selects_rows():
     text = derivation().to_text(unicode=False, wrt=["z2"])
     assert "z2       | 2*z1     | 2     | 58" in text and "z3" not in text.split("inputs:")[1].split("Werbos")[0]
+
+
+def test_table_cells_are_clipped_so_output_grows_linearly():
+    text = "E = " + " + ".join(f"x{i}*x{i + 1}" for i in range(300))
+    out = orderdiff.derive(orderdiff.parse(text)).to_text(unicode=False)
+    table = out.split("\n\n")[1].splitlines()
+    assert max(len(line) for line in table) < 4 * 60
+    assert table[2].startswith("E        | x0*x1 + x1*x2 + ") and "..." in table[2]
+    assert "d+E/dx7 = dE/dx7 = x6 + x8" in out

@@ -17,6 +17,7 @@ class TextStyle:
 
     def __init__(self, unicode, printer):
         self.d, self.plus, self.dot = ("∂", "⁺", "·") if unicode else ("d", "+", "*")
+        self.ellipsis = "…" if unicode else "..."
         self.juxtapose = self.dot
         self.printer = printer
 
@@ -84,6 +85,9 @@ def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode
     return "\n".join(out) + "\n"
 
 
+CELL = 60  # widest table cell: the table is an overview, the steps below have every form in full
+
+
 def table(selected, n, p, E, evaluation):
     head = ["variable", "equation", n.explicit(E, "v"), n.ordered(E, "v")]
     if evaluation is not None:
@@ -93,13 +97,18 @@ def table(selected, n, p, E, evaluation):
         eq = r.equation.rhs if r.equation is not None else "(input)"
         if evaluation is None:
             total = p.doprint(r.total) if r.total is not None else "(over budget)"
-            body.append([str(r.var), eq, p.doprint(r.explicit), total])
+            cells = [r.var.name, eq, p.doprint(r.explicit), total]
         else:
-            body.append([str(r.var), eq] + [fmt_number(getattr(evaluation, k)[r.var])
-                                            for k in ("values", "explicit", "total")])
+            cells = [r.var.name, eq] + [fmt_number(getattr(evaluation, k)[r.var])
+                                        for k in ("values", "explicit", "total")]
+        body.append([clip(c, n.ellipsis) for c in cells])
     widths = [max(len(row[c]) for row in [head] + body) for c in range(len(head))]
     line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return [line(head), "-+-".join("-" * w for w in widths)] + [line(b) for b in body]
+
+
+def clip(text, ellipsis):
+    return text if len(text) <= CELL else text[:CELL - len(ellipsis)] + ellipsis
 
 
 def step_line(derivation, r, n, symbolic, evaluation):
