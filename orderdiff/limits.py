@@ -46,6 +46,11 @@ def check_power(base, exp):
             f"orderdiff keeps exact numbers up to {MAX_DIGITS} digits)")
 
 
+def tree_size(expr):
+    """Nodes of ``expr`` counted as printed (shared subtrees counted each time): the budget's unit."""
+    return _measure(expr)[0]
+
+
 def _measure(expr, memo=None):
     """(size, depth) of ``expr``, iteratively, with shared subtrees measured once."""
     memo = {} if memo is None else memo
