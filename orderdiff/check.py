@@ -29,7 +29,7 @@ class Comparison:
 
 def finite_differences(derivation, point):
     """``{variable: (E(v+h) - E(v-h)) / 2h}`` at ``point`` (``{input: number}``)."""
-    sweep, forward = derivation._program[:2]
+    sweep, forward = derivation._sweep, derivation._forward
     order, index = derivation.order, derivation.system.index
     args = bind_inputs(derivation, point)
     with numpy.errstate(all="ignore"):
@@ -75,7 +75,7 @@ def random_points(derivation, count, seed=0, tries=100):
     (for logarithms and square roots). Raises :class:`OrderdiffError` if none is found.
     """
     rng = numpy.random.default_rng(seed)
-    sweep = derivation._program[0]
+    sweep = derivation._sweep
     names = [str(v) for v in derivation.inputs]
     points = []
     for attempt in range(tries):

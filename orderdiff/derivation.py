@@ -110,11 +110,38 @@ class Derivation:
             raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
         return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])
 
-    @cached_property
-    def _program(self):
-        from .codegen import compile_sweep
+    def numpy_source(self):
+        """The generated NumPy code of the numeric sweep, for reading (names are generated).
 
-        return compile_sweep(self)
+        Examples
+        --------
+        >>> from orderdiff import parse, derive
+        >>> print(derive(parse("h = tanh(z)\\nE = h**2")).numpy_source())
+        def sweep(v0):
+            v1 = numpy.tanh(v0)
+            v2 = v1**2
+            p0 = 1.0 - v2
+            p1 = 2.0*v1
+            g2 = 1.0
+            g1 = p1
+            g0 = 0.0 + g1*p0
+            return (v0, v1, v2, ), (0.0, p1, 1.0, ), (g0, g1, g2, ), (p0, p1, )
+        """
+        from .codegen import sweep_source
+
+        return sweep_source(self)
+
+    @cached_property
+    def _sweep(self):
+        from .codegen import compile_function
+
+        return compile_function(self.numpy_source())
+
+    @cached_property
+    def _forward(self):
+        from .codegen import compile_function, forward_source
+
+        return compile_function(forward_source(self))
 
     def evaluate(self, values):
         """Values, explicit and ordered derivatives at one point, in float64.
