@@ -27,13 +27,17 @@ class Comparison:
     rows: dict
 
 
-def finite_differences(derivation, point):
-    """``{variable: (E(v+h) - E(v-h)) / 2h}`` at ``point`` (``{input: number}``)."""
-    sweep, forward = derivation._sweep, derivation._forward
+def finite_differences(derivation, point, values=None):
+    """``{variable: (E(v+h) - E(v-h)) / 2h}`` at ``point`` (``{input: number}``).
+
+    ``values``, every variable's value at ``point``, is computed unless given.
+    """
     order, index = derivation.order, derivation.system.index
     args = bind_inputs(derivation, point)
-    with numpy.errstate(all="ignore"):
-        base = [float(x) for x in sweep(*args)[0]]
+    if values is None:
+        values = derivation.evaluate(point).values
+    base = [values[v] for v in order]
+    forward = derivation._forward
     inputs = {v: i for i, v in enumerate(derivation.inputs)}
     out = {}
     for start in range(0, len(order), BATCH):
@@ -59,8 +63,9 @@ def finite_differences(derivation, point):
 
 def compare(derivation, point):
     """A :class:`Comparison` of the ordered derivatives with finite differences at ``point``."""
-    total = derivation.evaluate(point).total
-    fd = finite_differences(derivation, point)
+    at = derivation.evaluate(point)
+    total = at.total
+    fd = finite_differences(derivation, point, at.values)
     rows = {}
     for v in derivation.order:
         err = abs(fd[v] - total[v]) / max(1.0, abs(total[v]))

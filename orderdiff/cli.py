@@ -105,10 +105,10 @@ def setup(file, target, budget=DEFAULT_MAX_SIZE):
     """Load ``file`` and derive it for ``--target`` (located in the option on error)."""
     system = read_system(file)
     if target is not None:
-        target = resolve_names(system, target, "--target", "target")
-        if len(target) != 1:
-            raise option_error(TargetError, "give one target", "--target", ",".join(map(str, target)), 1)
-        target = target[0]
+        chosen = resolve_names(system, target, "--target", "target")
+        if len(chosen) != 1:
+            raise option_error(TargetError, "give one target", "--target", target, 1)
+        target = chosen[0]
     return derive(system, target, max_size=budget)
 
 
