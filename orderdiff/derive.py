@@ -37,7 +37,7 @@ class Step:
     terms: tuple
 
 
-def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE):
+def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
     """Explicit and ordered derivatives of ``target`` with respect to every variable.
 
     Parameters
@@ -46,6 +46,9 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE):
         The equations, from :func:`orderdiff.parse` or built from sympy objects.
     target : str or Symbol, optional
         The variable to differentiate; by default the one variable nothing else uses.
+    steps : int, optional
+        For a block (vector, time-indexed) system: unroll over this many steps
+        instead of deriving generic in t (see :func:`orderdiff.blocks.derive.derive_blocks`).
     max_size : int, optional
         Size budget (expression-tree nodes) for the ``closed`` and ``inputs`` forms;
         a form that exceeds it is reported as such instead of being built.
@@ -68,6 +71,10 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE):
     >>> d.recursive["z2"]
     3*Dplus(E, z3) + 2*Dplus(E, z4) + 2
     """
+    if getattr(system, "is_block", False):
+        from .blocks.derive import derive_blocks
+
+        return derive_blocks(system, target, steps=steps)
     target = choose_target(system, target)
     G = system.graph
     relevant = nx.ancestors(G, target) | {target}

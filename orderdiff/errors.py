@@ -81,6 +81,10 @@ class LimitError(ParseError):
     """The input is too large to handle safely (huge numbers, deep nesting)."""
 
 
+class ShapeError(ParseError):
+    """Operands whose shapes do not fit (block files): both shapes are in the message."""
+
+
 class DefinitionError(OrderdiffError):
     """A variable is defined twice, or a definition is unusable."""
 

@@ -96,8 +96,11 @@ def logical_lines(text, file):
         yield line
 
 
-def tokenize(line):
-    """The tokens of a logical line; unsupported characters are errors at their column."""
+def tokenize(line, allowed=frozenset()):
+    """The tokens of a logical line; unsupported characters are errors at their column.
+
+    ``allowed`` lets operators through that only block files use (``@ [ ] :``).
+    """
     tokens = []
     for m in TOKEN.finditer(line.text):
         kind, text = m.lastgroup, m.group()
@@ -107,7 +110,9 @@ def tokenize(line):
         glued = previous is not None and previous.kind == "number" and previous.pos + len(previous.text) == m.start()
         if glued and (text.startswith(".") or kind == "name" and text[0] in "eE"):
             raise line.error(ParseError, f"malformed number '{previous.text}{text}'", previous.pos)
-        if kind == "other" or text in UNSUPPORTED:
+        if text in allowed:
+            kind = "op"
+        elif kind == "other" or text in UNSUPPORTED:
             message = UNSUPPORTED.get(text, f"unexpected character {text!r}")
             if not text.isascii():
                 message += "; names are ASCII letters, digits and underscores"

@@ -245,8 +245,13 @@ def parse(text, file="<string>"):
             symbols[name] = Symbol(name)
         return symbols[name]
 
+    lines = list(logical_lines(text, file))
+    from .blocks.parse import is_block_file, parse_blocks
+
+    if is_block_file(lines):
+        return parse_blocks(lines, file)
     equations, seen = [], {}
-    for line in logical_lines(text, file):
+    for line in lines:
         parser = Parser(line, symbol)
         name, pos, expr, rhs = parser.equation()
         number, col, source = line.where(pos)

@@ -1,0 +1,194 @@
+"""The finished derivation of a block system, and the views printers and users read.
+
+A :class:`BlockDerivation` is generic in t (``steps is None``: nodes h[t], the
+recurrences of backpropagation through time) or unrolled over ``steps`` steps (nodes
+h[1], ..., h[T]). Notation: ``Adj(v)`` is d+E/dv, the ordered derivative; the explicit
+dE/dv is the share of the target's own equation.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy
+
+from ..errors import ValueInputError
+from . import expr as B
+from .derive import compact, generic, offset, recursive_form
+from .simplify import lookahead, simplify
+
+
+class BlockDerivation:
+    """Explicit and ordered derivatives of a scalar target over a :class:`BlockSystem`.
+
+    Attributes
+    ----------
+    system : BlockSystem
+    target : Var
+    steps_count : int or None
+        T when unrolled, ``None`` when generic in t.
+    order : tuple of Var
+        The nodes, leaves first, in dependency order (one step's order for generic t).
+    steps : dict
+        ``{node: Step(explicit, ((user, share), ...))}``: Eq. 1 before it is summed.
+    explicit, recursive : dict
+        ``{node: dE/dv}`` and ``{node: Eq. 1 in the users' d+E/du}``.
+    assumptions : tuple of str
+        What the simplification assumed (inputs declared ``distribution``).
+    """
+
+    def __init__(self, system, target, steps, order, steps_count, assume):
+        self.system = system
+        self.target = target
+        self.steps = steps
+        self.order = tuple(v for v in order if v in steps)
+        self.steps_count = steps_count
+        self.assume = frozenset(assume)
+        self.explicit = {v: s.explicit for v, s in steps.items()}
+
+    @cached_property
+    def recursive(self):
+        return {v: recursive_form(self.steps[v], self.assume) for v in self.order}
+
+    @cached_property
+    def compact(self):
+        """``{node: d+E/dv}`` keeping only the adjoints that recur or are shared (generic in t).
+
+        Parameters and initial values get their gradients in terms of the kept
+        adjoints; time-indexed nodes used once are folded into their user.
+        """
+        data = {d.name for d in self.system.inputs}
+        keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
+        keep = {v for v in keep if v.name not in data}
+        boundary = {v for v in keep if v.time}
+        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
+        result = compact(forms, keep, boundary, self.assume)
+        return {v: result[v] for v in self.order if v in result}
+
+    @property
+    def recurrences(self):
+        """The compact forms of the time-indexed nodes: the backward recurrences."""
+        return {v: e for v, e in self.compact.items() if v.name in self.system.equations}
+
+    @property
+    def gradients(self):
+        """The compact forms of the parameters and initial values."""
+        return {v: e for v, e in self.compact.items() if v.name not in self.system.equations}
+
+    @property
+    def assumptions(self):
+        return tuple(f"sum({name}[t]) = 1 for every t ({name} is declared 'distribution' on line "
+                     f"{self.system.declarations[name].line})" for name in sorted(self.assume))
+
+    def boundary(self, expr):
+        """``[(t, form)]`` for the last steps, where adjoints past T are zero.
+
+        For a form that looks k steps ahead, the forms at t = T, ..., T-k+1 (with ``t``
+        still written as ``t``; the printer substitutes ``T - j``).
+        """
+        ahead = lookahead(expr)
+        out = []
+        for j in range(ahead):
+            past = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
+                    if a.args[0].time and offset(a.args[0]) > j}
+            out.append((j, simplify(expr.xreplace(past), self.assume)))
+        return out
+
+    # ----- numbers ------------------------------------------------------------------------
+    def numpy_source(self, readable=True):
+        """The generated NumPy program: forward loop, backward loop, gradient sums."""
+        from .program import source
+
+        return source(self, readable)
+
+    @cached_property
+    def _compiled(self):
+        namespace = {"numpy": numpy}
+        code = compile(self.numpy_source(readable=False), "<orderdiff-bptt>", "exec")
+        exec(code, namespace)  # safe: generated names only (v0, d_v0, ...), no user text
+        return namespace["gradients"]
+
+    def lambdify(self):
+        """``f(params, inputs, init=None) -> (loss, grads)`` running the generated NumPy code.
+
+        ``params`` maps each parameter to an array of its declared shape; ``inputs`` each
+        time-indexed input to ``(T, B, n)`` (a static input to ``(B, n)``); ``init`` each
+        recurrent variable to its value before step 1, ``(B, n)`` (keys ``h`` or ``h[0]``,
+        ``h[-1]``; default: the declared fill value). ``loss`` is the target summed over
+        the batch; ``grads`` maps each parameter, and each initial value as ``'h[0]'``,
+        to d+loss/dv in the same shape.
+        """
+        if self.steps_count is not None:
+            raise ValueError("lambdify works on the generic derivation (derive without steps)")
+        return Gradients(self)
+
+    # ----- views --------------------------------------------------------------------------
+    def to_text(self, *, unicode=True):
+        from ..printers.blocktext import render_text
+
+        return render_text(self, unicode=unicode)
+
+    def to_latex(self, *, body_only=False):
+        from ..printers.blocklatex import render_latex
+
+        return render_latex(self, body_only=body_only)
+
+    def to_json(self):
+        from ..printers.blockjson import render_json
+
+        return render_json(self)
+
+    def __repr__(self):
+        mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"
+        return f"<BlockDerivation of {self.target.name}, {mode}, {len(self.order)} nodes>"
+
+
+class Gradients:
+    """The compiled loss-and-gradients function of a block derivation (see ``lambdify``)."""
+
+    def __init__(self, derivation):
+        self.d = derivation
+        self.system = derivation.system
+        self.function = derivation._compiled
+
+    def __call__(self, params, inputs, init=None):
+        system = self.system
+        args = [self.array(params, d.name, "params") for d in system.params]
+        args += [self.array(inputs, d.name, "inputs") for d in system.inputs]
+        self.extra(params, [d.name for d in system.params], "params")
+        self.extra(inputs, [d.name for d in system.inputs], "inputs")
+        batch = self.batch(inputs)
+        slots = [(name, s) for name, sl in system.inits.items() for s in sorted(sl, reverse=True)]
+        args += [self.initial(init or {}, name, s, batch) for name, s in slots]
+        loss, grads, init_grads = self.function(*args)
+        out = {d.name: numpy.asarray(g, dtype=float) + numpy.zeros(numpy.shape(params[d.name]))
+               for d, g in zip(system.params, grads)}
+        out.update({f"{name}[{s}]": g for (name, s), g in zip(slots, init_grads)})
+        return loss, out
+
+    def array(self, given, name, what):
+        if name not in given:
+            raise ValueInputError(f"missing {what}['{name}'] (the {what} are "
+                                  f"{', '.join(self.names(what))})")
+        return numpy.asarray(given[name], dtype=float)
+
+    def names(self, what):
+        group = self.system.params if what == "params" else self.system.inputs
+        return [d.name for d in group]
+
+    def extra(self, given, names, what):
+        unknown = [k for k in given if k not in names]
+        if unknown:
+            raise ValueInputError(f"unknown {what}: {', '.join(map(str, unknown))} (the {what} are "
+                                  f"{', '.join(names)})")
+
+    def batch(self, inputs):
+        timed = [d for d in self.system.inputs if d.timed]
+        return numpy.shape(inputs[timed[0].name])[1]
+
+    def initial(self, init, name, s, batch):
+        decl = self.system.inits[name][s]
+        key = f"{name}[{s}]" if f"{name}[{s}]" in init else name if s == 0 and name in init else None
+        if key is None:
+            return decl.fill
+        return numpy.asarray(init[key], dtype=float)

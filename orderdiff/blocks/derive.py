@@ -1,0 +1,198 @@
+"""The Werbos sweep over a block system, generic in t or unrolled over T steps.
+
+Both views build the same thing, one edge at a time: for each equation ``u = f(..v..)``
+the share of d+E/du that flows to ``v`` (:func:`orderdiff.blocks.vjps.local_vjps`), and
+then Eq. 1 for every node,
+
+    d+E/dv = dE/dv + sum over users u of J_uv^T d+E/du,
+
+with the explicit dE/dv the share from the target's own equation. *Unrolled*, the nodes
+are h[1], ..., h[T] and the DAG is the seed's picture. *Generic in t*, the nodes are
+h[t]; a use of h[t-k] in the equation of u becomes the share of d+E/du[t+k] (zero past
+T), a parameter used at every step collects ``sum_t`` of its shares, and the initial
+value h[0] collects the shares of the first steps. :func:`compact` then folds every
+adjoint with a single user into that user, which leaves the recurrences people write
+(the seed's delta notation).
+"""
+
+from __future__ import annotations
+
+from sympy import S
+
+from ..derive import Step
+from ..errors import TargetError
+from . import expr as B
+from .simplify import simplify
+from .vjps import local_vjps
+
+
+def derive_blocks(system, target=None, *, steps=None):
+    """Explicit and ordered derivatives of a block system, generic in t or unrolled.
+
+    Parameters
+    ----------
+    system : BlockSystem
+    target : str, optional
+        A scalar variable defined without [t]; by default the one nothing else uses.
+    steps : int, optional
+        Unroll over this many steps (every node h[1..T] its own derivative).
+
+    Returns
+    -------
+    BlockDerivation
+    """
+    from .derivation import BlockDerivation
+
+    target = choose_target(system, target)
+    assume = {d.name for d in system.inputs if d.distribution}
+    if steps is None:
+        edges, order = generic_edges(system), generic_order(system)
+    else:
+        edges, order = unrolled_edges(system, steps), unrolled_order(system, steps)
+    return BlockDerivation(system, target, sweep(edges, target, assume), order, steps, assume)
+
+
+def generic_order(system):
+    """The nodes of the folded graph, leaves first: h[0], parameters, inputs, one step, the sums."""
+    inits = [system.var(n, s) for n, slots in system.inits.items() for s in sorted(slots)]
+    leaves = [system.var(d.name) for d in system.declarations.values()]
+    return [*inits, *leaves, *(system.var(v) for v in (*system.before, *system.timed, *system.after))]
+
+
+def unrolled_order(system, steps):
+    inits = [system.var(n, s) for n, slots in system.inits.items() for s in sorted(slots)]
+    static = [system.var(d.name) for d in system.declarations.values() if not d.timed]
+    static += [system.var(v) for v in system.before]
+    timed = [system.var(d.name, s) for s in range(1, steps + 1)
+             for d in system.declarations.values() if d.timed]
+    per_step = [system.var(v, s) for s in range(1, steps + 1) for v in system.timed]
+    return [*inits, *static, *sorted(timed, key=lambda v: v.time[0]), *per_step,
+            *(system.var(v) for v in system.after)]
+
+
+def choose_target(system, target):
+    if target is not None:
+        name = system.resolve(target, "target")
+    else:
+        sinks = system.target_candidates
+        if len(sinks) != 1:
+            raise TargetError(f"{len(sinks)} variables are used by no other equation: {', '.join(sinks)}; "
+                              "choose the target with --target", file=system.file)
+        name = sinks[0]
+    eq = system.equations.get(name)
+    if eq is None or eq.var.time or eq.var.shape:
+        raise TargetError(f"the target must be a scalar defined without [t] (e.g. C = sum_t(...)); "
+                          f"'{name}' is not", file=system.file,
+                          **({} if eq is None else dict(line=eq.line, col=eq.col, source=eq.source)))
+    return eq.var
+
+
+def fold_map(system):
+    """``{definition: variable}``: a share that mentions tanh(zh[t]) reads h[t] instead."""
+    fold = {}
+    for eq in system.equations.values():
+        for k in range(max(system.lags.values(), default=0) + 1 if eq.var.time else 1):
+            fold[B.shift(eq.expr, -k)] = B.shift(eq.var, -k)
+    return fold
+
+
+def generic_edges(system):
+    """``(node, user, share)`` of every edge of the folded graph, generic in t."""
+    fold = fold_map(system)
+    for eq in system.equations.values():
+        for leaf, share in local_vjps(eq.expr, B.Adj(eq.var)).items():
+            share = share.xreplace(fold)
+            if not leaf.time:
+                yield leaf, eq.var, (B.SumT(share) if eq.var.time else share)
+                continue
+            k = B.lag(leaf)
+            yield leaf.at(B.T_INDEX), eq.var, B.shift(share, k)
+            for s in range(1 - k, 1):  # the initial values h[0], h[-1], ... at the first steps
+                yield leaf.at(s), eq.var, B.at_time(share, s + k)
+
+
+def unrolled_edges(system, steps):
+    """``(node, user, share)`` of every edge of the DAG unrolled over ``steps`` steps."""
+    instances = []
+    for eq in system.equations.values():
+        if eq.var.time:
+            instances += [(eq.var.at(s), B.at_time(eq.expr, s)) for s in range(1, steps + 1)]
+        else:
+            body = eq.expr.replace(lambda e: isinstance(e, B.SumT),
+                                   lambda e: B.Plus(*[B.at_time(e.args[0], s) for s in range(1, steps + 1)])
+                                   if steps > 1 else B.at_time(e.args[0], 1))
+            instances.append((eq.var, body))
+    fold = {expr: var for var, expr in instances}
+    for var, expr in instances:
+        for leaf, share in local_vjps(expr, B.Adj(var)).items():
+            yield leaf, var, share.xreplace(fold)
+
+
+def sweep(edges, target, assume):
+    """Eq. 1 for every node: ``{node: Step(explicit, ((user, share), ...))}``."""
+    one = {B.Adj(target): S.One}
+    explicit, terms = {}, {}
+    for node, user, share in edges:
+        share = share.xreplace(one)
+        if user == target:
+            explicit[node] = share
+        else:
+            terms.setdefault(node, []).append((user, share))
+    nodes = {*explicit, *terms}
+    return {v: Step(simplify(explicit.get(v, B.zero_like(v)), assume),
+                    tuple((u, simplify(s, assume)) for u, s in terms.get(v, ())))
+            for v in nodes}
+
+
+def recursive_form(step, assume=()):
+    """Eq. 1 for one node as a block expression in the users' adjoints."""
+    return simplify(B.Plus(step.explicit, *(s for _, s in step.terms)), assume)
+
+
+def compact(forms, keep, boundary=(), assume=()):
+    """Fold every adjoint used by exactly one other form into it; ``keep`` are never folded.
+
+    ``forms`` maps generic nodes to their Eq. 1. Uses by the ``boundary`` forms (the
+    initial values) are not counted, but they receive the folded adjoints too. The
+    result keeps the adjoints used twice or more, or by themselves one step later:
+    the recurrences.
+    """
+    forms = dict(forms)
+    while True:
+        users = {}
+        for w, e in forms.items():
+            for a in e.atoms(B.Adj):
+                users.setdefault(base(a.args[0]), set()).add(w)
+        single = [u for u, ws in users.items() if u in forms and u not in keep and u not in ws
+                  and len(ws - set(boundary)) == 1]
+        if not single:
+            return forms
+        u = single[0]
+        body = forms.pop(u)
+        for w in users[u]:
+            forms[w] = simplify(forms[w].replace(
+                lambda e: isinstance(e, B.Adj) and base(e.args[0]) == u,
+                lambda e: moved(body, e.args[0])), assume)
+
+
+def generic(var):
+    return bool(var.time) and (var.time[0].has(B.T_INDEX) or var.time[0] >= 1)
+
+
+def base(var):
+    """The generic node of ``var``: xc[t] for xc[t+1] and xc[1]; h[0] stays h[0]."""
+    return var.at(B.T_INDEX) if generic(var) else var
+
+
+def moved(body, var):
+    """The form ``body`` of a generic node, taken at the time of ``var``."""
+    if not generic(var):
+        return body
+    when = var.time[0]
+    return B.shift(body, int(when - B.T_INDEX)) if when.has(B.T_INDEX) else B.at_time(body, when)
+
+
+def offset(var):
+    """How many steps after t the generic ``var`` is (1 for h[t+1]); 0 for a fixed time."""
+    when = var.time[0] if var.time else None
+    return int(when - B.T_INDEX) if when is not None and when.has(B.T_INDEX) else 0

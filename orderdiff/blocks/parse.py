@@ -1,0 +1,498 @@
+"""Block-file text to a :class:`~orderdiff.blocks.system.BlockSystem`, never evaluating it.
+
+A block file declares its dimensions and leaves, then gives equations over vectors
+and matrices, optionally indexed by time ``t`` (docs/recurrent.md)::
+
+    dim n_x, n_h
+    input x[t]: n_x
+    param W: n_h, n_x + n_h
+    init h[0] = 0
+    h[t] = tanh(W @ concat(x[t], h[t-1]))
+    C = sum_t(sum(h[t]))
+
+Shapes are inferred in dependency order and checked at every operator. A variable used
+one step back before its own equation (``h[t-1]`` above) gets a provisional shape in a
+first pass that the second, strict pass replaces.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+from sympy import Rational, S, Symbol, expand
+from sympy.core.symbol import Str
+
+from ..errors import CycleError, DefinitionError, ShapeError, UnknownFunctionError, did_you_mean
+from ..functions import FUNCTIONS, build
+from ..lexer import tokenize
+from ..parse import Parser
+from . import expr as B
+from .system import BlockEquation, BlockSystem, Decl
+
+KEYWORDS = ("dim", "input", "param", "init")
+BLOCK_OPS = frozenset("@[]:")
+# Block functions: name -> (number of arguments or None for any, builder)
+BLOCK_FUNCTIONS = {
+    "softmax": (1, B.Softmax),
+    "cross_entropy": (2, B.CrossEntropy),
+    "squared_error": (2, B.SquaredError),
+    "sum": (1, B.Total),
+    "dot": (2, B.Inner),
+    "transpose": (1, B.Trans),
+    "concat": (None, B.Cat),
+    "sum_t": (1, B.SumT),
+}
+ALL_FUNCTIONS = [*FUNCTIONS, *BLOCK_FUNCTIONS]
+
+
+def is_block_file(lines):
+    """Whether any logical line starts like a declaration (``param W: n``)."""
+    for line in lines:
+        words = line.text.split(None, 2)
+        if len(words) >= 2 and words[0] in KEYWORDS and (words[1][:1].isalpha() or words[1][:1] == "_"):
+            return True
+    return False
+
+
+class Scope:
+    """What names mean while parsing: dimensions, declarations, shapes of defined variables."""
+
+    def __init__(self, file):
+        self.file = file
+        self.dims = {}
+        self.decls = {}        # name -> Decl (inputs and params)
+        self.inits = {}        # name -> {time: Decl}
+        self.defined = {}      # name -> (timed, line)
+        self.shapes = {}       # name -> shape, once known
+
+    def timed(self, name):
+        if name in self.decls:
+            return self.decls[name].timed
+        return self.defined[name][0]
+
+    def shape(self, name):
+        if name in self.decls:
+            return self.decls[name].shape
+        if name in self.shapes:
+            return self.shapes[name]
+        init = next(iter(self.inits.get(name, {}).values()), None)
+        if init is not None and init.shape is not None:
+            return init.shape
+        return (Symbol("?" + name),)  # provisional, first pass only
+
+    def known(self):
+        return [*self.decls, *self.defined, *self.dims]
+
+
+class BlockParser(Parser):
+    """Recursive descent over one block line: declarations, or equations building block nodes."""
+
+    def __init__(self, line, scope):
+        self.line = line
+        self.tokens = tokenize(line, BLOCK_OPS)
+        self.i = 0
+        self.scope = scope
+        self.timed_eq = False
+        self.in_sum_t = False
+
+    # ----- declarations -------------------------------------------------------------------
+    def declaration(self):
+        kw = self.tok
+        self.i += 1
+        if kw.text == "dim":
+            while True:
+                name = self.name_token("a dimension name")
+                self.scope.dims[name.text] = Symbol(name.text, positive=True, integer=True)
+                if self.tok.kind == "end":
+                    return
+                self.expect(",", "',' or end of line")
+        name = self.name_token("a name")
+        timed, time = False, None
+        if self.tok.text == "[":
+            self.i += 1
+            time = self.decl_time(kw.text)
+            self.expect("]", "']'")
+            timed = kw.text == "input"
+        shape = self.decl_shape() if self.tok.text == ":" else None
+        extra = {}
+        if kw.text == "init":
+            self.expect("=", "'=' and the initial value, e.g. init h[0] = 0")
+            extra["fill"] = float(self.signed_number())
+        elif self.tok.text == "distribution" and kw.text == "input":
+            self.i += 1
+            extra["distribution"] = True
+        if self.tok.kind != "end":
+            raise self.error(f"unexpected {self.describe(self.tok)} in the declaration")
+        where = self.line.where(name.pos)
+        decl = Decl(kw.text, name.text, shape if shape is not None else (() if kw.text != "init" else None),
+                    timed, time, *where, **extra)
+        self.register(decl, name)
+
+    def register(self, decl, name):
+        scope = self.scope
+        if decl.kind == "init":
+            slot = scope.inits.setdefault(decl.name, {})
+            if decl.time in slot:
+                raise self.error(f"{decl.name}[{decl.time}] already has an initial value", name.pos,
+                                 cls=DefinitionError)
+            slot[decl.time] = decl
+            return
+        if decl.name in scope.decls or decl.name in scope.dims:
+            raise self.error(f"'{decl.name}' is declared twice", name.pos, cls=DefinitionError)
+        scope.decls[decl.name] = decl
+
+    def name_token(self, what):
+        tok = self.tok
+        if tok.kind != "name":
+            raise self.error(f"expected {what}, found {self.describe(tok)}")
+        if tok.text in FUNCTIONS or tok.text in BLOCK_FUNCTIONS:
+            raise self.error(f"'{tok.text}' is the name of a function; choose another name")
+        self.i += 1
+        return tok
+
+    def decl_time(self, kind):
+        if kind == "init":
+            value = self.signed_number()
+            if not value.is_Integer or value > 0:
+                raise self.error("an initial value is for a time t <= 0, e.g. init h[0] = 0",
+                                 self.tokens[self.i - 1].pos)
+            return int(value)
+        if kind != "input":
+            raise self.error(f"only inputs and initial values are indexed by time, not a {kind}")
+        if self.tok.text != "t":
+            raise self.error("a time-indexed input is declared as name[t]")
+        self.i += 1
+        return None
+
+    def signed_number(self):
+        sign = -1 if self.tok.text == "-" else 1
+        if self.tok.text in ("+", "-"):
+            self.i += 1
+        if self.tok.kind != "number":
+            raise self.error(f"expected a number, found {self.describe(self.tok)}")
+        tok = self.tok
+        self.i += 1
+        return sign * self.number(tok)
+
+    def decl_shape(self):
+        self.i += 1
+        dims = [self.dim_expr()]
+        while self.tok.text == ",":
+            self.i += 1
+            dims.append(self.dim_expr())
+        if len(dims) > 2:
+            raise self.error("a shape has one dimension (a vector) or two (a matrix)")
+        return tuple(dims)
+
+    # ----- dimension expressions: integers and dims with + - * ----------------------------
+    def dim_expr(self):
+        value = self.dim_term()
+        while self.tok.text in ("+", "-"):
+            sign = 1 if self.tok.text == "+" else -1
+            self.i += 1
+            value = value + sign * self.dim_term()
+        return expand(value)
+
+    def dim_term(self):
+        value = self.dim_atom()
+        while self.tok.text == "*":
+            self.i += 1
+            value = value * self.dim_atom()
+        return value
+
+    def dim_atom(self):
+        tok = self.tok
+        if tok.kind == "number":
+            self.i += 1
+            value = self.number(tok)
+            if not value.is_Integer:
+                raise self.error("a dimension is a whole number", tok.pos)
+            return value
+        if tok.kind == "name":
+            self.i += 1
+            if tok.text not in self.scope.dims:
+                hint = did_you_mean(tok.text, self.scope.dims)
+                raise self.error(f"unknown dimension '{tok.text}'{hint}; declare it with 'dim {tok.text}'",
+                                 tok.pos, cls=DefinitionError)
+            return self.scope.dims[tok.text]
+        if tok.text == "(":
+            self.i += 1
+            value = self.dim_expr()
+            self.expect(")", "')'")
+            return value
+        raise self.error(f"expected a dimension, found {self.describe(tok)}")
+
+    # ----- equations -----------------------------------------------------------------------
+    def equation(self):
+        head = self.name_token("the variable name")
+        timed = False
+        if self.tok.text == "[":
+            self.i += 1
+            if self.tok.text != "t" or self.tokens[self.i + 1].text != "]":
+                raise self.error("an equation defines name[t] (for every step t) or name")
+            self.i += 2
+            timed = True
+        if self.tok.text != "=":
+            raise self.error("expected '=' after the variable")
+        self.i += 1
+        self.timed_eq = timed
+        start = self.tok.pos
+        body = self.sum(0)
+        if self.tok.kind != "end":
+            raise self.error(self.trailing_message())
+        return head, timed, body, " ".join(self.line.text[start:].split())
+
+    def shaped(self, make, pos, *args):
+        try:
+            return make(*args)
+        except B.ShapeMismatch as e:
+            raise self.error(str(e), pos, cls=ShapeError) from None
+
+    def sum(self, depth):
+        expr = self.product(depth)
+        while self.tok.text in ("+", "-"):
+            op = self.tok
+            self.i += 1
+            rhs = self.product(depth)
+            expr = self.shaped(B.Plus, op.pos, expr, rhs if op.text == "+" else self.negate(rhs))
+        return expr
+
+    @staticmethod
+    def negate(x):
+        return B.Neg(x) if B.is_block(x) else -x
+
+    def product(self, depth):
+        expr = self.unary(depth)
+        while self.tok.text in ("*", "/", "@"):
+            op = self.tok
+            self.i += 1
+            rhs = self.unary(depth)
+            if op.text == "/" and rhs.is_Number and rhs.is_zero:
+                raise self.error("division by zero", op.pos)
+            if not B.is_block(expr) and not B.is_block(rhs) and op.text != "@":
+                expr = expr * rhs if op.text == "*" else expr / rhs
+                continue
+            make = {"*": B.Hadamard, "/": B.Divide, "@": B.MatProd}[op.text]
+            expr = self.shaped(make, op.pos, expr, rhs)
+        return expr
+
+    def unary(self, depth):
+        if self.tok.text in ("-", "+"):
+            sign = self.tok.text
+            self.nest(depth)
+            self.i += 1
+            operand = self.unary(depth + 1)
+            return self.negate(operand) if sign == "-" else operand
+        return self.power(depth)
+
+    def power(self, depth):
+        base = self.postfix(depth)
+        if self.tok.text not in ("**", "^"):
+            return base
+        op = self.tok
+        self.nest(depth)
+        self.i += 1
+        exponent = self.unary(depth + 1)
+        if not exponent.is_Number:
+            raise self.error("an exponent must be a number", op.pos)
+        if not B.is_block(base):
+            return self.checked(base ** exponent, op.pos)
+        return B.Power(base, exponent)
+
+    def postfix(self, depth):
+        expr = self.atom(depth)
+        while self.tok.text == "[":
+            expr = self.slice(expr)
+        return expr
+
+    def atom(self, depth):
+        tok = self.tok
+        if tok.kind == "name" and self.tokens[self.i + 1].text != "(":
+            self.i += 1
+            return self.reference(tok)
+        return super().atom(depth)
+
+    def reference(self, tok):
+        name, scope = tok.text, self.scope
+        if name in FUNCTIONS or name in BLOCK_FUNCTIONS:
+            raise self.error(f"'{name}' is a function; call it as {name}(...)", tok.pos)
+        if name not in scope.decls and name not in scope.defined:
+            if name in scope.inits:
+                raise self.error(f"'{name}' has initial values but no equation {name}[t] = ...", tok.pos,
+                                 cls=DefinitionError)
+            hint = did_you_mean(name, scope.known())
+            what = "a dimension, not a variable" if name in scope.dims else "not declared or defined"
+            raise self.error(f"'{name}' is {what}{hint}; declare it with 'param {name}: ...' or "
+                             f"'input {name}: ...', or give it an equation", tok.pos, cls=DefinitionError)
+        shape = scope.shape(name)
+        if not scope.timed(name):
+            if self.tok.text == "[" and self.tokens[self.i + 1].text == "t":
+                raise self.error(f"'{name}' is not indexed by time; write {name}", self.tok.pos)
+            return B.Var(name, shape)
+        if self.tok.text != "[" or self.tokens[self.i + 1].text != "t":
+            raise self.error(f"'{name}' is indexed by time: write {name}[t] or {name}[t-1]", tok.pos)
+        return B.Var(name, shape, (B.T_INDEX - self.time_index(name),))
+
+    def time_index(self, name):
+        self.i += 2  # '[' 't'
+        k = 0
+        if self.tok.text in ("-", "+"):
+            sign = self.tok
+            self.i += 1
+            if self.tok.kind != "number" or not self.number(self.tok).is_Integer:
+                raise self.error("a time index is t or t-K for a whole number K")
+            k = int(self.number(self.tok))
+            self.i += 1
+            if sign.text == "+" and k:
+                raise self.error(f"{name}[t+{k}] looks ahead in time; a step may only use t and earlier "
+                                 "steps", sign.pos)
+        self.expect("]", "']' to close the time index")
+        if self.in_sum_t and k:
+            raise self.error(f"inside sum_t(...) use {name}[t]: each step's term sees its own step",
+                             self.tokens[self.i - 1].pos)
+        if not (self.timed_eq or self.in_sum_t):
+            raise self.error(f"{name}[t...] in an equation without a time index: sum it over time with "
+                             "sum_t(...), or index the equation by t", self.tokens[self.i - 1].pos)
+        return k
+
+    def slice(self, expr):
+        open_ = self.tok
+        self.i += 1
+        size = B.shape_of(expr)
+        if not size:
+            raise self.error("a scalar cannot be sliced", open_.pos, cls=ShapeError)
+        start = S.Zero if self.tok.text == ":" else self.dim_expr()
+        if self.tok.text != ":":
+            raise self.error("a slice is [a:b] with whole numbers or dimensions")
+        self.i += 1
+        stop = size[0] if self.tok.text == "]" else self.dim_expr()
+        self.expect("]", "']' to close the slice")
+        return self.shaped(B.Rows, open_.pos, expr, start, stop)
+
+    def call(self, name, depth):
+        if name.text not in FUNCTIONS and name.text not in BLOCK_FUNCTIONS:
+            hint = did_you_mean(name.text, ALL_FUNCTIONS)
+            raise self.error(f"unknown function '{name.text}'{hint}", name.pos, cls=UnknownFunctionError,
+                             notes=["  known functions: " + ", ".join(ALL_FUNCTIONS)])
+        self.nest(depth)
+        self.i += 1
+        if name.text == "sum_t":
+            if self.timed_eq or self.in_sum_t:
+                raise self.error("sum_t(...) sums over every step; use it only in equations without [t]",
+                                 name.pos)
+            self.in_sum_t = True
+        args = self.arguments(name, depth)
+        self.in_sum_t = False
+        return self.apply(name, args)
+
+    def arguments(self, name, depth):
+        args = []
+        while self.tok.text != ")":
+            if self.tok.kind == "end":
+                raise self.error(f"expected ')' to close the call of {name.text}")
+            if args:
+                self.expect(",", "',' or ')'")
+            args.append(self.sum(depth + 1))
+        self.i += 1
+        arity = BLOCK_FUNCTIONS[name.text][0] if name.text in BLOCK_FUNCTIONS else 1
+        if arity is not None and len(args) != arity:
+            raise self.error(f"{name.text}() takes {arity} argument{'s' if arity > 1 else ''} "
+                             f"({len(args)} given)", name.pos)
+        if not args:
+            raise self.error(f"{name.text}() needs at least one argument", name.pos)
+        return args
+
+    def apply(self, name, args):
+        if name.text in BLOCK_FUNCTIONS:
+            return self.shaped(BLOCK_FUNCTIONS[name.text][1], name.pos, *args)
+        x = args[0]
+        if not B.is_block(x):
+            return build(name.text, x)
+        if name.text == "sqrt":
+            return B.Power(x, Rational(1, 2))
+        return B.Elementwise(Str(name.text), x)
+
+
+def parse_blocks(lines, file):
+    """Parse the logical ``lines`` of a block file into a :class:`BlockSystem`."""
+    scope = Scope(file)
+    equations = []
+    for line in lines:
+        parser = BlockParser(line, scope)
+        if parser.tok.kind == "name" and parser.tokens[1].kind == "name" and parser.tokens[1].text != "=":
+            if parser.tok.text not in KEYWORDS:
+                hint = did_you_mean(parser.tok.text, KEYWORDS)
+                raise parser.error(f"unknown declaration '{parser.tok.text}'{hint}; declarations are "
+                                   + ", ".join(KEYWORDS))
+            parser.declaration()
+        else:
+            equations.append((line, parser))
+    heads = [defined_name(parser, scope) for _, parser in equations]
+    order = step_order(equations, heads, scope)
+    for _ in range(len(order) + 1):  # each pass settles at least one more provisional shape
+        before = dict(scope.shapes)
+        for k in order:
+            infer_shape(equations[k], scope)
+        if scope.shapes == before:
+            break
+    result = [build_equation(line, BlockParser(line, scope)) for line, _ in equations]
+    return BlockSystem(result, scope, file=file)
+
+
+def defined_name(parser, scope):
+    head = parser.tok
+    if head.kind != "name":
+        raise parser.error("the left side of an equation must be a variable name")
+    timed = parser.tokens[1].text == "["
+    if head.text in scope.decls or head.text in scope.dims:
+        raise parser.error(f"'{head.text}' is declared, so it cannot also have an equation",
+                           cls=DefinitionError)
+    if head.text in scope.defined:
+        raise parser.error(f"'{head.text}' is defined twice (first on line {scope.defined[head.text][1]}); "
+                           "each variable is defined once", cls=DefinitionError)
+    scope.defined[head.text] = (timed, parser.line.where(head.pos)[0])
+    return head.text
+
+
+def step_order(equations, heads, scope):
+    """Equation indices in dependency order within one step; a cycle is an error."""
+    G = nx.DiGraph()
+    G.add_nodes_from(range(len(heads)))
+    index = {h: k for k, h in enumerate(heads)}
+    for k, (line, parser) in enumerate(equations):
+        tokens = parser.tokens
+        for j, tok in enumerate(tokens[1:], start=1):
+            if tok.kind != "name" or tok.text not in index or tokens[j + 1].text == "(":
+                continue
+            lagged = tokens[j + 1].text == "[" and tokens[j + 2].text == "t" and tokens[j + 3].text == "-"
+            if not lagged:
+                G.add_edge(index[tok.text], k)
+    if not nx.is_directed_acyclic_graph(G):
+        cycle = [u for u, _ in nx.find_cycle(G)]
+        first = equations[min(cycle)][0]
+        names = [heads[k] for k in cycle]
+        notes = ["  equations on the cycle:"] + [f"    line {equations[k][0].where(0)[0]}: "
+                                                   f"{equations[k][0].text.strip()}" for k in sorted(cycle)]
+        notes.append("  within one time step, a variable may only use variables computed before it; "
+                     "use [t-1] for the previous step")
+        raise first.error(CycleError, "the equations form a cycle within one time step: "
+                          + " -> ".join(names + names[:1]), 0, notes=notes)
+    return list(nx.lexicographical_topological_sort(G))
+
+
+def infer_shape(item, scope):
+    line, _ = item
+    parser = BlockParser(line, scope)
+    head, timed, body, _ = parser.equation()
+    scope.shapes[head.text] = B.shape_of(body)
+
+
+def build_equation(line, parser):
+    head, timed, body, text = parser.equation()
+    shape = B.shape_of(body)
+    if "?" in str(shape):
+        raise parser.error(f"cannot infer the shape of '{head.text}'; give it in its initial value, e.g. "
+                           f"init {head.text}[0]: n = 0", head.pos, cls=ShapeError)
+    var = B.Var(head.text, shape, (B.T_INDEX,) if timed else ())
+    number, col, source = line.where(head.pos)
+    return BlockEquation(var, body, number, col, source, text)
+

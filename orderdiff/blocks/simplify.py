@@ -1,0 +1,288 @@
+"""Rewrite block expressions to the forms people write, with rules kept as data.
+
+Each rule takes a node whose children are already simplified and returns a simpler
+node, or ``None`` when it does not apply; :func:`simplify` runs them bottom-up to a
+fixed point. Besides removing zeros, ones and double negations, the rules cancel a
+factor against a division by it (``y ⊙ (p ⊘ y) = p``), which turns the softmax and
+cross-entropy adjoints into ``sum(p) y - p``, and take a slice of ``W^T g`` as the
+block of ``W`` that acted on the slice (``W[:, a:b]^T g``). ``assume`` holds the names
+of inputs declared ``distribution`` (entries summing to 1), for which ``sum(p) = 1``.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import S
+
+from . import expr as B
+
+
+def is_number(x):
+    return not B.is_block(x) and x.is_Number
+
+
+def plus(node, ctx):
+    terms = []
+    for a in node.args:
+        terms.extend(a.args if isinstance(a, B.Plus) else [a])
+    numbers = [a for a in terms if not B.is_block(a)]
+    rest = [a for a in terms if B.is_block(a) and not B.is_zero(a)]
+    number = sympy.Add(*numbers)
+    merged = merge_pads(rest)
+    if merged is not None:
+        rest = merged
+    rest.sort(key=lambda a: (isinstance(a, B.Neg), lookahead(a)))  # positive first, then by step
+    out = ([number] if number != 0 else []) + rest
+    if not out:
+        return B.zero_like(node)
+    if len(out) == 1 and B.shape_of(out[0]) == node.shape:
+        return out[0]
+    new = B.Plus(*out) if len(out) > 1 else None
+    return new if new is not None and new != node else None
+
+
+def lookahead(e):
+    """How many steps ahead the adjoints of ``e`` look (1 for d+E/dh[t+1])."""
+    times = [a.args[0].time[0] - B.T_INDEX for a in e.atoms(B.Adj) if a.args[0].time]
+    return max((int(d) for d in times if d.is_Integer), default=0)
+
+
+def merge_pads(terms):
+    """Pads that together cover all rows, as one concatenation; else ``None``."""
+    pads = [a for a in terms if isinstance(a, B.Pad)]
+    if len(pads) < 2 or len(pads) != len(terms):
+        return None
+    start, ordered, n = S.Zero, [], pads[0].args[2]
+    remaining = list(pads)
+    while remaining:
+        nxt = next((p for p in remaining if B.dim_equal(p.args[1], start)), None)
+        if nxt is None:
+            return None
+        ordered.append(nxt.args[0])
+        start = sympy.expand(start + nxt.args[0].shape[0])
+        remaining.remove(nxt)
+    return [B.Cat(*ordered)] if B.dim_equal(start, n) else None
+
+
+def neg(node, ctx):
+    x = node.args[0]
+    if isinstance(x, B.Neg):
+        return x.args[0]
+    if not B.is_block(x):
+        return -x
+    if B.is_zero(x):
+        return x
+    return None
+
+
+def hadamard(node, ctx):
+    factors = []
+    for a in node.args:
+        factors.extend(a.args if isinstance(a, B.Hadamard) else [a])
+    sign = 1
+    flat = []
+    for f in factors:
+        if isinstance(f, B.Neg):
+            sign, f = -sign, f.args[0]
+        flat.append(f)
+    coeff = sign * sympy.Mul(*[f for f in flat if not B.is_block(f)])
+    rest = [f for f in flat if B.is_block(f)]
+    if coeff == 0 or any(B.is_zero(f) for f in rest):
+        return B.zero_like(node)
+    rest = cancel_divisions(rest)
+    distributed = distribute(rest, ctx)
+    if distributed is not None:
+        return B.Neg(distributed) if coeff == -1 else (B.Hadamard(coeff, distributed) if coeff != 1
+                                                         else distributed)
+    rest.sort(key=lambda f: bool(B.shape_of(f)))  # scalars first
+    if not rest:
+        return coeff
+    core = rest[0] if len(rest) == 1 else B.Hadamard(*rest)
+    out = core if coeff == 1 else B.Neg(core) if coeff == -1 else B.Hadamard(coeff, core)
+    if B.shape_of(out) != node.shape and node.shape:
+        return None
+    return out if out != node else None
+
+
+def cancel_divisions(factors):
+    """``y ⊙ (a ⊘ y)`` -> ``a`` for each factor y that a division is by."""
+    factors = list(factors)
+    for k, f in enumerate(factors):
+        if isinstance(f, B.Divide) and f.args[1] in factors[:k] + factors[k + 1:]:
+            j = next(j for j, g in enumerate(factors) if g == f.args[1] and j != k)
+            factors[k] = f.args[0]
+            del factors[j]
+            return cancel_divisions(factors)
+    return [f for f in factors if not (not B.is_block(f) and f == 1)]
+
+
+def divides_by(term, y):
+    term = term.args[0] if isinstance(term, B.Neg) else term
+    return isinstance(term, B.Divide) and term.args[1] == y
+
+
+def distribute(factors, ctx):
+    """``y ⊙ (u + a ⊘ y)`` -> ``y ⊙ u + a``: distribute where a division cancels."""
+    for k, f in enumerate(factors):
+        if not isinstance(f, B.Plus):
+            continue
+        rest = factors[:k] + factors[k + 1:]
+        if any(divides_by(t, y) for t in f.args for y in rest):
+            return simplify(B.Plus(*[B.Hadamard(*rest, t) for t in f.args]), ctx.assume)
+    return None
+
+
+def power(node, ctx):
+    x, p = node.args
+    if p == 1:
+        return x
+    if p == 0:
+        return S.One
+    if p == 2:
+        return B.Hadamard(x, x)
+    return None
+
+
+def divide(node, ctx):
+    a, b = node.args
+    if B.is_zero(a):
+        return B.zero_like(node)
+    if not B.is_block(b) and b == 1:
+        return a
+    return None
+
+
+def inner(node, ctx):
+    a, b = node.args
+    if B.is_zero(a) or B.is_zero(b):
+        return S.Zero
+    for x, y in ((a, b), (b, a)):
+        if isinstance(y, B.Neg):
+            return B.Neg(B.Inner(x, y.args[0]))
+        if isinstance(y, B.Divide) and y.args[1] == x:
+            return B.Total(y.args[0])
+    return None
+
+
+def total(node, ctx):
+    x = node.args[0]
+    if isinstance(x, B.Neg):
+        return B.Neg(B.Total(x.args[0]))
+    if B.is_zero(x):
+        return S.Zero
+    if isinstance(x, B.Var) and x.name in ctx.assume:
+        return S.One
+    return None
+
+
+def rows(node, ctx):
+    x, a, b = node.args
+    n = B.shape_of(x)[0]
+    if B.dim_equal(a, 0) and B.dim_equal(b, n):
+        return x
+    if B.is_zero(x):
+        return B.Zeros(node.shape)
+    if isinstance(x, B.Neg):
+        return B.Neg(B.Rows(x.args[0], a, b))
+    if isinstance(x, B.Plus):
+        return B.Plus(*[B.Rows(t, a, b) if B.shape_of(t) else t for t in x.args])
+    if isinstance(x, B.MatProd) and isinstance(x.args[0], B.Trans):
+        return B.MatProd(B.Trans(B.Cols(x.args[0].args[0], a, b)), x.args[1])
+    if isinstance(x, (B.Cat, B.Pad)):
+        return rows_of_parts(x, a, b, node)
+    return None
+
+
+def rows_of_parts(x, a, b, node):
+    parts = [(x.args[1], x.args[0])] if isinstance(x, B.Pad) else []
+    if isinstance(x, B.Cat):
+        start = S.Zero
+        for p in x.args:
+            parts.append((start, p))
+            start = sympy.expand(start + p.shape[0])
+    for start, p in parts:
+        stop = sympy.expand(start + p.shape[0])
+        if B.dim_equal(start, a) and B.dim_equal(stop, b):
+            return p
+    if isinstance(x, B.Pad) and (B.dim_equal(b, parts[0][0]) or B.dim_equal(a, sympy.expand(
+            parts[0][0] + parts[0][1].shape[0]))):
+        return B.Zeros(node.shape)
+    return None
+
+
+def trans(node, ctx):
+    x = node.args[0]
+    return x.args[0] if isinstance(x, B.Trans) else None
+
+
+def zero_if_any_zero(node, ctx):
+    return B.zero_like(node) if any(B.is_zero(a) for a in node.args if B.is_block(a) or is_number(a)) else None
+
+
+def sum_t(node, ctx):
+    x = node.args[0]
+    return B.zero_like(node) if B.is_zero(x) else None
+
+
+def broadcast(node, ctx):
+    c = node.args[0]
+    return B.Zeros(node.shape) if B.is_zero(c) else None
+
+
+RULES = {
+    B.Plus: plus,
+    B.Neg: neg,
+    B.Hadamard: hadamard,
+    B.Power: power,
+    B.Divide: divide,
+    B.Inner: inner,
+    B.Total: total,
+    B.Rows: rows,
+    B.Trans: trans,
+    B.MatProd: zero_if_any_zero,
+    B.Outer: zero_if_any_zero,
+    B.SumT: sum_t,
+    B.Broadcast: broadcast,
+}
+
+
+class Context:
+    def __init__(self, assume):
+        self.assume = frozenset(assume)
+        self.memo = {}
+
+
+def simplify(e, assume=()):
+    """``e`` rewritten by the rules until none applies.
+
+    Examples
+    --------
+    >>> from sympy import Symbol
+    >>> from orderdiff.blocks import expr as B
+    >>> n = Symbol("n")
+    >>> y, p = B.Var("y", (n,)), B.Var("p", (n,))
+    >>> simplify(B.Hadamard(y, B.Neg(B.Divide(p, y))))
+    Neg(Var(p, (n,), ()))
+    """
+    return run(e, Context(assume))
+
+
+def run(e, ctx):
+    if not B.is_block(e) or isinstance(e, (B.Var, B.Zeros)):
+        return e
+    if e in ctx.memo:
+        return ctx.memo[e]
+    current = e
+    for _ in range(50):
+        args = [run(a, ctx) for a in current.args]
+        if args != list(current.args):
+            current = current.func(*args)
+        rule = RULES.get(type(current))
+        new = rule(current, ctx) if rule else None
+        if new is None or new == current:
+            break
+        current = new
+        if not B.is_block(current) or isinstance(current, (B.Var, B.Zeros)):
+            break
+    ctx.memo[e] = current
+    return current
