@@ -375,13 +375,14 @@ class BlockParser(Parser):
                              notes=["  known functions: " + ", ".join(ALL_FUNCTIONS)])
         self.nest(depth)
         self.i += 1
+        outer = self.in_sum_t  # a call inside sum_t(...) is still inside it
         if name.text == "sum_t":
             if self.timed_eq or self.in_sum_t:
                 raise self.error("sum_t(...) sums over every step; use it only in equations without [t]",
                                  name.pos)
             self.in_sum_t = True
         args = self.arguments(name, depth)
-        self.in_sum_t = False
+        self.in_sum_t = outer
         return self.apply(name, args)
 
     def arguments(self, name, depth):
