@@ -1,0 +1,130 @@
+"""What every view of a :class:`~orderdiff.blocks.derivation.BlockDerivation` shows, gathered once.
+
+The shares of Eq. 1 with the user each comes from (``xc[t+1]`` for the use of h[t] in
+xc = concat(x[t], h[t-1])), the dependencies of the DAG, the compact forms split into
+recurrences and gradients, the boundary forms written at t = T - j, and each recurrence
+reached from Eq. 1 one substitution at a time. Nothing here differentiates or simplifies:
+the derivation did that; this module only reads it and substitutes for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Symbol
+
+from ..blocks import expr as B
+from ..blocks.derive import base, generic, moved, offset
+
+END = Symbol("T", integer=True, positive=True)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One user's term of Eq. 1: ``user`` as its adjoint appears in ``expr``; ``summed`` over t."""
+
+    user: B.Var
+    expr: object
+    summed: bool
+
+
+def shares(derivation, v):
+    """The terms of Eq. 1 for ``v``, each with the user whose ordered derivative it carries."""
+    return [Share(shown_user(u, s), s, isinstance(s, B.SumT)) for u, s in derivation.steps[v].terms]
+
+
+def shown_user(user, share):
+    """The user at the time its adjoint has in ``share`` (xc[t+1] rather than the equation's xc[t])."""
+    found = {a.args[0] for a in share.atoms(B.Adj) if a.args[0].name == user.name}
+    return found.pop() if len(found) == 1 else user
+
+
+def is_generic(derivation):
+    return derivation.steps_count is None
+
+
+def split(derivation):
+    """``(recurrences, gradients)``: recurrences in sweep order (generic in t only), then the
+    gradients of the parameters and static nodes, with the initial values last."""
+    order = derivation.order
+    if is_generic(derivation):
+        forms = {**derivation.recurrences, **derivation.gradients}
+    else:
+        leaves = {d.name for d in derivation.system.params}
+        forms = {v: derivation.recursive[v] for v in order if v.name in leaves or (v.time and v.time[0] <= 0)}
+    recurrences = {v: forms[v] for v in reversed(order) if v in forms and generic(v)}
+    rest = [v for v in order if v in forms and not generic(v)]
+    rest = [v for v in rest if not v.time] + [v for v in rest if v.time]
+    return recurrences, {v: forms[v] for v in rest}
+
+
+def folded(derivation):
+    """The nodes whose ordered derivatives the compact forms substitute away (used once)."""
+    data = {d.name for d in derivation.system.inputs}
+    return [v for v in reversed(derivation.order)
+            if v not in derivation.compact and v.name not in data and v != derivation.target]
+
+
+def unfold(derivation, v):
+    """``[(how, form)]`` from Eq. 1 of ``v`` to its compact form: ``'Eq. 1'``, then each
+    substitution of the folded nodes' Eq. 1 (``'substituted'``), then ``'simplified'``."""
+    forms, gone = derivation.recursive, set(folded(derivation))
+    out = [("Eq. 1", forms[v])]
+    for _ in range(len(gone) + 1):
+        hits = {a: moved(forms[base(a.args[0])], a.args[0])
+                for a in out[-1][1].atoms(B.Adj) if base(a.args[0]) in gone}
+        if not hits:
+            break
+        out.append(("substituted", out[-1][1].xreplace(hits)))
+    final = derivation.compact.get(v, out[-1][1])
+    return out + ([("simplified", final)] if final != out[-1][1] else [])
+
+
+def at_end(expr, j):
+    """``expr`` with the generic index t written T - j."""
+    return B.at_time(expr, END - j)
+
+
+def boundaries(derivation, v, expr):
+    """``[(T - j, v at T - j, the form there)]``: where the ordered derivatives past T are zero."""
+    return [(END - j, at_end(v, j), at_end(form, j)) for j, form in derivation.boundary(expr)]
+
+
+def dependencies(derivation):
+    """``[(node, [what it is computed from])]``, from the target's back to the leaves' users.
+
+    Unrolled, these are the edges of the DAG; generic in t, each edge is written at
+    the user's step t, so the use of h[t] by xc[t+1] reads ``xc[t] <- h[t-1]``.
+    """
+    deps = {}
+    for v in derivation.order:
+        for s in shares(derivation, v):
+            k = offset(s.user)
+            deps.setdefault(B.shift(s.user, -k), []).append(B.shift(v, -k))
+        if not B.is_zero(derivation.explicit[v]):
+            deps.setdefault(derivation.target, []).append(v)
+    rank = {v: k for k, v in enumerate(derivation.order)}
+
+    def place(u):
+        if u == derivation.target:
+            return len(rank)
+        return rank[u] if u in rank else rank.get(base(u), len(rank)) - 0.5
+
+    return sorted(deps.items(), key=lambda item: place(item[0]))
+
+
+def declarations(system):
+    """The declarations as written (comments dropped): dimensions, then in file order."""
+    decls = [*system.declarations.values(), *(d for slots in system.inits.values() for d in slots.values())]
+    lines = [f"dim {', '.join(system.dims)}"] if system.dims else []
+    return lines + [written(d) for d in sorted(decls, key=lambda d: d.line)]
+
+
+def written(decl):
+    """A declaration's line as written, without its comment."""
+    return decl.source.split("#")[0].strip()
+
+
+def shape_text(shape):
+    """``['n_h', 'n_h + n_x']``: a shape's dimensions as strings (``[]`` for a scalar)."""
+    return [str(d) for d in shape]

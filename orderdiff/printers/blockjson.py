@@ -1,0 +1,79 @@
+"""JSON view of a block derivation for programs: stable key order, ASCII expression text.
+
+Shape::
+
+    {"mode": "generic" | "unrolled", "steps": null | T, "target": "C",
+     "dims": [...], "declarations": {name: {"kind", "shape", "timed", "line", "text", ...}},
+     "equations": {name: {"var", "text", "shape", "line"}},
+     "order": [node, ...],
+     "nodes": {node: {"shape", "explicit", "users": [{"user", "share"}], "recursive"}},
+     "recurrences": {node: {"form", "boundary": [{"t", "form"}]}},
+     "gradients": {node: form}, "assumptions": [...]}
+
+Expressions are in the ASCII notation of :class:`~orderdiff.printers.blockexpr.BlockTextPrinter`
+(``d+C/dzh[t+1]``, ``W_ho^T @ g``, ``a * b``, ``sum_t(...)``); shapes are lists of
+dimension strings (``[]`` for a scalar). Unrolled, ``recurrences`` is empty and
+``gradients`` holds the parameters' and initial values' Eq. 1 in the steps' adjoints.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .blockcontent import boundaries, is_generic, shape_text, shares, split, written
+from .blockexpr import BlockTextPrinter, time_text
+
+
+def render_json(derivation):
+    """The block derivation as JSON text (see the module docstring for the shape).
+
+    Examples
+    --------
+    >>> import json, orderdiff
+    >>> d = orderdiff.derive(orderdiff.parse("dim n\\nparam w: n\\ninput x[t]: n\\ninit h[0] = 0\\n"
+    ...                                      "h[t] = tanh(w * h[t-1] + x[t])\\nC = sum_t(sum(h[t]))"))
+    >>> doc = json.loads(render_json(d))
+    >>> doc["recurrences"]["h[t]"]
+    {'form': '1 + d+C/dh[t+1] * (1 - h[t+1] * h[t+1]) * w', 'boundary': [{'t': 'T', 'form': '1'}]}
+    >>> doc["gradients"]["w"]
+    'sum_t(d+C/dh[t] * (1 - h[t] * h[t]) * h[t-1])'
+    """
+    p = BlockTextPrinter(derivation.target, unicode=False)
+    system = derivation.system
+    recurrences, gradients = split(derivation)
+    doc = {"mode": "generic" if is_generic(derivation) else "unrolled",
+           "steps": derivation.steps_count,
+           "target": p.doprint(derivation.target),
+           "dims": list(system.dims),
+           "declarations": leaves(system, p),
+           "equations": {name: {"var": p.doprint(eq.var), "text": eq.text, "shape": shape_text(eq.var.shape),
+                                "line": eq.line} for name, eq in system.equations.items()},
+           "order": [p.doprint(v) for v in derivation.order],
+           "nodes": {p.doprint(v): node(derivation, v, p) for v in reversed(derivation.order)},
+           "recurrences": {p.doprint(v): {"form": p.doprint(e),
+                                          "boundary": [{"t": time_text(when), "form": p.doprint(f)}
+                                                       for when, _, f in boundaries(derivation, v, e)]}
+                           for v, e in recurrences.items()},
+           "gradients": {p.doprint(v): p.doprint(e) for v, e in gradients.items()},
+           "assumptions": list(derivation.assumptions)}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def leaves(system, p):
+    """The declared inputs, parameters and initial values, keyed as written (``x``, ``h[0]``)."""
+    out = {}
+    for decl in system.declarations.values():
+        out[decl.name] = {"kind": decl.kind, "shape": shape_text(decl.shape), "timed": decl.timed,
+                          "distribution": decl.distribution, "line": decl.line, "text": written(decl)}
+    for name, slots in system.inits.items():
+        for s, decl in sorted(slots.items(), reverse=True):
+            out[p.doprint(system.var(name, s))] = {"kind": "init", "shape": shape_text(system.shape(name)),
+                                                   "fill": decl.fill, "line": decl.line, "text": written(decl)}
+    return out
+
+
+def node(derivation, v, p):
+    return {"shape": shape_text(v.shape),
+            "explicit": p.doprint(derivation.explicit[v]),
+            "users": [{"user": p.doprint(s.user), "share": p.doprint(s.expr)} for s in shares(derivation, v)],
+            "recursive": p.doprint(derivation.recursive[v])}
