@@ -150,9 +150,10 @@ budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 @click.option("--body-only", is_flag=True, help="LaTeX: only the body, to paste into a document.")
+@click.option("--no-figure", is_flag=True, help="LaTeX: leave out the picture of the system.")
 @click.option("--ascii", "ascii_only", is_flag=True, help="Text: write d+E/dz instead of ∂⁺E/∂z.")
 @budget_option
-def derive_command(file, target, wrt, form, at, fmt, output, body_only, ascii_only, budget):
+def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figure, ascii_only, budget):
     """Explicit dE/dv and ordered d+E/dv of the target for every variable of FILE.
 
     FILE holds one equation per line ('-' reads standard input). Example:
@@ -168,7 +169,8 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, ascii_on
         if fmt == "json":
             text = d.to_json(form=form, values=values, wrt=names)
         elif fmt == "latex":
-            text = d.to_latex(form=form, values=values, wrt=names, body_only=body_only)
+            text = d.to_latex(form=form, values=values, wrt=names, body_only=body_only,
+                              figure=False if no_figure else None)  # None: in documents, not in bodies
         else:
             unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
             text = d.to_text(form=form, values=values, wrt=names, unicode=unicode)
@@ -233,3 +235,43 @@ def report(d, results, tol):
         sys.exit(1)
     click.echo(f"OK: all {len(d.order)} ordered derivatives agree "
                f"(worst error {max(w[2] for w in worst.values()):.2e})")
+
+
+@main.command("graph")
+@file_argument
+@target_option
+@at_option
+@click.option("--depth", type=click.IntRange(0), metavar="K",
+              help="Draw only the variables within K edges upstream of the target (default: all of "
+                   "them, or the largest such neighbourhood with at most 40).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="OUT",
+              help="The picture to write: .svg, .png, .pdf, .dot or .tex.")
+def graph_command(file, target, at, depth, output):
+    """Draw the DAG of FILE: d+E/dv on each variable, dz_j/dz_i on each edge.
+
+    Each edge z_i -> z_j is labelled with the explicit partial dz_j/dz_i. Inputs
+    are on the left, the target on the right; with --at the labels are numbers.
+    OUT's suffix picks the format: .svg, .png, .pdf (matplotlib), .dot (Graphviz
+    text) or .tex (a tikzpicture for a document that loads tikz). Example:
+
+    \b
+        orderdiff graph examples/werbos.eqs -o werbos.svg
+        orderdiff graph examples/werbos.eqs --at z1=1 -o werbos.tex
+    """
+    from .pictures import check_suffix, draw
+
+    try:
+        check_suffix(output)  # before any work: a wrong suffix is a typo, not a reason to derive
+        d = setup(file, target)
+        if getattr(d.system, "is_block", False):
+            raise OrderdiffError("graph draws scalar equation files; it cannot draw a block file yet",
+                                 file=file)
+        values = input_values(d.system, at) if at is not None else None
+        shown = draw(d, output, values=values, depth=depth)
+    except OrderdiffError as e:
+        fail(e, file)
+    for note in shown.notes:
+        click.echo(f"note: {note}", err=True)
+    if shown.beyond:
+        names = ", ".join(shown.beyond[:20]) + (", …" if len(shown.beyond) > 20 else "")
+        click.echo(f"note: left out: {names}; --depth K draws K edges back from {shown.target}", err=True)

@@ -214,8 +214,11 @@ class Derivation:
 
         return render_text(self, form=form, evaluation=self._at(values), wrt=wrt, unicode=unicode)
 
-    def to_latex(self, *, form="closed", values=None, wrt=None, body_only=False):
+    def to_latex(self, *, form="closed", values=None, wrt=None, body_only=False, figure=None):
         """A LaTeX document (or with ``body_only``, its body) of the whole derivation.
+
+        ``figure``: include the picture of the system, a ``tikzpicture`` (default: in a
+        document, which then loads ``tikz``; not in a body, unless ``figure=True``).
 
         Examples
         --------
@@ -226,7 +229,8 @@ class Derivation:
         """
         from .printers.latex import render_latex
 
-        return render_latex(self, form=form, evaluation=self._at(values), wrt=wrt, body_only=body_only)
+        return render_latex(self, form=form, evaluation=self._at(values), wrt=wrt, body_only=body_only,
+                            figure=figure)
 
     def to_json(self, *, form="closed", values=None, wrt=None):
         """The derivation as JSON text, with stable key order.

@@ -1,5 +1,8 @@
 r"""LaTeX view: a standalone document (article + amsmath) or its body.
 
+A document includes the picture of the system (a ``tikzpicture``, loading ``tikz``);
+a body includes it only when asked to (``figure=True``).
+
 The ordered derivative d+E/dz prints as ``\frac{\partial^{+} E}{\partial z}``, the
 explicit one as ``\frac{\partial E}{\partial z}``; names follow sympy (``z3`` ->
 ``z_{3}``, ``W_ho`` -> ``W_{ho}``, ``alpha`` -> ``\alpha``).
@@ -16,9 +19,10 @@ BRACKETS = (r"\left(", r"\right)")
 PREAMBLE = r"""\documentclass{article}
 \usepackage{amsmath}
 \usepackage{longtable}
-\allowdisplaybreaks
+{packages}\allowdisplaybreaks
 \begin{document}
 """
+FIGURE_BOX = (17.0, 19.0)  # cm: a larger picture is scaled down to fit a page (margins included)
 
 
 class OrderdiffLatexPrinter(LatexPrinter):
@@ -40,7 +44,7 @@ def explicit(p, of, var):
     return rf"\frac{{\partial {p.doprint(of)}}}{{\partial {p.doprint(var)}}}"
 
 
-def render_latex(derivation, *, form="closed", evaluation=None, wrt=None, body_only=False):
+def render_latex(derivation, *, form="closed", evaluation=None, wrt=None, body_only=False, figure=None):
     """The derivation as LaTeX: system, order, table, and each variable's Eq. 1.
 
     Parameters
@@ -53,6 +57,9 @@ def render_latex(derivation, *, form="closed", evaluation=None, wrt=None, body_o
         Only these variables.
     body_only : bool
         Leave out the preamble and ``\\begin{document}``/``\\end{document}``.
+    figure : bool, optional
+        Include the picture of the system (needs ``\\usepackage{tikz}``); default:
+        in a document, not in a body.
 
     Returns
     -------
@@ -61,9 +68,14 @@ def render_latex(derivation, *, form="closed", evaluation=None, wrt=None, body_o
     p = OrderdiffLatexPrinter({"order": "none"})
     E = derivation.target
     selected = rows(derivation, form, wrt)[::-1]
-    body = "\n".join(system_section(derivation, p) + table_section(selected, p, E, evaluation))
+    figure = not body_only if figure is None else figure
+    pictured = figure_section(derivation, p, evaluation) if figure else []
+    body = "\n".join(system_section(derivation, p) + pictured + table_section(selected, p, E, evaluation))
     body += "\n" + derivation_section(derivation, selected, p, form, evaluation)
-    return body if body_only else PREAMBLE + body + "\\end{document}\n"
+    if body_only:
+        return body
+    preamble = PREAMBLE.replace("{packages}", "\\usepackage{tikz}\n" if figure else "")
+    return preamble + body + "\\end{document}\n"
 
 
 def system_section(derivation, p):
@@ -73,6 +85,27 @@ def system_section(derivation, p):
     return ["\\section*{The system}", "\\begin{align*}", " \\\\\n".join(lines), "\\end{align*}",
             f"Inputs: {names(derivation.inputs)}. Order: {names(derivation.order)}. "
             f"Target: ${p.doprint(derivation.target)}$.", ""]
+
+
+def figure_section(derivation, p, evaluation):
+    """The picture of the system, scaled down to fit ``FIGURE_BOX``, and what it leaves out."""
+    from ..pictures import arrange_derivation, tikz
+
+    shown = arrange_derivation(derivation, evaluation)
+    e = p.doprint(derivation.target)
+    where = " at the given point" if evaluation is not None else ""
+    text = [r"Each arrow $z_i \to z_j$ carries the explicit partial $\partial z_j / \partial z_i$, "
+            rf"each variable $v$ its ordered derivative $\partial^{{+}} {e} / \partial v${where}."]
+    if shown.beyond:
+        text.append(f"The picture shows the {len(shown.nodes)} variables within {shown.depth} "
+                    f"edges of ${e}$; {len(shown.beyond)} more are left out.")
+    scale = min(1.0, FIGURE_BOX[0] / shown.width, FIGURE_BOX[1] / shown.height)
+    picture = tikz.render(shown).rstrip("\n")
+    if scale < 1:
+        picture = f"\\scalebox{{{scale:.3f}}}{{%\n{picture}%\n}}"
+    # wider than the text block: centred on the page, over both margins alike
+    return ["\\section*{The system as a graph}", " ".join(text), "\\begin{center}",
+            f"\\makebox[\\linewidth]{{%\n{picture}%\n}}", "\\end{center}", ""]
 
 
 def table_section(selected, p, E, evaluation):

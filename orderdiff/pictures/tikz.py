@@ -1,0 +1,57 @@
+r"""TikZ text of a :class:`~orderdiff.pictures.model.Picture`: one ``tikzpicture``.
+
+Needs only ``\usepackage{tikz}`` (no TikZ libraries, no amsmath). Nodes sit where
+the layout put them, in centimetres, at the sizes the layout planned; edges run
+between the nodes' borders (TikZ finds them), straight or along the layout's arc
+(its quadratic curve written as a cubic one); labels are in math mode and set at
+10pt (nodes) and 8pt (edges) whatever the document's font size.
+"""
+
+from __future__ import annotations
+
+from ..printers.latex import escape
+
+STYLES = r"""\begin{tikzpicture}[>=stealth,
+  od variable/.style={draw, rounded corners=2pt, align=center, inner sep=0pt, fill=white,
+                   font=\fontsize{10}{12}\selectfont},
+  od target/.style={od variable, line width=1.2pt},
+  od cut/.style={dashed},
+  od partial/.style={fill=white, inner sep=1pt, font=\fontsize{8}{9.5}\selectfont},
+  od note/.style={anchor=south west, align=left, font=\fontsize{8}{9.5}\selectfont}]"""
+
+
+def render(picture):
+    """The ``tikzpicture`` of ``picture``, with a comment saying what it needs."""
+    ids = {n.name: f"n{i}" for i, n in enumerate(picture.nodes)}
+    out = [f"% orderdiff graph of {one_line(picture.target)}: ordered derivatives on the nodes, "
+           "explicit partials on the edges.", "% Needs \\usepackage{tikz}.", STYLES]
+    for n in picture.nodes:
+        style = ("od target" if n.name == picture.target else "od variable") + (", od cut" if n.cut else "")
+        text = r" \\ ".join(f"${line.math}$" for line in n.lines)
+        out.append(rf"\node[{style}, minimum width={n.w:.3f}cm, minimum height={n.h:.3f}cm] "
+                   rf"({ids[n.name]}) at {point((n.x, n.y))} {{{text}}};")
+    for e in picture.edges:
+        (x0, y0), (cx, cy), (x2, y2) = e.route
+        if e.straight:
+            path = "--"
+        else:  # the quadratic curve as a cubic one: controls 2/3 of the way to its control point
+            c1 = (x0 + 2 * (cx - x0) / 3, y0 + 2 * (cy - y0) / 3)
+            c2 = (x2 + 2 * (cx - x2) / 3, y2 + 2 * (cy - y2) / 3)
+            path = f".. controls {point(c1)} and {point(c2)} .."
+        out.append(rf"\draw[->] ({ids[e.u]}) {path} ({ids[e.v]});")
+    for e in picture.edges:
+        out.append(rf"\node[od partial] at {point(e.at)} {{${e.label.math}$}};")
+    if picture.notes:
+        xmin, ymin = picture.bounds[:2]
+        notes = r" \\ ".join(escape(note).replace("…", r"\dots{}") for note in picture.notes)
+        out.append(rf"\node[od note] at {point((xmin, ymin))} {{{notes}}};")
+    out.append(r"\end{tikzpicture}")
+    return "\n".join(out) + "\n"
+
+
+def point(p):
+    return f"({p[0]:.3f},{p[1]:.3f})"
+
+
+def one_line(text):
+    return " ".join(text.split())

@@ -1,0 +1,502 @@
+"""Pictures: the files are produced and valid, and their labels carry the right derivatives.
+
+Labels are checked against the worked example's numbers (seed-math §1, typed in here,
+not taken from orderdiff) and, at a point, against finite differences of a forward
+pass written in the test. SVG must parse as XML, a PNG's header must give the size
+the picture asked for, the TikZ must compile with pdflatex, and the DOT is read back
+by a strict parser of the subset it writes (and by pydot and Graphviz when present).
+"""
+
+import math
+import os
+import re
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+import orderdiff
+from conftest import WERBOS
+from orderdiff.cli import main
+from orderdiff import OrderdiffError
+from orderdiff.pictures import (Label, MAX_NODES, arrange, draw, picture, to_dot,
+                                to_tikz, write)
+from orderdiff.pictures import dot as dot_writer
+from orderdiff.pictures import mpl
+
+# The worked example: dz_j/dz_i on each edge and d+E/dv on each node, from seed-math §1.
+WERBOS_EDGES = {("z1", "z2"): 2, ("z1", "z3"): 1, ("z2", "z3"): 3, ("z1", "z4"): 1, ("z2", "z4"): 2,
+                ("z3", "z4"): 4, ("z2", "E"): 2, ("z4", "E"): 4}
+WERBOS_NODES = {"z1": 136, "z2": 58, "z3": 16, "z4": 4, "E": 1}
+NONLINEAR = "h = tanh(W_ho*x + b)\nq = sigmoid(h)*alpha/(1 + x^2)\nE = q**2 + relu(h) + abs(x_1)"
+CHAIN = "\n".join(["z0 = x"] + [f"z{i} = 2*z{i - 1} + z{max(i - 3, 0)}" for i in range(1, 60)])
+
+
+def werbos():
+    return orderdiff.derive(orderdiff.parse(WERBOS))
+
+
+def name(n):
+    """``z4`` -> ``z_{4}``: how the LaTeX printer writes the example's names."""
+    return re.sub(r"(\d+)$", r"_{\1}", n)
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+def test_worked_example_edges_carry_the_explicit_partials():
+    p = picture(werbos())
+    assert {(e.u, e.v) for e in p.edges} == set(WERBOS_EDGES)
+    for (u, v), partial in WERBOS_EDGES.items():
+        label = p.edge(u, v).label
+        assert label.text == f"∂{v}/∂{u} = {partial}"
+        assert label.math == rf"\partial {name(v)} / \partial {name(u)} = {partial}"
+
+
+@pytest.mark.parametrize("values", [None, {"z1": 1.0}, {"z1": -3.5}])
+def test_worked_example_nodes_carry_the_ordered_derivatives(values):
+    p = picture(werbos(), values=values)
+    for v, total in WERBOS_NODES.items():
+        head, derivative = p.node(v).lines
+        assert head.text == v and head.math == name(v)
+        assert derivative.text == f"∂⁺E/∂{v} = {total}"
+        assert derivative.math == rf"\partial^{{+}} E / \partial {name(v)} = {total}"
+
+
+def number_in(label):
+    return float(label.text.rsplit("= ", 1)[1])
+
+
+def test_numbers_at_a_point_match_finite_differences():
+    point = {"W_ho": 0.3, "x": -0.4, "b": 0.1, "alpha": 2.0, "x_1": -1.0}
+
+    def forward(W_ho, x, b, alpha, x_1):
+        h = math.tanh(W_ho * x + b)
+        q = 1 / (1 + math.exp(-h)) * alpha / (1 + x ** 2)
+        return q ** 2 + max(h, 0.0) + abs(x_1)
+
+    p = picture(orderdiff.derive(orderdiff.parse(NONLINEAR)), values=point)
+    for v in point:
+        eps = 1e-6
+        up, down = dict(point, **{v: point[v] + eps}), dict(point, **{v: point[v] - eps})
+        fd = (forward(**up) - forward(**down)) / (2 * eps)
+        assert number_in(p.node(v).lines[1]) == pytest.approx(fd, rel=1e-5, abs=1e-6)
+    h = math.tanh(0.3 * -0.4 + 0.1)
+    assert number_in(p.edge("b", "h").label) == pytest.approx(1 - h ** 2, rel=1e-5)
+
+
+def test_symbolic_labels_use_the_closed_form_and_latex_names():
+    p = picture(orderdiff.derive(orderdiff.parse(NONLINEAR)))
+    assert p.edge("b", "h").label.text == "∂h/∂b = 1 - h**2"
+    assert p.edge("b", "h").label.math == r"\partial h / \partial b = 1 - h^{2}"
+    assert p.node("q").lines[1].math == r"\partial^{+} E / \partial q = 2 q"
+    assert p.node("W_ho").lines[0].math == "W_{ho}"
+    # function names upright without amsmath's \operatorname, for a tikz-only document
+    assert r"\mathrm{sigmoid}" in p.edge("alpha", "q").label.math
+    assert not any(r"\operatorname" in line.math for n in p.nodes for line in n.lines)
+
+
+def test_too_long_falls_back_to_the_recursive_form_then_an_ellipsis():
+    d = orderdiff.derive(orderdiff.parse(NONLINEAR))
+    p = picture(d)
+    # the closed form of d+E/dW_ho is too long; Eq. 1 in d+E/dh is short enough
+    assert p.node("W_ho").lines[1].text == "∂⁺E/∂W_ho = x*(1 - h**2)*∂⁺E/∂h"
+    assert p.node("h").lines[1].text == "∂⁺E/∂h = …" and p.node("h").lines[1].clipped
+    assert p.node("h").lines[1].math.endswith(r"= \ldots")
+    assert "… marks an expression too long to show." in p.notes
+    assert all(len(line.text) <= 60 for n in p.nodes for line in n.lines)
+
+
+def test_over_budget_closed_form_shows_the_recursive_form():
+    d = orderdiff.derive(orderdiff.parse("a = sin(x)*cos(x)\nb = a*sin(a)\nE = b*cos(b)"), max_size=20)
+    assert d.closed["x"] is None
+    label = picture(d).node("x").lines[1]
+    assert label.text.startswith("∂⁺E/∂x = (") and label.text.endswith(")*∂⁺E/∂a")
+    assert not label.clipped
+    assert sorted(re.findall(r"(?:sin|cos)\(x\)\*\*2", label.text)) == ["cos(x)**2", "sin(x)**2"]
+
+
+# --- layout ------------------------------------------------------------------------------------
+
+def overlap(a, b):
+    (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
+    return abs(ax - bx) < (aw + bw) / 2 and abs(ay - by) < (ah + bh) / 2
+
+
+@pytest.mark.parametrize("text", [WERBOS, NONLINEAR, "h = tanh(w*x)\ny = h*v\nE = (y - t)^2 + h"])
+def test_layout_inputs_left_target_right_nothing_overlaps(text):
+    d = orderdiff.derive(orderdiff.parse(text))
+    p = picture(d)
+    G = d.system.graph
+    drawn = G.subgraph(d.system.resolve(v) for v in p.node_map)
+    assert p.columns == tuple(tuple(sorted((v.name for v in g), key=lambda v: -p.node(v).y))
+                              for g in nx.topological_generations(drawn))
+    assert set(p.columns[0]) == {v.name for v in d.inputs} and p.columns[-1] == ("E",)
+    xs = [p.node(c[0]).x for c in p.columns]
+    assert xs == sorted(xs) and all(p.node(v).x == xs[k] for k, c in enumerate(p.columns) for v in c)
+    boxes = [(n.x, n.y, n.w, n.h) for n in p.nodes]
+    labels = [(*e.at, e.w, e.h) for e in p.edges]
+    assert not any(overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert not any(overlap(a, b) for a in labels for b in boxes)
+    xmin, ymin, xmax, ymax = p.bounds
+    assert all(xmin <= x - w / 2 and x + w / 2 <= xmax and ymin <= y - h / 2 and y + h / 2 <= ymax
+               for x, y, w, h in boxes + labels)
+
+
+def test_arcs_go_around_the_columns_they_skip():
+    from orderdiff.pictures.routes import bezier
+    p = picture(werbos())
+    for e in p.edges:
+        a, b = p.node(e.u), p.node(e.v)
+        assert e.straight == (b.column == a.column + 1)
+        for n in p.nodes:
+            if a.column < n.column < b.column:
+                assert not any(overlap((*bezier(e.route, t / 100), 0, 0), (n.x, n.y, n.w, n.h))
+                               for t in range(101)), (e.u, e.v, n.name)
+        # the drawn curve starts and ends on the boxes' borders
+        start, _, end = e.clipped_route
+        assert abs(abs(start[0] - a.x) - a.w / 2) < 1e-6 or abs(abs(start[1] - a.y) - a.h / 2) < 1e-6
+        assert abs(abs(end[0] - b.x) - b.w / 2) < 1e-6 or abs(abs(end[1] - b.y) - b.h / 2) < 1e-6
+
+
+def test_arrange_takes_any_node_type():
+    """Nodes that are not Symbols (here: (name, t) pairs of an unrolled graph) lay out alike."""
+    G = nx.DiGraph([(("h", 0), ("h", 1)), (("x", 1), ("h", 1)), (("h", 1), ("C", 1))])
+    p = arrange(G, ("C", 1), lambda v: (Label(f"{v[0]}_{{{v[1]}}}", f"{v[0]}[{v[1]}]"),),
+                lambda u, v: Label("w", "w"), name=lambda v: f"{v[0]}[{v[1]}]")
+    assert p.columns == (("h[0]", "x[1]"), ("h[1]",), ("C[1]",))
+    assert p.edge("h[0]", "h[1]").label.text == "w"
+    assert '"h[0]" -> "h[1]" [label="w"];' in dot_writer.render(p)
+
+
+# --- large systems -----------------------------------------------------------------------------
+
+def test_a_large_system_draws_the_targets_neighbourhood_and_says_what_is_left_out():
+    d = orderdiff.derive(orderdiff.parse(CHAIN))
+    p = picture(d)
+    assert len(p.nodes) <= MAX_NODES < len(d.order)
+    distance = nx.single_source_shortest_path_length(d.system.graph.reverse(), d.target)
+    kept = {v.name for v, k in distance.items() if k <= p.depth}
+    assert set(p.node_map) == kept and len(kept) + 3 > MAX_NODES  # the largest depth that fits
+    assert set(p.beyond) == {v.name for v in d.order} - kept
+    assert p.notes[0] == (f"{len(p.beyond)} variables farther than {p.depth} edges from z59 are left out; "
+                          "dashed boxes have inputs among them.")
+    G = d.system.graph
+    assert {n.name for n in p.nodes if n.cut} == {
+        v for v in kept if any(u.name not in kept for u in G.predecessors(d.system.resolve(v)))}
+
+
+def test_depth_is_used_as_given():
+    d = werbos()
+    p = picture(d, depth=1)
+    assert set(p.node_map) == {"E", "z4", "z2"} and p.depth == 1 and set(p.beyond) == {"z1", "z3"}
+    assert {n.name for n in p.nodes if n.cut} == {"z2", "z4"}
+    assert picture(d, depth=0).columns == (("E",),)
+    full = picture(d, depth=4)
+    assert full.depth is None and not full.beyond and not full.notes and len(full.nodes) == 5
+
+
+def test_variables_the_target_does_not_use_are_left_out_and_named():
+    d = orderdiff.derive(orderdiff.parse("a = 2*x\nE = a*y\nF = y + 1"), "E")
+    p = picture(d)
+    assert set(p.node_map) == {"x", "y", "a", "E"} and p.unrelated == ("F",)
+    assert "E does not depend on F: not drawn." in p.notes
+
+
+def test_bad_arguments_are_orderdiff_errors():
+    d = werbos()
+    with pytest.raises(OrderdiffError, match=r"the depth must be 0 or more, not -1"):
+        picture(d, depth=-1)
+    with pytest.raises(OrderdiffError, match=r"node budget"):
+        picture(d, max_nodes=0)
+    with pytest.raises(OrderdiffError, match=r"cannot draw a picture to a file with '\.jpg'; name it "
+                                             r"with one of \.svg, \.png, \.pdf, \.dot, \.tex"):
+        draw(d, "werbos.jpg")
+    with pytest.raises(orderdiff.ValueInputError):
+        picture(d, values={"z1": 1.0, "z9": 2.0})
+
+
+def test_an_unwritable_file_is_an_orderdiff_error(tmp_path):
+    for suffix in (".svg", ".dot"):
+        with pytest.raises(OrderdiffError, match="cannot write the picture"):
+            draw(werbos(), tmp_path / "missing" / f"w{suffix}")
+
+
+# --- files -------------------------------------------------------------------------------------
+
+def test_svg_is_xml_of_the_pictures_size_with_an_element_per_node_and_edge(tmp_path):
+    out = tmp_path / "werbos.svg"
+    p = draw(werbos(), out)
+    root = ET.parse(out).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    width, height = mpl.size_inches(p)
+    assert float(root.get("width").removesuffix("pt")) == pytest.approx(width * 72, abs=0.01)
+    assert float(root.get("height").removesuffix("pt")) == pytest.approx(height * 72, abs=0.01)
+    ids = {el.get("id") for el in root.iter()}
+    assert {f"node-{v}" for v in WERBOS_NODES} <= ids
+    assert {f"edge-{u}-{v}" for u, v in WERBOS_EDGES} <= ids
+
+
+def test_svg_is_reproducible(tmp_path):
+    draw(werbos(), tmp_path / "a.svg")
+    draw(werbos(), tmp_path / "b.svg")
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("values", [None, {"W_ho": 0.3, "x": -0.4, "b": 0.1, "alpha": 2.0, "x_1": -1.0}])
+def test_png_decodes_at_the_pictures_size(tmp_path, values):
+    import matplotlib.image
+
+    out = tmp_path / "nonlinear.png"
+    p = draw(orderdiff.derive(orderdiff.parse(NONLINEAR)), out, values=values)
+    width, height = png_size(out)
+    w_in, h_in = mpl.size_inches(p)
+    assert abs(width - w_in * mpl.DPI) <= 1 and abs(height - h_in * mpl.DPI) <= 1
+    pixels = matplotlib.image.imread(out)
+    assert pixels.shape[:2] == (height, width) and pixels.min() < 0.5 < pixels.max()
+
+
+def test_pdf_is_written(tmp_path):
+    out = tmp_path / "werbos.pdf"
+    draw(werbos(), out, values={"z1": 1.0})
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+
+
+def test_a_label_mathtext_rejects_is_drawn_as_plain_text(tmp_path):
+    G = nx.DiGraph([("a", "b")])
+    p = arrange(G, "b", lambda v: (Label(r"\frac{" + v, f"{v} $1"),), lambda u, v: Label("x^{", "x^"))
+    write(p, tmp_path / "odd.svg")
+    ET.parse(tmp_path / "odd.svg")
+
+
+# --- DOT ---------------------------------------------------------------------------------------
+
+DOT_STRING = r'"((?:[^"\\]|\\.)*)"'
+DOT_LINES = [
+    ("comment", re.compile(r"// .*")),
+    ("open", re.compile(rf"digraph {DOT_STRING} \{{")),
+    ("attr", re.compile(r'  (rankdir=LR|node \[shape=box, style="rounded", fontsize=10\]|'
+                        r'edge \[fontsize=8\]);')),
+    ("label", re.compile(rf"  label={DOT_STRING}; labelloc=b; labeljust=l; fontsize=8;")),
+    ("node", re.compile(rf'  {DOT_STRING} \[label={DOT_STRING}'
+                        r'(?:, style="rounded,dashed")?(?:, penwidth=2)?\];')),
+    ("rank", re.compile(rf"  \{{ rank=same;(?: {DOT_STRING};)+ \}}")),
+    ("edge", re.compile(rf"  {DOT_STRING} -> {DOT_STRING} \[label={DOT_STRING}\];")),
+    ("close", re.compile(r"\}")),
+]
+
+
+def unquote(s):
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), s)
+
+
+def read_dot(text):
+    """Nodes ``{name: label}`` and edges ``{(u, v): label}`` of the DOT subset orderdiff writes.
+
+    Every line must be one of ``DOT_LINES``; strings are unescaped; edges must join
+    declared nodes.
+    """
+    nodes, edges, kinds = {}, {}, []
+    for line in text.splitlines():
+        for kind, pattern in DOT_LINES:
+            m = pattern.fullmatch(line)
+            if m:
+                break
+        else:
+            raise AssertionError(f"not a line orderdiff writes: {line!r}")
+        kinds.append(kind)
+        if kind == "node":
+            nodes[unquote(m.group(1))] = unquote(m.group(2))
+        elif kind == "edge":
+            edges[unquote(m.group(1)), unquote(m.group(2))] = unquote(m.group(3))
+    assert kinds[:2] == ["comment", "open"] and kinds[-1] == "close" and kinds.count("close") == 1
+    assert all(u in nodes and v in nodes for u, v in edges)
+    return nodes, edges
+
+
+def test_dot_of_the_worked_example_reads_back():
+    nodes, edges = read_dot(to_dot(werbos()))
+    assert nodes == {v: f"{v}\n∂⁺E/∂{v} = {t}" for v, t in WERBOS_NODES.items()}
+    assert edges == {(u, v): f"∂{v}/∂{u} = {p}" for (u, v), p in WERBOS_EDGES.items()}
+
+
+def test_dot_quotes_any_text():
+    odd = ['say "hi"', "back\\slash", "two\nlines", "\\n literally", "{ braces; } -> arrow"]
+    G = nx.DiGraph([(odd[i], odd[i + 1]) for i in range(len(odd) - 1)])
+    p = arrange(G, odd[-1], lambda v: (Label("x", v), Label("y", v + "!")), lambda u, v: Label("z", u + v))
+    nodes, edges = read_dot(dot_writer.render(p))
+    assert nodes == {v: f"{v}\n{v}!" for v in odd}
+    assert edges == {(u, v): u + v for u, v in G.edges}
+
+
+def test_dot_is_accepted_by_pydot_and_graphviz_when_installed(tmp_path):
+    text = to_dot(werbos(), depth=2)
+    checked = 0
+    try:
+        import pydot  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        (tmp_path / "w.dot").write_text(text, encoding="utf-8")
+        G = nx.nx_pydot.read_dot(tmp_path / "w.dot")
+        assert set(G.nodes) >= {"z2", "z3", "z4", "E"}
+        checked += 1
+    if shutil.which("dot"):
+        run = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        ET.fromstring(run.stdout)
+        checked += 1
+    if not checked:
+        pytest.skip("neither pydot nor Graphviz is installed (the strict reader checked the DOT)")
+
+
+# --- TikZ and LaTeX ----------------------------------------------------------------------------
+
+def pdflatex_with_tikz_or_skip():
+    exe = shutil.which("pdflatex")
+    kpsewhich = shutil.which("kpsewhich")
+    has_tikz = exe and kpsewhich and subprocess.run([kpsewhich, "tikz.sty"], capture_output=True,
+                                                    text=True).stdout.strip()
+    if not has_tikz:
+        if os.environ.get("CI"):
+            pytest.fail("pdflatex with TikZ is required in CI (apt-get install texlive-pictures)")
+        pytest.skip("pdflatex or tikz.sty not installed")
+    return exe
+
+
+def compile_latex(exe, tmp_path, text):
+    (tmp_path / "doc.tex").write_text(text, encoding="utf-8")
+    run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
+    return run.stdout
+
+
+MINIMAL = ("\\documentclass{article}\n\\usepackage{tikz}\n\\begin{document}\n\\input{picture}\n"
+           "\\end{document}\n")
+
+
+@pytest.mark.parametrize("text, values, depth", [
+    (WERBOS, None, None), (WERBOS, {"z1": 1e20}, None), (NONLINEAR, None, None),
+    ("x_ = a__b + _c\nlambda_ = x_ * Theta\nE = lambda_ + x_", None, None),
+    (CHAIN, None, 3), ("a = 2*x\nE = a*y\nF = y + 1", {"x": float("inf"), "y": 1.0}, None)],
+    ids=["werbos", "huge", "nonlinear", "odd-names", "cut", "unrelated-inf"])
+def test_tikz_picture_compiles_in_a_document_with_only_tikz(tmp_path, text, values, depth):
+    exe = pdflatex_with_tikz_or_skip()
+    system = orderdiff.parse(text)
+    d = orderdiff.derive(system, "E" if "F =" in text else None)
+    (tmp_path / "picture.tex").write_text(to_tikz(d, values=values, depth=depth), encoding="utf-8")
+    compile_latex(exe, tmp_path, MINIMAL)
+
+
+def test_tikz_of_the_worked_example_carries_its_labels():
+    text = to_tikz(werbos())
+    assert text.startswith("% orderdiff graph of E") and "\\usetikzlibrary" not in text
+    assert text.count("\\begin{tikzpicture}") == 1 and text.rstrip().endswith("\\end{tikzpicture}")
+    for v, total in WERBOS_NODES.items():
+        assert rf"{{${name(v)}$ \\ $\partial^{{+}} E / \partial {name(v)} = {total}$}};" in text
+    for (u, v), partial in WERBOS_EDGES.items():
+        assert rf"{{$\partial {name(v)} / \partial {name(u)} = {partial}$}};" in text
+    assert text.count("\\draw[->]") == len(WERBOS_EDGES) and text.count(".. controls") == 4
+
+
+def test_the_latex_document_includes_the_picture_unless_told_not_to():
+    d = werbos()
+    document = d.to_latex()
+    assert "\\usepackage{tikz}\n" in document and "\\section*{The system as a graph}" in document
+    assert to_tikz(d).rstrip("\n") in document
+    plain = d.to_latex(figure=False)
+    assert "tikz" not in plain and "graph" not in plain
+    assert document.replace("\\usepackage{tikz}\n", "") != plain
+    assert "tikzpicture" not in d.to_latex(body_only=True)
+    assert "tikzpicture" in d.to_latex(body_only=True, figure=True)
+
+
+def test_a_large_document_scales_its_picture_and_compiles(tmp_path):
+    exe = pdflatex_with_tikz_or_skip()
+    d = orderdiff.derive(orderdiff.parse(CHAIN))
+    document = d.to_latex(values={"x": 0.5})
+    assert "\\scalebox{" in document and "more are left out." in document
+    log = compile_latex(exe, tmp_path, document)
+    # the long equations of the derivations overflow anyway; the picture adds nothing to that
+    without = compile_latex(exe, tmp_path, d.to_latex(values={"x": 0.5}, figure=False))
+    assert log.count("Overfull \\hbox") == without.count("Overfull \\hbox")
+
+
+# --- the command -------------------------------------------------------------------------------
+
+def invoke(args):
+    return CliRunner().invoke(main, args)
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".dot", ".tex"])
+def test_graph_command_writes_the_file(tmp_path, suffix):
+    src = tmp_path / "werbos.eqs"
+    src.write_text(WERBOS)
+    out = tmp_path / f"werbos{suffix}"
+    result = invoke(["graph", str(src), "--at", "z1=1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "" and out.stat().st_size > 100
+    if suffix == ".dot":
+        assert read_dot(out.read_text(encoding="utf-8"))[1]["z3", "z4"] == "∂z4/∂z3 = 4"
+
+
+def test_graph_command_bad_suffix_is_a_clean_error(tmp_path):
+    src = tmp_path / "werbos.eqs"
+    src.write_text(WERBOS)
+    out = tmp_path / "werbos.jpeg"
+    result = invoke(["graph", str(src), "-o", str(out)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and not out.exists()
+    assert result.output == (f"{out}: cannot draw a picture to a file with '.jpeg'; name it with one of "
+                             ".svg, .png, .pdf, .dot, .tex\n")
+
+
+def test_graph_command_reports_bad_values_and_targets(tmp_path):
+    src = tmp_path / "werbos.eqs"
+    src.write_text(WERBOS)
+    out = str(tmp_path / "w.svg")
+    result = invoke(["graph", str(src), "--at", "z2=1", "-o", out])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("--at:1:1: z2 is not an input; z2 is defined by equations")
+    result = invoke(["graph", str(src), "-t", "z9", "-o", out])
+    assert result.exit_code == 1 and "--target:1:1:" in result.output
+    assert invoke(["graph", str(src)]).exit_code == 2  # -o is required
+
+
+def test_graph_command_says_what_a_large_system_leaves_out(tmp_path):
+    src = tmp_path / "chain.eqs"
+    src.write_text(CHAIN)
+    out = tmp_path / "chain.dot"
+    result = invoke(["graph", str(src), "--depth", "2", "-o", str(out)])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "note: 55 variables farther than 2 edges from z59 are left out; dashed boxes have inputs among them.",
+        "note: left out: x, z0, z1, z2, z3, z4, z5, z6, z7, z8, z9, z10, z11, z12, z13, z14, z15, z16, "
+        "z17, z18, …; --depth K draws K edges back from z59"]
+    assert set(read_dot(out.read_text(encoding="utf-8"))[0]) == {"z53", "z55", "z56", "z57", "z58", "z59"}
+    result = invoke(["graph", str(src), "-o", str(out)])
+    assert result.exit_code == 0 and "left out" in result.stderr
+    assert len(read_dot(out.read_text(encoding="utf-8"))[0]) <= MAX_NODES
+
+
+def test_derive_latex_no_figure(tmp_path):
+    src = tmp_path / "werbos.eqs"
+    src.write_text(WERBOS)
+    with_figure = invoke(["derive", str(src), "--format", "latex"])
+    without = invoke(["derive", str(src), "--format", "latex", "--no-figure"])
+    assert with_figure.exit_code == 0 and without.exit_code == 0
+    assert "\\begin{tikzpicture}" in with_figure.output and "tikz" not in without.output
+    body = invoke(["derive", str(src), "--format", "latex", "--body-only"])
+    assert "tikz" not in body.output
