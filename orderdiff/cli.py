@@ -12,10 +12,12 @@ import sys
 import click
 
 from . import check as checking
+from .blocks import check as block_check
+from .blocks.presets import ACTIVATIONS, OUTPUTS, elman
 from .derivation import FORMS
 from .derive import DEFAULT_MAX_SIZE, derive
 from .errors import OrderdiffError, TargetError, ValueInputError
-from .parse import load
+from .parse import load, parse
 
 NUMBER = r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|nan)"
 ASSIGNMENT = re.compile(rf"\s*([A-Za-z_]\w*)\s*=\s*({NUMBER})\s*(,|$)?")
@@ -101,15 +103,18 @@ def read_system(file):
         raise OrderdiffError(f"cannot read the file: {e.strerror or e}", file=file) from None
 
 
-def setup(file, target, budget=DEFAULT_MAX_SIZE):
+def setup(file, target, budget=DEFAULT_MAX_SIZE, steps=None, system=None):
     """Load ``file`` and derive it for ``--target`` (located in the option on error)."""
-    system = read_system(file)
+    system = read_system(file) if system is None else system
     if target is not None:
         chosen = resolve_names(system, target, "--target", "target")
         if len(chosen) != 1:
             raise option_error(TargetError, "give one target", "--target", target, 1)
         target = chosen[0]
-    return derive(system, target, max_size=budget)
+    if steps is not None and not getattr(system, "is_block", False):
+        raise OrderdiffError("--steps unrolls a time-indexed (block) file; this file has scalar equations "
+                             "only", file=file)
+    return derive(system, target, max_size=budget, steps=steps)
 
 
 def stream_supports_unicode(stream):
@@ -134,6 +139,11 @@ file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=Fal
 target_option = click.option("--target", "-t", help="The variable to differentiate "
                              "(default: the one variable no other equation uses).")
 at_option = click.option("--at", "at", metavar="NAME=X,...", help="Input values, e.g. z1=0.5,x=2.")
+steps_option = click.option("--steps", type=click.IntRange(1, 1000), default=None, metavar="T",
+                            help="Block files: unroll over T steps, every node h[1..T] with its own "
+                                 "derivatives.")
+emit_option = click.option("--emit-python", "emit", type=click.Path(dir_okay=False), metavar="FILE",
+                           help="Block files: write the generated NumPy BPTT program (runs on its own).")
 budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=True, type=click.IntRange(1),
                              help="Size budget (expression nodes) for the closed and inputs forms.")
 
@@ -142,9 +152,9 @@ budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=
 @file_argument
 @target_option
 @click.option("--wrt", metavar="A,B,...", help="Show only these variables.")
-@click.option("--form", type=click.Choice(FORMS), default="closed", show_default=True,
-              help="recursive: Eq. 1 in the successors' ordered derivatives; closed: in the "
-                   "system's variables; inputs: in the inputs only.")
+@click.option("--form", type=click.Choice(FORMS), default=None,
+              help="recursive: Eq. 1 in the successors' ordered derivatives; closed (the default): in "
+                   "the system's variables; inputs: in the inputs only. Scalar files.")
 @at_option
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
               show_default=True)
@@ -153,30 +163,72 @@ budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=
 @click.option("--no-figure", is_flag=True, help="LaTeX: leave out the picture of the system.")
 @click.option("--ascii", "ascii_only", is_flag=True, help="Text: write d+E/dz instead of ∂⁺E/∂z.")
 @budget_option
-def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figure, ascii_only, budget):
+@steps_option
+@emit_option
+def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figure, ascii_only, budget, steps,
+                   emit):
     """Explicit dE/dv and ordered d+E/dv of the target for every variable of FILE.
 
-    FILE holds one equation per line ('-' reads standard input). Example:
+    FILE holds one equation per line ('-' reads standard input); a file with
+    declarations (dim, input, param, init) holds vector and time-indexed equations,
+    derived generic in t (the BPTT recurrences) or unrolled with --steps. Example:
 
     \b
         orderdiff derive examples/werbos.eqs
         orderdiff derive examples/werbos.eqs --at z1=1 --format latex -o werbos.tex
+        orderdiff derive examples/elman.eqs --emit-python elman_bptt.py
     """
     try:
-        d = setup(file, target, budget)
-        values = input_values(d.system, at) if at is not None else None
-        names = resolve_names(d.system, wrt, "--wrt", "variable") if wrt else None
-        if fmt == "json":
-            text = d.to_json(form=form, values=values, wrt=names)
-        elif fmt == "latex":
-            text = d.to_latex(form=form, values=values, wrt=names, body_only=body_only,
-                              figure=False if no_figure else None)  # None: in documents, not in bodies
+        d = setup(file, target, budget, steps)
+        if getattr(d.system, "is_block", False):
+            refuse_scalar_options(form=form, at=at, wrt=wrt)
+            text = render_blocks(d, fmt, body_only, not ascii_only and (
+                output is not None or stream_supports_unicode(sys.stdout)))
+            emit_python(d, emit)
         else:
-            unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
-            text = d.to_text(form=form, values=values, wrt=names, unicode=unicode)
+            if emit is not None:
+                raise OrderdiffError("--emit-python writes the BPTT program of a block file; for scalar "
+                                     "files use Derivation.numpy_source()", file=file)
+            text = render_scalar(d, fmt, form or "closed", at, wrt, body_only, ascii_only, output, no_figure)
         write(text, output)
     except OrderdiffError as e:
         fail(e, file)
+
+
+def render_scalar(d, fmt, form, at, wrt, body_only, ascii_only, output, no_figure=False):
+    values = input_values(d.system, at) if at is not None else None
+    names = resolve_names(d.system, wrt, "--wrt", "variable") if wrt else None
+    if fmt == "json":
+        return d.to_json(form=form, values=values, wrt=names)
+    if fmt == "latex":
+        return d.to_latex(form=form, values=values, wrt=names, body_only=body_only,
+                          figure=False if no_figure else None)  # None: in documents, not in bodies
+    unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
+    return d.to_text(form=form, values=values, wrt=names, unicode=unicode)
+
+
+def render_blocks(d, fmt, body_only, unicode):
+    if fmt == "json":
+        return d.to_json()
+    if fmt == "latex":
+        return d.to_latex(body_only=body_only)
+    return d.to_text(unicode=unicode)
+
+
+def refuse_scalar_options(**given):
+    for name, value in given.items():
+        if value is not None:
+            raise OrderdiffError(f"--{name} applies to scalar equation files, not to block files "
+                                 "(use 'orderdiff check' for numbers)")
+
+
+def emit_python(d, path):
+    """Write the generated NumPy program of a generic block derivation to ``path``."""
+    if path is None:
+        return
+    if d.steps_count is not None:
+        raise OrderdiffError("--emit-python writes the loop over t: leave out --steps")
+    write(d.python_module(), path)
 
 
 def write(text, output):
@@ -208,10 +260,16 @@ def check_command(file, target, at, points, seed, tol):
     """
     try:
         d = setup(file, target)
-        chosen = [input_values(d.system, at)] if at is not None else checking.random_points(d, points, seed)
-        results = [checking.compare(d, p) for p in chosen]
+        if getattr(d.system, "is_block", False):
+            refuse_scalar_options(at=at)
+            block_results = [block_check.compare(d, seed + k) for k in range(points)]
+        else:
+            chosen = [input_values(d.system, at)] if at is not None else checking.random_points(d, points, seed)
+            results = [checking.compare(d, p) for p in chosen]
     except OrderdiffError as e:
         fail(e, file)
+    if getattr(d.system, "is_block", False):
+        return report_blocks(d, block_results, tol)
     if at is None and len(chosen) < points:
         click.echo(f"note: only {len(chosen)} of {points} random points gave finite values", err=True)
     report(d, results, tol)
@@ -235,6 +293,66 @@ def report(d, results, tol):
         sys.exit(1)
     click.echo(f"OK: all {len(d.order)} ordered derivatives agree "
                f"(worst error {max(w[2] for w in worst.values()):.2e})")
+
+
+def report_blocks(d, results, tol):
+    """The worst error per parameter and initial value over the random points; status 1 on disagreement."""
+    names = list(results[0].rows)
+    worst = {n: max((r.rows[n] for r in results), key=lambda row: row[1]) for n in names}
+    width = max(len("gradient of"), *(len(n) for n in names))
+    click.echo(f"target {d.target.name}, {len(results)} random point(s) (dimensions "
+               f"{', '.join(f'{k}={v}' for k, v in results[0].dims.items())}; T = 4, batch 2), "
+               f"tolerance {tol:g}")
+    click.echo(f"{'gradient of'.ljust(width)}  {'max |entry|':>12}  {'worst error':>11}")
+    for n in names:
+        size, err = worst[n]
+        flag = "" if err <= tol else "  <-- disagrees"
+        click.echo(f"{n.ljust(width)}  {size:12.6g}  {err:11.2e}{flag}")
+    bad = [n for n in names if not worst[n][1] <= tol]
+    if bad:
+        click.echo(f"FAILED: {len(bad)} of {len(names)} gradients disagree with finite differences: "
+                   f"{', '.join(bad)}", err=True)
+        sys.exit(1)
+    click.echo(f"OK: all {len(names)} gradients agree with finite differences "
+               f"(worst error {max(w[1] for w in worst.values()):.2e})")
+
+
+@main.command("rnn")
+@click.option("--activation", type=click.Choice(ACTIVATIONS), default="tanh", show_default=True)
+@click.option("--output", "out", type=click.Choice(list(OUTPUTS)), default="softmax-xent", show_default=True,
+              help="softmax-xent: softmax and cross-entropy; linear-mse: linear output, squared error.")
+@click.option("--bias/--no-bias", default=True, show_default=True)
+@click.option("--print-eqs", is_flag=True, help="Print the equation file instead of deriving it.")
+@steps_option
+@click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
+              show_default=True)
+@click.option("-o", "--output-file", "output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--body-only", is_flag=True, help="LaTeX: only the body, to paste into a document.")
+@click.option("--ascii", "ascii_only", is_flag=True, help="Text: write d+C/dz instead of ∂⁺C/∂z.")
+@emit_option
+def rnn_command(activation, out, bias, print_eqs, steps, fmt, output, body_only, ascii_only, emit):
+    """The seed's Elman network as a preset: its equation file, derived.
+
+    The preset only writes the equations (see --print-eqs); they are parsed and
+    derived exactly as a file of yours would be. Example:
+
+    \b
+        orderdiff rnn --print-eqs > elman.eqs
+        orderdiff rnn --activation relu --output linear-mse --no-bias
+        orderdiff rnn --emit-python rnn_bptt.py
+    """
+    text = elman(activation, out, bias)
+    if print_eqs:
+        write(text, output)
+        return
+    try:
+        d = setup("<rnn>", None, steps=steps, system=parse(text, file="<rnn>"))
+        unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
+        rendered = render_blocks(d, fmt, body_only, unicode)
+        emit_python(d, emit)
+        write(rendered, output)
+    except OrderdiffError as e:
+        fail(e, "<rnn>")
 
 
 @main.command("graph")

@@ -39,14 +39,7 @@ ATOL = 1e-12
 LOOKAHEAD = ("the backward loop reads forward values one step ahead (f[t+1], x[t+1], ...) "
              "also at t = T, past the end of the arrays: IndexError")
 SCALAR_PARAM = "a scalar parameter's gradient comes back shaped (1,), not ()"
-KNOWN_BUGS = {
-    "lstm": LOOKAHEAD,
-    "gru": LOOKAHEAD,
-    "operations": LOOKAHEAD + "; " + SCALAR_PARAM,
-    "static": LOOKAHEAD + "; " + SCALAR_PARAM + "; the adjoint of a static equation (M) is used before "
-              "all its shares are added; a static term of C outside sum_t is counted once per batch row "
-              "in the loss but once in total in the gradients",
-}
+KNOWN_BUGS = {}
 
 
 def numeric(names):
@@ -271,8 +264,6 @@ def test_seed_gradients_are_sums_of_outer_products_over_time():
     assert_form(d.compact[s.h0], B.MatProd(B.Trans(s.W_hh), B.Adj(s.zh.at(1))))
 
 
-@pytest.mark.xfail(reason="orderdiff/blocks/derivation.py: recurrences/gradients split by name, so an "
-                   "initial value h[0] (h has an equation) lands in recurrences", strict=True)
 def test_seed_recurrences_and_gradients_split_the_compact_forms():
     """Initial values are gradients (of leaves), not backward recurrences."""
     d = derived("elman")

@@ -235,6 +235,8 @@ def unbatch(printer, text, e, target_batched):
     """``text`` of ``e`` summed over the batch when the slot it goes to has none."""
     if target_batched or not printer.batched(e):
         return text
+    if not B.shape_of(e):
+        return f"numpy.sum({text})"
     if isinstance(e, B.Outer):
         a, b = e.args
         pa, pb = printer.batched(a), printer.batched(b)

@@ -57,23 +57,26 @@ class BlockDerivation:
         Parameters and initial values get their gradients in terms of the kept
         adjoints; time-indexed nodes used once are folded into their user.
         """
+        return self._compact(self.recursive)
+
+    def _compact(self, recursive):
         data = {d.name for d in self.system.inputs}
         keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
         keep = {v for v in keep if v.name not in data}
         boundary = {v for v in keep if v.time}
-        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
+        forms = {v: e for v, e in recursive.items() if v.name not in data and v != self.target}
         result = compact(forms, keep, boundary, self.assume)
         return {v: result[v] for v in self.order if v in result}
 
     @property
     def recurrences(self):
         """The compact forms of the time-indexed nodes: the backward recurrences."""
-        return {v: e for v, e in self.compact.items() if v.name in self.system.equations}
+        return {v: e for v, e in self.compact.items() if v.name in self.system.equations and generic(v)}
 
     @property
     def gradients(self):
         """The compact forms of the parameters and initial values."""
-        return {v: e for v, e in self.compact.items() if v.name not in self.system.equations}
+        return {v: e for v, e in self.compact.items() if v not in self.recurrences}
 
     @property
     def assumptions(self):
@@ -100,6 +103,13 @@ class BlockDerivation:
         from .program import source
 
         return source(self, readable)
+
+    def python_module(self):
+        """A Python module that runs on its own (``--emit-python``): the program, a wrapper
+        ``loss_and_gradients(params, inputs, init=None)`` and a demo on random data."""
+        from .program import module_source
+
+        return module_source(self)
 
     @cached_property
     def _compiled(self):

@@ -81,8 +81,10 @@ def choose_target(system, target):
         name = sinks[0]
     eq = system.equations.get(name)
     if eq is None or eq.var.time or eq.var.shape:
+        what = ("is declared, not defined by an equation" if eq is None else "is indexed by time"
+                if eq.var.time else f"has shape ({', '.join(map(str, eq.var.shape))})")
         raise TargetError(f"the target must be a scalar defined without [t] (e.g. C = sum_t(...)); "
-                          f"'{name}' is not", file=system.file,
+                          f"'{name}' {what}", file=system.file,
                           **({} if eq is None else dict(line=eq.line, col=eq.col, source=eq.source)))
     return eq.var
 
@@ -105,10 +107,10 @@ def generic_edges(system):
             if not leaf.time:
                 yield leaf, eq.var, (B.SumT(share) if eq.var.time else share)
                 continue
-            k = B.lag(leaf)
-            yield leaf.at(B.T_INDEX), eq.var, B.shift(share, k)
+            k = B.lag(leaf)  # the user k steps later: xc[t+1] uses h[t]
+            yield leaf.at(B.T_INDEX), B.shift(eq.var, k), B.shift(share, k)
             for s in range(1 - k, 1):  # the initial values h[0], h[-1], ... at the first steps
-                yield leaf.at(s), eq.var, B.at_time(share, s + k)
+                yield leaf.at(s), B.at_time(eq.var, s + k), B.at_time(share, s + k)
 
 
 def unrolled_edges(system, steps):
@@ -149,30 +151,70 @@ def recursive_form(step, assume=()):
     return simplify(B.Plus(step.explicit, *(s for _, s in step.terms)), assume)
 
 
+FOLD_BUDGET = 200  # tree nodes: a folded form larger than this keeps its adjoints named
+
+
 def compact(forms, keep, boundary=(), assume=()):
     """Fold every adjoint used by exactly one other form into it; ``keep`` are never folded.
 
     ``forms`` maps generic nodes to their Eq. 1. Uses by the ``boundary`` forms (the
-    initial values) are not counted, but they receive the folded adjoints too. The
-    result keeps the adjoints used twice or more, or by themselves one step later:
-    the recurrences.
+    initial values) are not counted; they receive the folded adjoints at the end. The
+    result keeps the adjoints used twice or more, by themselves one step later (the
+    recurrences), or whose folding would make a form larger than ``FOLD_BUDGET``.
     """
-    forms = dict(forms)
-    while True:
-        users = {}
-        for w, e in forms.items():
-            for a in e.atoms(B.Adj):
-                users.setdefault(base(a.args[0]), set()).add(w)
-        single = [u for u, ws in users.items() if u in forms and u not in keep and u not in ws
-                  and len(ws - set(boundary)) == 1]
-        if not single:
-            return forms
-        u = single[0]
-        body = forms.pop(u)
-        for w in users[u]:
-            forms[w] = simplify(forms[w].replace(
-                lambda e: isinstance(e, B.Adj) and base(e.args[0]) == u,
-                lambda e: moved(body, e.args[0])), assume)
+    boundary = set(boundary)
+    inner = {w: e for w, e in forms.items() if w not in boundary}
+    refs = {w: references(e) for w, e in inner.items()}
+    users = {}
+    for w, rs in refs.items():
+        for u in rs:
+            users.setdefault(u, set()).add(w)
+    folded, queue = [], list(inner)
+    while queue:
+        u = queue.pop()
+        ws = users.get(u, set())
+        if u not in inner or u in keep or u in ws or len(ws) != 1:
+            continue
+        (w,) = ws
+        new = substitute(inner[w], u, inner[u], assume)
+        if size(new) > FOLD_BUDGET:
+            continue
+        folded.append((u, inner.pop(u)))
+        inner[w] = new
+        refs[w] = references(new)
+        for r in refs[w]:
+            users.setdefault(r, set()).add(w)
+        for r in refs.pop(u):
+            users[r].discard(u)
+            queue.append(r)
+        users.pop(u, None)
+        queue.append(w)
+    resolved = {}
+    for u, body in reversed(folded):  # later folds first: their bodies are final
+        resolved[u] = substitute_all(body, resolved, assume)
+    out = {w: substitute_all(e, resolved, assume) if w in boundary else inner.get(w)
+           for w, e in forms.items() if w in boundary or w in inner}
+    return out
+
+
+def substitute(e, u, body, assume):
+    """``e`` with d+E/du (at any time) replaced by the form ``body`` of u at that time."""
+    return simplify(e.replace(lambda a: isinstance(a, B.Adj) and base(a.args[0]) == u,
+                              lambda a: moved(body, a.args[0])), assume)
+
+
+def substitute_all(e, bodies, assume):
+    hits = {a: moved(bodies[base(a.args[0])], a.args[0]) for a in e.atoms(B.Adj) if base(a.args[0]) in bodies}
+    return simplify(e.xreplace(hits), assume) if hits else e
+
+
+def references(e):
+    """The generic nodes whose adjoints ``e`` uses."""
+    return {base(a.args[0]) for a in e.atoms(B.Adj)}
+
+
+def size(e):
+    return sum(1 for _ in B.preorder(e))
 
 
 def generic(var):

@@ -192,6 +192,11 @@ class Rows(Block):
         s = shape_of(x)
         if not s:
             raise ShapeMismatch("a slice needs a vector or matrix, got a scalar")
+        for low, high in ((0, a), (a, b), (b, s[0])):
+            gap = expand(high - low)
+            if gap.is_negative or (low, high) == (a, b) and gap.is_zero:
+                raise ShapeMismatch(f"the slice [{a}:{b}] does not fit in {s[0]} rows (it needs "
+                                    f"0 <= start < stop <= {s[0]})")
         return (expand(b - a),) + tuple(s[1:])
 
 
@@ -310,6 +315,16 @@ def lag(var):
     return int(-(var.time[0] - T_INDEX))
 
 
+def preorder(expr):
+    """The block nodes of ``expr``, parents first (numbers and shapes are not visited)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if is_block(node) and not isinstance(node, (Var, Zeros)):
+            stack.extend(node.args)
+
+
 def variables(expr):
     """The distinct :class:`Var` leaves of ``expr``."""
     return {e for e in expr.atoms(Var)} if is_block(expr) else set()
@@ -318,5 +333,5 @@ def variables(expr):
 __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", "Power", "MatProd",
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
            "SquaredError", "Total", "Inner", "Broadcast", "SumT", "ShapeMismatch", "T_INDEX",
-           "is_zero", "zero_like", "is_block", "shift", "at_time", "lag", "variables", "shape_of", "show",
+           "is_zero", "zero_like", "is_block", "shift", "at_time", "lag", "preorder", "variables", "shape_of", "show",
            "dim_equal", "same_shape"]

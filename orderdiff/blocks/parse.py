@@ -428,13 +428,13 @@ def parse_blocks(lines, file):
         else:
             equations.append((line, parser))
     heads = [defined_name(parser, scope) for _, parser in equations]
-    order = step_order(equations, heads, scope)
-    for _ in range(len(order) + 1):  # each pass settles at least one more provisional shape
-        before = dict(scope.shapes)
-        for k in order:
-            infer_shape(equations[k], scope)
-        if scope.shapes == before:
-            break
+    for group in inference_groups(*step_order(equations, heads, scope)):
+        for _ in range(len(group) + 1):  # each pass settles at least one more provisional shape
+            before = dict(scope.shapes)
+            for k in group:
+                infer_shape(equations[k], scope)
+            if scope.shapes == before:
+                break
     result = [build_equation(line, BlockParser(line, scope)) for line, _ in equations]
     return BlockSystem(result, scope, file=file)
 
@@ -456,7 +456,7 @@ def defined_name(parser, scope):
 
 def step_order(equations, heads, scope):
     """Equation indices in dependency order within one step; a cycle is an error."""
-    G = nx.DiGraph()
+    G, lags = nx.DiGraph(), nx.DiGraph()
     G.add_nodes_from(range(len(heads)))
     index = {h: k for k, h in enumerate(heads)}
     for k, (line, parser) in enumerate(equations):
@@ -464,9 +464,12 @@ def step_order(equations, heads, scope):
         for j, tok in enumerate(tokens[1:], start=1):
             if tok.kind != "name" or tok.text not in index or tokens[j + 1].text == "(":
                 continue
-            lagged = tokens[j + 1].text == "[" and tokens[j + 2].text == "t" and tokens[j + 3].text == "-"
-            if not lagged:
-                G.add_edge(index[tok.text], k)
+            indexed = tokens[j + 1].text == "[" and tokens[j + 2].text == "t"
+            if indexed and tokens[j + 3].text == "+":
+                raise parser.error(f"{tok.text}[t+...] looks ahead in time; a step may only use t and "
+                                   "earlier steps", tokens[j + 3].pos)
+            lagged = indexed and tokens[j + 3].text == "-"
+            (lags if lagged else G).add_edge(index[tok.text], k)
     if not nx.is_directed_acyclic_graph(G):
         cycle = [u for u, _ in nx.find_cycle(G)]
         first = equations[min(cycle)][0]
@@ -477,7 +480,23 @@ def step_order(equations, heads, scope):
                      "use [t-1] for the previous step")
         raise first.error(CycleError, "the equations form a cycle within one time step: "
                           + " -> ".join(names + names[:1]), 0, notes=notes)
-    return list(nx.lexicographical_topological_sort(G))
+    lags.add_edges_from(G.edges)
+    return list(nx.lexicographical_topological_sort(G)), lags
+
+
+def inference_groups(order, uses):
+    """The equations in groups to infer shapes in: the loops through [t-k] edges, in order.
+
+    Equations on one loop (h[t] uses xc[t] uses h[t-1]) are inferred together until
+    their shapes settle; the groups come in dependency order, so a long chain of lagged
+    uses costs one pass, not one pass per link.
+    """
+    full = nx.DiGraph(uses)
+    full.add_nodes_from(order)
+    position = {k: i for i, k in enumerate(order)}
+    condensed = nx.condensation(full)
+    return [sorted(condensed.nodes[c]["members"], key=position.__getitem__)
+            for c in nx.topological_sort(condensed)]
 
 
 def infer_shape(item, scope):
