@@ -239,8 +239,8 @@ def test_lag_two_boundaries():
     """h[t-2] makes d+C/dh[t] look two steps ahead: forms at T (no h[T+1], h[T+2], z[T+1])
     and at T-1 (no h[T+1] only); h[-1] enters h[1] alone, through a * h[t-2] / (1 + |h[t-1]|)."""
     text = orderdiff.derive(orderdiff.parse(OPERATIONS)).to_text()
-    assert ("  at t = T: ∂⁺C/∂h[T] = 2·(dot(h[T], h[T]) · h[T]) + 2·(dot(h[T], h[T]) · h[T]) + V ∂⁺C/∂y[T]\n"
-            "  at t = T-1: ∂⁺C/∂h[T-1] = 2·(dot(h[T-1], h[T-1]) · h[T-1]) + 2·(dot(h[T-1], h[T-1]) · h[T-1]) "
+    assert ("  at t = T: ∂⁺C/∂h[T] = 4·(dot(h[T], h[T]) · h[T]) + V ∂⁺C/∂y[T]\n"
+            "  at t = T-1: ∂⁺C/∂h[T-1] = 4·(dot(h[T-1], h[T-1]) · h[T-1]) "
             "+ V ∂⁺C/∂y[T-1] + W[:, n:m + n]ᵀ ∂⁺C/∂z[T] - ((∂⁺C/∂h[T] ⊙ ((a · h[T-2]) / (1 + abs(h[T-1])))) "
             "/ (1 + abs(h[T-1]))) ⊙ sign(h[T-1])\n") in text
     assert "∂⁺C/∂h[-1] = a · (∂⁺C/∂h[1] / (1 + abs(h[0])))\n" in text

@@ -31,6 +31,7 @@ def plus(node, ctx):
     merged = merge_pads(rest)
     if merged is not None:
         rest = merged
+    rest = collect(rest)
     rest.sort(key=lambda a: (isinstance(a, B.Neg), lookahead(a)))  # positive first, then by step
     out = ([number] if number != 0 else []) + rest
     if not out:
@@ -39,6 +40,36 @@ def plus(node, ctx):
         return out[0]
     new = B.Plus(*out) if len(out) > 1 else None
     return new if new is not None and new != node else None
+
+
+def split_coefficient(term):
+    """``(c, core)`` with ``term = c core`` for a number c (``-x`` is ``(-1, x)``)."""
+    if isinstance(term, B.Neg):
+        c, core = split_coefficient(term.args[0])
+        return -c, core
+    if isinstance(term, B.Hadamard) and not B.is_block(term.args[0]) and term.args[0].is_Number:
+        rest = term.args[1:]
+        return term.args[0], rest[0] if len(rest) == 1 else B.Hadamard(*rest)
+    return S.One, term
+
+
+def collect(terms):
+    """Like terms added up: ``a + a`` -> ``2 a``, ``a - a`` -> nothing."""
+    total, cores = {}, []
+    for t in terms:
+        c, core = split_coefficient(t)
+        if core not in total:
+            cores.append(core)
+            total[core] = S.Zero
+        total[core] += c
+    if len(cores) == len(terms):
+        return terms
+    out = []
+    for core in cores:
+        c = total[core]
+        if c != 0:
+            out.append(core if c == 1 else B.Neg(core) if c == -1 else B.Hadamard(c, core))
+    return out
 
 
 def lookahead(e):
@@ -90,6 +121,10 @@ def hadamard(node, ctx):
     if coeff == 0 or any(B.is_zero(f) for f in rest):
         return B.zero_like(node)
     rest = cancel_divisions(rest)
+    if any(B.shape_of(f) == node.shape for f in rest if not isinstance(f, B.Broadcast)):
+        rest = [f.args[0] if isinstance(f, B.Broadcast) else f for f in rest]
+        coeff *= sympy.Mul(*[f for f in rest if not B.is_block(f)])
+        rest = [f for f in rest if B.is_block(f)]
     distributed = distribute(rest, ctx)
     if distributed is not None:
         return B.Neg(distributed) if coeff == -1 else (B.Hadamard(coeff, distributed) if coeff != 1
@@ -149,6 +184,10 @@ def divide(node, ctx):
         return B.zero_like(node)
     if not B.is_block(b) and b == 1:
         return a
+    if not B.is_block(a) and not B.is_block(b):
+        return a / b
+    if not B.is_block(b) and b.is_Number:
+        return B.Hadamard(1 / b, a)
     return None
 
 
@@ -212,6 +251,8 @@ def rows_of_parts(x, a, b, node):
 
 def trans(node, ctx):
     x = node.args[0]
+    if isinstance(x, B.Outer):
+        return B.Outer(x.args[1], x.args[0])
     return x.args[0] if isinstance(x, B.Trans) else None
 
 
