@@ -8,7 +8,7 @@
 
 from .derivation import Derivation, FormMap
 from .derive import derive
-from .errors import (CycleError, DefinitionError, LimitError, OrderdiffError, ParseError,
+from .errors import (CycleError, DefinitionError, LimitError, OrderdiffError, ParseError, ShapeError,
                      TargetError, UnknownFunctionError, UnsupportedExpressionError, ValueInputError)
 from .naming import Dplus
 from .parse import load, parse
@@ -18,6 +18,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "parse", "load", "derive", "System", "Equation", "Derivation", "FormMap", "Dplus",
-    "OrderdiffError", "ParseError", "UnknownFunctionError", "LimitError", "DefinitionError",
+    "OrderdiffError", "ParseError", "UnknownFunctionError", "LimitError", "ShapeError", "DefinitionError",
     "CycleError", "TargetError", "ValueInputError", "UnsupportedExpressionError",
 ]

@@ -70,13 +70,23 @@ class BlockDerivation:
 
     @property
     def recurrences(self):
-        """The compact forms of the time-indexed nodes: the backward recurrences."""
-        return {v: e for v, e in self.compact.items() if v.name in self.system.equations and generic(v)}
+        """The compact forms of the defined nodes kept: the backward recurrences (and shared adjoints)."""
+        return {v: e for v, e in self.compact.items() if v.name in self.system.equations and
+                (generic(v) or not v.time)}
 
     @property
     def gradients(self):
         """The compact forms of the parameters and initial values."""
-        return {v: e for v, e in self.compact.items() if v not in self.recurrences}
+        kept = self.recurrences
+        return {v: e for v, e in self.compact.items() if v not in kept}
+
+    @property
+    def min_steps(self):
+        """The fewest steps T the generated program handles: the latest fixed step an
+        initial value's gradient reads (1 for h[0] feeding step 1)."""
+        times = [int(x.time[0]) for e in self.gradients.values() for x in e.atoms(B.Var)
+                 if x.time and not x.time[0].has(B.T_INDEX)]
+        return max([1, *times])
 
     @property
     def assumptions(self):
@@ -130,6 +140,9 @@ class BlockDerivation:
         """
         if self.steps_count is not None:
             raise ValueError("lambdify works on the generic derivation (derive without steps)")
+        if self.system.timed and not any(d.timed for d in self.system.inputs):
+            raise ValueInputError("the generated program takes T from a time-indexed input; declare one "
+                                  "(input x[t]: n)", file=self.system.file)
         return Gradients(self)
 
     # ----- views --------------------------------------------------------------------------
@@ -138,10 +151,10 @@ class BlockDerivation:
 
         return render_text(self, unicode=unicode)
 
-    def to_latex(self, *, body_only=False):
+    def to_latex(self, *, body_only=False, figure=None):
         from ..printers.blocklatex import render_latex
 
-        return render_latex(self, body_only=body_only)
+        return render_latex(self, body_only=body_only, figure=figure)
 
     def to_json(self):
         from ..printers.blockjson import render_json
@@ -167,9 +180,13 @@ class Gradients:
         args += [self.array(inputs, d.name, "inputs") for d in system.inputs]
         self.extra(params, [d.name for d in system.params], "params")
         self.extra(inputs, [d.name for d in system.inputs], "inputs")
-        batch = self.batch(inputs)
+        timed = [d.name for d in system.inputs if d.timed]
+        steps = numpy.shape(inputs[timed[0]])[0] if timed else self.d.min_steps
+        if steps < self.d.min_steps:
+            raise ValueInputError(f"the time-indexed inputs have {steps} step(s); the gradients of the "
+                                  f"initial values need at least T = {self.d.min_steps}")
         slots = [(name, s) for name, sl in system.inits.items() for s in sorted(sl, reverse=True)]
-        args += [self.initial(init or {}, name, s, batch) for name, s in slots]
+        args += [self.initial(init or {}, name, s) for name, s in slots]
         loss, grads, init_grads = self.function(*args)
         out = {d.name: numpy.asarray(g, dtype=float) + numpy.zeros(numpy.shape(params[d.name]))
                for d, g in zip(system.params, grads)}
@@ -192,11 +209,8 @@ class Gradients:
             raise ValueInputError(f"unknown {what}: {', '.join(map(str, unknown))} (the {what} are "
                                   f"{', '.join(names)})")
 
-    def batch(self, inputs):
-        timed = [d for d in self.system.inputs if d.timed]
-        return numpy.shape(inputs[timed[0].name])[1]
 
-    def initial(self, init, name, s, batch):
+    def initial(self, init, name, s):
         decl = self.system.inits[name][s]
         key = f"{name}[{s}]" if f"{name}[{s}]" in init else name if s == 0 and name in init else None
         if key is None:

@@ -176,6 +176,8 @@ def compact(forms, keep, boundary=(), assume=()):
         if u not in inner or u in keep or u in ws or len(ws) != 1:
             continue
         (w,) = ws
+        if shifted_use(inner[w], u) and not vanishes_without_adjoints(inner[u], assume):
+            continue  # d+E/du[t+1] is 0 past T, but its explicit part would not be
         new = substitute(inner[w], u, inner[u], assume)
         if size(new) > FOLD_BUDGET:
             continue
@@ -195,6 +197,17 @@ def compact(forms, keep, boundary=(), assume=()):
     out = {w: substitute_all(e, resolved, assume) if w in boundary else inner.get(w)
            for w, e in forms.items() if w in boundary or w in inner}
     return out
+
+
+def shifted_use(e, u):
+    """Whether ``e`` uses d+E/du a number of steps ahead (d+E/du[t+1])."""
+    return any(base(a.args[0]) == u and offset(a.args[0]) for a in e.atoms(B.Adj))
+
+
+def vanishes_without_adjoints(body, assume):
+    """Whether ``body`` is 0 once every d+E/dv in it is 0 (so it is 0 past T, too)."""
+    zeros = {a: B.zero_like(a) for a in body.atoms(B.Adj)}
+    return B.is_zero(simplify(body.xreplace(zeros), assume))
 
 
 def substitute(e, u, body, assume):

@@ -43,8 +43,12 @@ class Program:
 
     def dims(self):
         timed = [d for d in self.system.inputs if d.timed]
-        first = self.names.value(timed[0].name)
-        self.emit(f"T, B = {first}.shape[0], {first}.shape[1]")
+        if timed:
+            first = self.names.value(timed[0].name)
+            self.emit(f"T, B = {first}.shape[0], {first}.shape[1]")
+        else:  # checked by BlockDerivation.lambdify: no equation is indexed by time
+            inputs = [self.names.value(d.name) for d in self.system.inputs]
+            self.emit(f"T, B = 0, {inputs[0] + '.shape[0]' if inputs else 1}")
         bound = set()
         for d in [*self.system.params, *self.system.inputs]:
             skip = 2 if d.timed else (1 if d.kind == "input" else 0)
@@ -78,6 +82,7 @@ class Program:
             self.emit(f"{p.code(var)} = {p.code(system.equations[v].expr)}", 2)
         for node, acc in self.sums.items():
             self.emit(f"{acc} = {acc} + {p.code(node.args[0])}", 2)
+        self.close_loop()
         for v in system.after:
             expr = system.equations[v].expr.xreplace({n: B.Var(a, n.shape) for n, a in self.sums.items()})
             self.emit(f"{self.names.value(v)} = {p.code(expr)}")
@@ -108,6 +113,7 @@ class Program:
         for v in statics:
             for term in self.terms(v, summed=True):
                 self.accumulate(v, term.args[0], 2)
+        self.close_loop()
         for v in [*reversed([v for v in statics if v in system.before]),
                   *(v for v in statics if v not in system.before)]:
             for term in self.terms(v, summed=False):
@@ -116,6 +122,11 @@ class Program:
             var = B.Var(name, system.shape(name), (s,))
             if var in forms:
                 self.emit(f"d_{self.init_name(name, s)} = {p.code(forms[var])}")
+
+    def close_loop(self):
+        """A loop that got no statement (no equation is indexed by t) still needs a body."""
+        if self.lines[-1].lstrip().startswith("for t in"):
+            self.emit("pass", 2)
 
     def recurrence(self, var, form):
         """``d_v[t] = form``; in the last steps, the boundary forms without adjoints past T."""

@@ -44,16 +44,17 @@ def is_generic(derivation):
 
 
 def split(derivation):
-    """``(recurrences, gradients)``: recurrences in sweep order (generic in t only), then the
-    gradients of the parameters and static nodes, with the initial values last."""
+    """``(recurrences, gradients)``: the kept adjoints of defined nodes in sweep order (generic
+    in t only), then the gradients of the parameters, with the initial values last."""
     order = derivation.order
     if is_generic(derivation):
         forms = {**derivation.recurrences, **derivation.gradients}
     else:
         leaves = {d.name for d in derivation.system.params}
         forms = {v: derivation.recursive[v] for v in order if v.name in leaves or (v.time and v.time[0] <= 0)}
-    recurrences = {v: forms[v] for v in reversed(order) if v in forms and generic(v)}
-    rest = [v for v in order if v in forms and not generic(v)]
+    kept = derivation.recurrences if is_generic(derivation) else {}
+    recurrences = {v: forms[v] for v in reversed(order) if v in kept}
+    rest = [v for v in order if v in forms and v not in kept]
     rest = [v for v in rest if not v.time] + [v for v in rest if v.time]
     return recurrences, {v: forms[v] for v in rest}
 

@@ -45,7 +45,7 @@ def render_text(derivation, *, unicode=True):
     p = BlockTextPrinter(derivation.target, unicode=unicode)
     out = header(derivation) + network(derivation, p) + dependency_lines(derivation, p)
     out += eq1_section(derivation, p)
-    recurrent = is_generic(derivation) and derivation.system.timed
+    recurrent = is_generic(derivation) and (derivation.system.timed or derivation.recurrences)
     if recurrent:
         out += bptt_section(derivation, p)
     if is_generic(derivation):
@@ -127,7 +127,8 @@ def eq1_section(derivation, p):
 
 def bptt_section(derivation, p):
     recurrences, _ = split(derivation)
-    out = ["Backpropagation through time, t = T, T-1, ..., 1 (ordered derivatives past T are 0):"]
+    out = ["Backpropagation through time, t = T, T-1, ..., 1 (ordered derivatives past T are 0):"
+           if derivation.system.timed else "Backpropagation (the ordered derivatives used more than once):"]
     for v, e in recurrences.items():
         out.append(f"{p.ordered(v)} = {p.doprint(e)}")
         out += [f"  at t = {time_text(when)}: {p.ordered(w)} = {p.doprint(f)}"
