@@ -246,7 +246,7 @@ def parse(text, file="<string>"):
         return symbols[name]
 
     lines = list(logical_lines(text, file))
-    from .blocks.parse import is_block_file, parse_blocks
+    from .blocks.read import is_block_file, parse_blocks
 
     if is_block_file(lines):
         return parse_blocks(lines, file)

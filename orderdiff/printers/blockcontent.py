@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sympy import Symbol
 
 from ..blocks import expr as B
-from ..blocks.derive import base, generic, moved, offset
+from ..blocks.derive import base, moved, offset
 
 END = Symbol("T", integer=True, positive=True)
 
