@@ -84,6 +84,7 @@ class Printer:
         self.system = system
         self.names = names
         self.offsets = offsets  # {name: slots before step 1}
+        self.temps = {}  # {subexpression: name} of the shared subexpressions computed already
 
     def batched(self, e):
         if isinstance(e, B.Adj):
@@ -114,6 +115,8 @@ class Printer:
         return str(d.xreplace({n: Symbol(self.names.value(n.name)) for n in d.free_symbols}))
 
     def code(self, e):
+        if e in self.temps:
+            return self.temps[e]
         if not B.is_block(e):
             return number(e)
         method = getattr(self, "_" + type(e).__name__)
@@ -121,7 +124,8 @@ class Printer:
 
     def wrap(self, e):
         text = self.code(e)
-        return text if isinstance(e, (B.Var, B.Adj)) or not B.is_block(e) and e >= 0 else f"({text})"
+        simple = isinstance(e, (B.Var, B.Adj)) or e in self.temps or not B.is_block(e) and e >= 0
+        return text if simple else f"({text})"
 
     def _Var(self, e, *_):
         name = self.names.value(e.name)

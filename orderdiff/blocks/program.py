@@ -77,12 +77,15 @@ class Program:
         for acc in self.sums.values():
             self.emit(f"{acc} = 0.0")
         self.emit("for t in range(T):")
-        for v in system.timed:
-            var = system.equations[v].var
-            self.emit(f"{p.code(var)} = {p.code(system.equations[v].expr)}", 2)
-        for node, acc in self.sums.items():
-            self.emit(f"{acc} = {acc} + {p.code(node.args[0])}", 2)
+        body = [*((system.equations[v].var, system.equations[v].expr) for v in system.timed),
+                *((acc, node.args[0]) for node, acc in self.sums.items())]
+        shared = repeated([e for _, e in body])
+        for target, e in body:
+            self.hoist(e, shared, 2)
+            text = p.code(e)
+            self.emit(f"{target} = {target} + {text}" if isinstance(target, str) else f"{p.code(target)} = {text}", 2)
         self.close_loop()
+        p.temps.clear()
         for v in system.after:
             expr = system.equations[v].expr.xreplace({n: B.Var(a, n.shape) for n, a in self.sums.items()})
             self.emit(f"{self.names.value(v)} = {p.code(expr)}")
@@ -108,12 +111,16 @@ class Program:
             zeros = f"numpy.zeros(({', '.join(self.p.dim(n) for n in shape)},))" if shape else "0.0"
             self.emit(f"{self.names.adjoint(v)} = {'0.0' if p.batched(system.var(v)) else zeros}")
         self.emit("for t in reversed(range(T)):")
+        plain = [forms[system.var(v)] for v in timed if not self.d.boundary(forms[system.var(v)])]
+        summed = [(v, term.args[0]) for v in statics for term in self.terms(v, summed=True)]
+        shared = repeated(plain + [e for _, e in summed])
         for v in reversed(timed):
-            self.recurrence(system.var(v), forms[system.var(v)])
-        for v in statics:
-            for term in self.terms(v, summed=True):
-                self.accumulate(v, term.args[0], 2)
+            self.recurrence(system.var(v), forms[system.var(v)], shared)
+        for v, e in summed:
+            self.hoist(e, shared, 2)
+            self.accumulate(v, e, 2)
         self.close_loop()
+        p.temps.clear()
         for v in [*reversed([v for v in statics if v in system.before]),
                   *(v for v in statics if v not in system.before)]:
             for term in self.terms(v, summed=False):
@@ -128,18 +135,37 @@ class Program:
         if self.lines[-1].lstrip().startswith("for t in"):
             self.emit("pass", 2)
 
-    def recurrence(self, var, form):
+    def recurrence(self, var, form, shared):
         """``d_v[t] = form``; in the last steps, the boundary forms without adjoints past T."""
         p, target = self.p, self.p.code(B.Adj(var))
         bounds = self.d.boundary(form)
         if not bounds:
+            self.hoist(form, shared, 2)
             self.emit(f"{target} = {p.code(form)}", 2)
             return
         self.emit(f"if t + {len(bounds)} < T:", 2)
-        self.emit(f"{target} = {p.code(form)}", 3)
+        self.branch(target, form)
         for j, last in bounds:
             self.emit("else:" if j == len(bounds) - 1 else f"elif t == T - {j + 1}:", 2)
-            self.emit(f"{target} = {p.code(last)}", 3)
+            self.branch(target, last)
+
+    def branch(self, target, form):
+        """One branch of a recurrence: its own shared subexpressions, forgotten after it."""
+        before = dict(self.p.temps)
+        self.hoist(form, repeated([form]), 3)
+        self.emit(f"{target} = {self.p.code(form)}", 3)
+        self.p.temps = before
+
+    def hoist(self, e, shared, indent):
+        """Compute the subexpressions of ``e`` that ``shared`` lists, once, into named temporaries."""
+        for node in reversed(list(B.preorder(e))):  # children before parents
+            if node in shared and node not in self.p.temps:
+                inner = repeated([node]) - {node}
+                if inner:
+                    self.hoist(node, inner, indent)
+                text = self.p.code(node)
+                self.p.temps[node] = name = self.names.fresh("tmp")
+                self.emit(f"{name} = {text}", indent)
 
     def terms(self, v, summed):
         form = self.d.compact[self.system.var(v)]
@@ -163,6 +189,27 @@ class Program:
                  else "0.0" for name, s in self.inits]
         self.emit(f"return loss, ({', '.join(grads)}{',' if len(grads) == 1 else ''}), "
                   f"({', '.join(inits)}{',' if len(inits) == 1 else ''})")
+
+
+def repeated(exprs, least=3):
+    """The largest subexpressions (of ``least`` nodes or more) that occur twice or more in ``exprs``.
+
+    A subexpression is listed where it first repeats from the top: the parts of a listed
+    one are not listed for their occurrences inside it.
+    """
+    count = {}
+    for e in exprs:
+        for node in B.preorder(e):
+            if B.is_block(node) and not isinstance(node, (B.Var, B.Adj, B.Zeros)):
+                count[node] = count.get(node, 0) + 1
+    chosen, stack = set(), list(exprs)
+    while stack:
+        node = stack.pop()
+        if count.get(node, 0) > 1 and sum(1 for _ in B.preorder(node)) >= least:
+            chosen.add(node)
+        elif B.is_block(node) and not isinstance(node, (B.Var, B.Zeros)):
+            stack.extend(node.args)
+    return chosen
 
 
 def source(derivation, readable=True):
