@@ -291,7 +291,7 @@ DOT_LINES = [
     ("node", re.compile(rf'  {DOT_STRING} \[label={DOT_STRING}'
                         r'(?:, style="rounded,dashed")?(?:, penwidth=2)?\];')),
     ("rank", re.compile(rf"  \{{ rank=same;(?: {DOT_STRING};)+ \}}")),
-    ("edge", re.compile(rf"  {DOT_STRING} -> {DOT_STRING} \[label={DOT_STRING}\];")),
+    ("edge", re.compile(rf"  {DOT_STRING} -> {DOT_STRING} \[label={DOT_STRING}(?:, style=dashed)?\];")),
     ("close", re.compile(r"\}")),
 ]
 
@@ -500,3 +500,234 @@ def test_derive_latex_no_figure(tmp_path):
     assert "\\begin{tikzpicture}" in with_figure.output and "tikz" not in without.output
     body = invoke(["derive", str(src), "--format", "latex", "--body-only"])
     assert "tikz" not in body.output
+
+
+# --- block files: the unrolled graph and the folded cell --------------------------------------
+# The shares are the seed's (seed-math §2), typed in here: xc = [x; h[t-1]] passes back the slices
+# of its g, zh = W_ih xc + b passes W_ihᵀ g, tanh' = 1 - h ⊙ h, softmax' g = y ⊙ (g - <y, g>), and
+# C = -Σ yhat · log y gives ∂C/∂y = -yhat / y and ∂C/∂yhat = -log y.
+
+ELMAN = os.path.join(os.path.dirname(__file__), "..", "examples", "elman.eqs")
+GRU = os.path.join(os.path.dirname(__file__), "..", "examples", "gru.eqs")
+ELMAN_SHARES = {("x", "xc"): "g[0:n_x]", ("xc", "zh"): "W_ihᵀ g",
+                ("zh", "h"): "g ⊙ (1 - h[{t}] ⊙ h[{t}])", ("h", "zo"): "W_hoᵀ g",
+                ("zo", "y"): "y[{t}] ⊙ (g - dot(y[{t}], g))"}
+ELMAN_TO_C = {"y": "-yhat[{t}] / y[{t}]", "yhat": "-log(y[{t}])"}
+H_SLICE = "g[n_x:n_h + n_x]"  # h[t-1] is the second block of xc[t]
+PARAMETERS = "W_ih, b_ih, W_ho, b_ho"
+
+
+def elman_picture(steps):
+    return picture(orderdiff.derive(orderdiff.load(ELMAN), steps=steps))
+
+
+def block_edges(p):
+    return {(e.u, e.v): e for e in p.edges}
+
+
+def test_unrolled_elman_has_every_step_and_the_edges_between_steps():
+    p = elman_picture(2)
+    steps = {f"{v}[{t}]" for v in ("x", "xc", "zh", "h", "zo", "y", "yhat") for t in (1, 2)}
+    assert {n.name for n in p.nodes} == steps | {"h[0]", "C"}
+    expected = {(f"{u}[{t}]", f"{v}[{t}]") for u, v in ELMAN_SHARES for t in (1, 2)}
+    expected |= {(f"{u}[{t}]", "C") for u in ELMAN_TO_C for t in (1, 2)}
+    expected |= {("h[0]", "xc[1]"), ("h[1]", "xc[2]")}
+    assert set(block_edges(p)) == expected and len(p.edges) == len(expected)
+    assert not any(e.dashed for e in p.edges)
+    assert p.notes[-1] == f"Used at every step and not drawn: {PARAMETERS}."
+
+
+def test_unrolled_edges_carry_the_shares_with_g_for_the_heads_ordered_derivative():
+    edges = block_edges(elman_picture(2))
+    for t in (1, 2):
+        for (u, v), share in ELMAN_SHARES.items():
+            assert edges[f"{u}[{t}]", f"{v}[{t}]"].label.text == share.format(t=t)
+        for u, share in ELMAN_TO_C.items():
+            assert edges[f"{u}[{t}]", "C"].label.text == share.format(t=t)
+    assert edges["h[1]", "xc[2]"].label.text == edges["h[0]", "xc[1]"].label.text == H_SLICE
+    assert edges["h[1]", "xc[2]"].label.math == "g[n_{x}{:}n_{h} + n_{x}]"
+    assert edges["xc[2]", "zh[2]"].label.math == r"W_{ih}^{\top} \, g"
+
+
+def test_unrolled_nodes_carry_eq_1_in_their_users_ordered_derivatives():
+    p = elman_picture(2)
+
+    def form(name):
+        lines = [line.text for line in p.node(name).lines]
+        assert lines[0] == name
+        return " ".join(lines[1:])
+
+    # Eq. 1 read off the picture: each outgoing edge's share with the head's ∂⁺C/∂v for g
+    assert form("h[1]") == "∂⁺C/∂h[1] = (∂⁺C/∂xc[2])[n_x:n_h + n_x] + W_hoᵀ ∂⁺C/∂zo[1]"
+    assert form("h[2]") == "∂⁺C/∂h[2] = W_hoᵀ ∂⁺C/∂zo[2]"
+    assert form("zh[1]") == "∂⁺C/∂zh[1] = ∂⁺C/∂h[1] ⊙ (1 - h[1] ⊙ h[1])"
+    assert form("y[2]") == "∂⁺C/∂y[2] = -yhat[2] / y[2]"
+    assert form("C") == "∂⁺C/∂C = 1"
+    assert all(len(line.text) <= 40 for n in p.nodes for line in n.lines)
+
+
+def test_unrolled_layout_runs_time_left_to_right_and_the_data_path_upwards():
+    p = elman_picture(3)
+    for v in ("xc", "zh", "h", "zo", "y"):
+        xs = [p.node(f"{v}[{t}]").x for t in (1, 2, 3)]
+        assert xs == sorted(xs) and len(set(xs)) == 3
+    for t in (1, 2, 3):
+        ys = [p.node(f"{v}[{t}]").y for v in ("x", "xc", "zh", "h", "zo", "y")]
+        assert ys == sorted(ys) and len(set(ys)) == 6
+        assert p.node(f"xc[{t}]").x == p.node(f"y[{t}]").x  # one column per step
+    assert p.node("h[0]").x < p.node("xc[1]").x and p.node("h[0]").y == p.node("h[1]").y
+    assert p.node("C").y > p.node("y[2]").y and p.node("C").x == p.node("y[2]").x
+    assert p.columns[0] == ("h[0]",) and p.columns[2][0] == "x[2]"
+    assert_no_overlap(p)
+
+
+def assert_no_overlap(p):
+    boxes = [(n.x, n.y, n.w, n.h) for n in p.nodes] + [(*e.at, e.w, e.h) for e in p.edges]
+    for i, (x, y, w, h) in enumerate(boxes):
+        for x2, y2, w2, h2 in boxes[i + 1:]:
+            assert abs(x - x2) >= (w + w2) / 2 - 1e-9 or abs(y - y2) >= (h + h2) / 2 - 1e-9
+
+
+def test_folded_cell_has_a_dashed_edge_to_the_previous_step():
+    p = elman_picture(None)
+    edges = block_edges(p)
+    assert {n.name for n in p.nodes} == {"x[t]", "yhat[t]", "xc[t]", "zh[t]", "h[t]", "zo[t]", "y[t]", "C",
+                                         "h[0]", "W_ih", "b_ih", "W_ho", "b_ho"}
+    assert {k for k, e in edges.items() if e.dashed} == {("h[0]", "xc[t]"), ("h[t]", "xc[t]")}
+    assert edges["h[t]", "xc[t]"].label.text == f"t-1: {H_SLICE}"
+    assert edges["h[0]", "xc[t]"].label.text == f"t = 1: {H_SLICE}"
+    assert edges["xc[t]", "zh[t]"].label.text == "W_ihᵀ g" and not edges["xc[t]", "zh[t]"].dashed
+    assert edges["W_ih", "zh[t]"].label.text == "Σₜ g xc[t]ᵀ"
+    assert edges["b_ho", "zo[t]"].label.text == "Σₜ g"
+
+
+def test_folded_cell_shows_the_compact_forms():
+    p = elman_picture(None)
+
+    def form(name):
+        return " ".join(line.text for line in p.node(name).lines[1:])
+
+    # the seed's deltas (seed-math §2) and gradients
+    assert form("zh[t]") == ("∂⁺C/∂zh[t] = (W_hoᵀ ∂⁺C/∂zo[t] + W_ih[:, n_x:n_h + n_x]ᵀ "
+                             "∂⁺C/∂zh[t+1]) ⊙ (1 - h[t] ⊙ h[t])")
+    assert form("zo[t]") == "∂⁺C/∂zo[t] = y[t] - yhat[t]"
+    assert form("W_ih") == "∂⁺C/∂W_ih = Σₜ ∂⁺C/∂zh[t] xc[t]ᵀ"
+    assert form("h[0]") == "∂⁺C/∂h[0] = W_ih[:, n_x:n_h + n_x]ᵀ ∂⁺C/∂zh[1]"
+    assert form("xc[t]") == form("h[t]") == form("C") == ""  # folded into their users
+    assert p.node("W_ih").y == p.node("zh[t]").y < p.node("W_ho").y == p.node("zo[t]").y
+    assert p.node("W_ih").x > p.node("zh[t]").x > p.node("h[0]").x
+    assert_no_overlap(p)
+
+
+def test_a_recurrence_of_a_variable_on_itself_is_a_loop(tmp_path):
+    p = draw(orderdiff.derive(orderdiff.load(GRU)), tmp_path / "gru.tex")
+    edges = block_edges(p)
+    # h[t] = (1 - u[t]) * h[t-1] + u[t] * n[t]: h[t] passes g ⊙ (1 - u[t+1]) on to h[t+1]'s g
+    loop = edges["h[t]", "h[t]"]
+    assert loop.label.text == "t-1: g ⊙ (1 - u[t+1])" and not loop.straight
+    assert edges["h[0]", "h[t]"].label.text == "t = 1: g ⊙ (1 - u[1])"
+    assert {k for k, e in edges.items() if e.dashed} == {(u, v) for u in ("h[0]", "h[t]")
+                                                         for v in ("xc[t]", "n[t]", "h[t]")}
+    text = (tmp_path / "gru.tex").read_text(encoding="utf-8")
+    assert text.count("\\draw[->, dashed]") == 6
+
+
+@pytest.mark.parametrize("steps", [None, 2])
+def test_block_picture_files_are_valid(tmp_path, steps):
+    d = orderdiff.derive(orderdiff.load(ELMAN), steps=steps)
+    p = draw(d, tmp_path / "elman.svg")
+    root = ET.parse(tmp_path / "elman.svg").getroot()
+    ids = {el.get("id") for el in root.iter()}
+    assert {f"node-{mpl.safe_id(n.name)}" for n in p.nodes} <= ids
+    assert {f"edge-{mpl.safe_id(e.u)}-{mpl.safe_id(e.v)}" for e in p.edges} <= ids
+    assert ("stroke-dasharray" in (tmp_path / "elman.svg").read_text()) == (steps is None)
+    nodes, edges = read_dot(to_dot(d))
+    assert set(edges) == {(e.u, e.v) for e in p.edges} and set(nodes) == {n.name for n in p.nodes}
+    draw(d, tmp_path / "elman.png")
+    assert png_size(tmp_path / "elman.png")[0] == pytest.approx(mpl.size_inches(p)[0] * mpl.DPI, abs=1)
+
+
+@pytest.mark.parametrize("path, steps", [(ELMAN, 2), (ELMAN, None), (GRU, None)])
+def test_block_tikz_compiles_in_a_document_with_only_tikz(tmp_path, path, steps):
+    exe = pdflatex_with_tikz_or_skip()
+    d = orderdiff.derive(orderdiff.load(path), steps=steps)
+    (tmp_path / "picture.tex").write_text(to_tikz(d), encoding="utf-8")
+    compile_latex(exe, tmp_path, MINIMAL)
+
+
+def test_block_pictures_refuse_too_many_steps_values_and_depth():
+    with pytest.raises(OrderdiffError, match="at most 8 steps, not 9: each step adds a column"):
+        elman_picture(9)
+    d = orderdiff.derive(orderdiff.load(ELMAN))
+    with pytest.raises(OrderdiffError, match="values and depth apply to pictures of scalar systems"):
+        picture(d, depth=2)
+
+
+def test_block_latex_includes_the_picture_unless_told_not_to():
+    d = orderdiff.derive(orderdiff.load(ELMAN))
+    document = d.to_latex()
+    assert "\\usepackage{tikz}\n" in document and "\\section*{One step as a graph}" in document
+    assert to_tikz(d).rstrip("\n") in document
+    plain = d.to_latex(figure=False)
+    assert "tikz" not in plain and "as a graph" not in plain
+    assert "tikz" not in d.to_latex(body_only=True)
+    assert "\\begin{tikzpicture}" in d.to_latex(body_only=True, figure=True)
+    unrolled = orderdiff.derive(orderdiff.load(ELMAN), steps=2).to_latex()
+    assert "\\section*{The unrolled graph, $T = 2$}" in unrolled and "\\scalebox{" in unrolled
+    assert "tikz" not in orderdiff.derive(orderdiff.load(ELMAN), steps=9).to_latex()
+
+
+def test_graph_command_draws_block_files(tmp_path):
+    out = tmp_path / "elman.dot"
+    result = invoke(["graph", ELMAN, "--steps", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"note: Used at every step and not drawn: {PARAMETERS}.\n"
+    assert read_dot(out.read_text(encoding="utf-8"))[1]["h[1]", "xc[2]"] == H_SLICE
+    result = invoke(["graph", ELMAN, "-o", str(out)])
+    assert result.exit_code == 0 and result.output == ""
+    assert read_dot(out.read_text(encoding="utf-8"))[1]["h[t]", "xc[t]"] == f"t-1: {H_SLICE}"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--steps", "9"], ("at most 8 steps, not 9: each step adds a column of boxes and labels, and more "
+                        "would not be legible; unroll fewer steps, or leave out --steps to draw the folded "
+                        "cell")),
+    (["--depth", "1"], "--depth draws part of a scalar system's graph"),
+    (["--at", "x=1"], "--at applies to scalar equation files")])
+def test_graph_command_block_errors(tmp_path, args, message):
+    out = tmp_path / "elman.svg"
+    result = invoke(["graph", ELMAN, *args, "-o", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and not out.exists()
+    assert result.output.startswith(f"{ELMAN}: ") and message in result.output
+
+
+def test_graph_command_steps_needs_a_block_file(tmp_path):
+    src = tmp_path / "werbos.eqs"
+    src.write_text(WERBOS)
+    result = invoke(["graph", str(src), "--steps", "2", "-o", str(tmp_path / "w.svg")])
+    assert result.exit_code == 1 and "--steps unrolls a time-indexed (block) file" in result.output
+
+
+def test_derive_latex_no_figure_for_block_files():
+    with_figure = invoke(["derive", ELMAN, "--format", "latex"])
+    without = invoke(["derive", ELMAN, "--format", "latex", "--no-figure"])
+    assert with_figure.exit_code == 0 and without.exit_code == 0
+    assert "\\begin{tikzpicture}" in with_figure.output and "tikz" not in without.output
+    assert "tikz" not in invoke(["derive", ELMAN, "--format", "latex", "--body-only"]).output
+
+
+MLP = ("dim n_x, n_h\ninput x: n_x\ninput y: 1\nparam W1: n_h, n_x\nparam b1: n_h\nparam w2: n_h\n"
+       "h = tanh(W1 @ x + b1)\nout = dot(w2, h)\nE = squared_error(y, out)\n")
+
+
+def test_a_block_system_without_steps_is_drawn_in_columns(tmp_path):
+    d = orderdiff.derive(orderdiff.parse(MLP))
+    p = draw(d, tmp_path / "mlp.svg")
+    ET.parse(tmp_path / "mlp.svg")
+    assert p.columns == (("W1", "b1", "w2", "x", "y"), ("h",), ("out",), ("E",))
+    edges = block_edges(p)
+    # tanh' = 1 - h ⊙ h; out = <w2, h> passes its scalar g times w2 back to h
+    assert edges["b1", "h"].label.text == "g ⊙ (1 - h ⊙ h)"
+    assert edges["x", "h"].label.text == "W1ᵀ (g ⊙ (1 - h ⊙ h))"
+    assert edges["h", "out"].label.text == "g · w2"
+    assert "\\section*{The network as a graph}" in d.to_latex()

@@ -6,6 +6,8 @@ own equation. :func:`draw` writes a picture whose format its file's suffix picks
 (a TikZ picture); :func:`to_dot` and :func:`to_tikz` return the text. The layout
 (:mod:`~orderdiff.pictures.layout`) works on any networkx DiGraph with label
 functions, so other node types can be drawn with :func:`arrange` and :func:`write`.
+A block derivation (vectors, time-indexed equations) is drawn by
+:mod:`~orderdiff.pictures.blocks`: its folded cell, or its graph unrolled over T steps.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import OrderdiffError
-from . import dot, mpl, tikz
+from . import blocks, dot, mpl, tikz
 from .labels import DerivationLabels
 from .layout import arrange
 from .model import MAX_NODES, Edge, Label, Node, Picture
@@ -29,7 +31,9 @@ def picture(derivation, *, values=None, depth=None, max_nodes=MAX_NODES):
 
     Parameters
     ----------
-    derivation : Derivation
+    derivation : Derivation or BlockDerivation
+        A block derivation draws its folded cell, or its graph unrolled over at most
+        ``blocks.MAX_STEPS`` steps (see :mod:`~orderdiff.pictures.blocks`).
     values : mapping, optional
         ``{input: number}``: the nodes and edges then show numbers at that point.
     depth : int, optional
@@ -48,7 +52,8 @@ def picture(derivation, *, values=None, depth=None, max_nodes=MAX_NODES):
     ValueInputError
         A missing or extra input value.
     OrderdiffError
-        A negative ``depth`` or a ``max_nodes`` below 1.
+        A negative ``depth`` or a ``max_nodes`` below 1; ``values`` or ``depth`` for a block
+        derivation, or one unrolled over more than ``blocks.MAX_STEPS`` steps.
 
     Examples
     --------
@@ -59,6 +64,11 @@ def picture(derivation, *, values=None, depth=None, max_nodes=MAX_NODES):
     >>> p.edge("z3", "z4").label.text, p.node("z1").lines[1].text
     ('∂z4/∂z3 = 4', '∂⁺E/∂z1 = 136')
     """
+    if getattr(derivation.system, "is_block", False):
+        if values is not None or depth is not None:
+            raise OrderdiffError("values and depth apply to pictures of scalar systems; a block "
+                                 "derivation's picture draws every node of its steps")
+        return blocks.picture(derivation)
     evaluation = derivation.evaluate(values) if values is not None else None
     return arrange_derivation(derivation, evaluation, depth, max_nodes)
 
@@ -80,7 +90,7 @@ def draw(derivation, path, *, values=None, depth=None, max_nodes=MAX_NODES):
 
     Parameters
     ----------
-    derivation : Derivation
+    derivation : Derivation or BlockDerivation
     path : str or path-like
         Ends in ``.svg``, ``.png``, ``.pdf`` (drawn with matplotlib), ``.dot``
         (Graphviz text) or ``.tex`` (a ``tikzpicture``; needs ``\\usepackage{tikz}``).

@@ -36,10 +36,11 @@ def render(picture):
         width = ", penwidth=2" if n.name == picture.target else ""
         out.append(f"  {quote(n.name)} [label={quote(chr(10).join(line.text for line in n.lines))}"
                    f"{style}{width}];")
-    for column in picture.columns:
+    for column in picture.columns if picture.ranks is None else picture.ranks:
         if len(column) > 1:
             out.append("  { rank=same; " + " ".join(quote(name) + ";" for name in column) + " }")
     for e in picture.edges:
-        out.append(f"  {quote(e.u)} -> {quote(e.v)} [label={quote(e.label.text)}];")
+        dashed = ", style=dashed" if e.dashed else ""
+        out.append(f"  {quote(e.u)} -> {quote(e.v)} [label={quote(e.label.text)}{dashed}];")
     out.append("}")
     return "\n".join(out) + "\n"

@@ -156,7 +156,7 @@ def column_positions(columns, sizes, ys, edge_labels):
 
 def finish(picture, nodes):
     """The picture with its notes and bounds filled in."""
-    notes = picture_notes(picture)
+    notes = [*picture.notes, *picture_notes(picture)]
     boxes = [(n.x, n.y, n.w, n.h) for n in picture.nodes] + [(*e.at, e.w, e.h) for e in picture.edges]
     points = [bezier(e.route, t / 8) for e in picture.edges for t in range(9)]
     xs = [x + s * w / 2 for x, _, w, _ in boxes for s in (-1, 1)] + [p[0] for p in points]

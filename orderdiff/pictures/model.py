@@ -52,7 +52,8 @@ class Edge:
 
     ``route`` is a quadratic Bézier curve ``(start, control, end)`` between the
     centres of the two boxes (a straight edge has its control point at the middle);
-    ``clipped_route`` is the same curve cut at the box borders.
+    ``clipped_route`` is the same curve cut at the box borders. A ``dashed`` edge
+    joins two steps of a recurrence (see :mod:`~orderdiff.pictures.blocks`).
     """
 
     u: str
@@ -63,6 +64,7 @@ class Edge:
     at: tuple
     w: float
     h: float
+    dashed: bool = False
 
     @property
     def straight(self):
@@ -91,6 +93,10 @@ class Picture:
         Sentences saying what was left out or clipped (empty when nothing was).
     bounds : tuple
         ``(xmin, ymin, xmax, ymax)`` of everything drawn, margins included.
+    ranks : tuple of tuple of str, optional
+        Nodes Graphviz keeps level (``rank=same``); default: the columns.
+    legend : tuple of str
+        The notes that say how to read the picture, rather than what it leaves out.
     """
 
     target: str
@@ -102,6 +108,8 @@ class Picture:
     unrelated: tuple = ()
     notes: tuple = ()
     bounds: tuple = (0.0, 0.0, 1.0, 1.0)
+    ranks: tuple | None = None
+    legend: tuple = ()
     node_map: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -145,7 +153,9 @@ SPACED = {"=": 1.33, "+": 1.22, "-": 1.22, "<": 1.33, ">": 1.33}
 NARROW = {"(": 0.39, ")": 0.39, "[": 0.28, "]": 0.28, "|": 0.28, ",": 0.45, ".": 0.28, "/": 0.5,
           "!": 0.28}
 COMMANDS = {"cdot": 0.78, "ldots": 1.2, "dots": 1.2, "infty": 1.0, "times": 1.0, ",": 0.17,
-            ";": 0.28, "quad": 1.0, "left": 0.0, "right": 0.0}
+            ";": 0.28, "quad": 1.0, "left": 0.0, "right": 0.0,
+            # block labels: ⊙ spaced like +, ᵀ, ⟨ ⟩, Σ, and an accent, which adds no width
+            "odot": 1.22, "top": 0.78, "langle": 0.39, "rangle": 0.39, "Sigma": 0.72, "hat": 0.0}
 SMALL, UPRIGHT = 0.7, 0.5
 
 

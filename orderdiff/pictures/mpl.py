@@ -74,7 +74,8 @@ def draw_edge(ax, e, spell):
 
     curve = Path(list(e.clipped_route), [Path.MOVETO, Path.CURVE3, Path.CURVE3])
     ax.add_patch(FancyArrowPatch(path=curve, arrowstyle="-|>", mutation_scale=9, lw=0.8, color=INK,
-                                 zorder=1, gid=f"edge-{safe_id(e.u)}-{safe_id(e.v)}"))
+                                 ls=(0, (4, 2.5)) if e.dashed else "-", zorder=1,
+                                 gid=f"edge-{safe_id(e.u)}-{safe_id(e.v)}"))
     ax.text(*e.at, spell(e.label), fontsize=EDGE_PT, ha="center", va="center", zorder=4,
             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"})
 

@@ -31,14 +31,7 @@ def render(picture):
         out.append(rf"\node[{style}, minimum width={n.w:.3f}cm, minimum height={n.h:.3f}cm] "
                    rf"({ids[n.name]}) at {point((n.x, n.y))} {{{text}}};")
     for e in picture.edges:
-        (x0, y0), (cx, cy), (x2, y2) = e.route
-        if e.straight:
-            path = "--"
-        else:  # the quadratic curve as a cubic one: controls 2/3 of the way to its control point
-            c1 = (x0 + 2 * (cx - x0) / 3, y0 + 2 * (cy - y0) / 3)
-            c2 = (x2 + 2 * (cx - x2) / 3, y2 + 2 * (cy - y2) / 3)
-            path = f".. controls {point(c1)} and {point(c2)} .."
-        out.append(rf"\draw[->] ({ids[e.u]}) {path} ({ids[e.v]});")
+        out.append(draw_edge(e, ids))
     for e in picture.edges:
         out.append(rf"\node[od partial] at {point(e.at)} {{${e.label.math}$}};")
     if picture.notes:
@@ -47,6 +40,20 @@ def render(picture):
         out.append(rf"\node[od note] at {point((xmin, ymin))} {{{notes}}};")
     out.append(r"\end{tikzpicture}")
     return "\n".join(out) + "\n"
+
+
+def draw_edge(e, ids):
+    """The ``\\draw`` of one edge: between the nodes' borders, or along its cut route for a loop."""
+    style = "->, dashed" if e.dashed else "->"
+    (x0, y0), (cx, cy), (x2, y2) = e.clipped_route if e.u == e.v else e.route
+    if e.straight:
+        return rf"\draw[{style}] ({ids[e.u]}) -- ({ids[e.v]});"
+    # the quadratic curve as a cubic one: controls 2/3 of the way to its control point
+    c1 = (x0 + 2 * (cx - x0) / 3, y0 + 2 * (cy - y0) / 3)
+    c2 = (x2 + 2 * (cx - x2) / 3, y2 + 2 * (cy - y2) / 3)
+    start, end = (point((x0, y0)), point((x2, y2))) if e.u == e.v else (f"({ids[e.u]})", f"({ids[e.v]})")
+    # a loop runs between its own points: TikZ would start and end it at one point of the border
+    return rf"\draw[{style}] {start} .. controls {point(c1)} and {point(c2)} .. {end};"
 
 
 def point(p):

@@ -17,13 +17,13 @@ from .blockcontent import boundaries, dependencies, folded, is_generic, shares, 
 from .blockexpr import SUM, BlockLatexPrinter, BlockTextPrinter, time_text
 from .blocktext import eq1_generic
 from .content import fmt_number
-from .latex import PREAMBLE, escape
+from .latex import FIGURE_BOX, PREAMBLE, escape
 
 WIDTH = 56  # characters of the unicode text form that fit on one line of a display
 PER_LINE = 8  # nodes per line in a list of dependencies
 
 
-def render_latex(derivation, *, body_only=False):
+def render_latex(derivation, *, body_only=False, figure=None):
     r"""The block derivation as LaTeX.
 
     Parameters
@@ -31,6 +31,10 @@ def render_latex(derivation, *, body_only=False):
     derivation : BlockDerivation
     body_only : bool
         Leave out the preamble and ``\\begin{document}``/``\\end{document}``.
+    figure : bool, optional
+        Include the picture (a ``tikzpicture``; needs ``\\usepackage{tikz}``): the folded
+        cell, or the unrolled graph. Default: in a document, not in a body, and not for
+        more than ``MAX_STEPS`` steps (too many to draw).
 
     Returns
     -------
@@ -50,8 +54,13 @@ def render_latex(derivation, *, body_only=False):
     \end{align*}
     <BLANKLINE>
     """
+    from ..pictures.blocks import MAX_STEPS
+
     doc = Document(derivation)
-    sections = doc.network() + doc.dependencies() + doc.eq1()
+    if figure is None:
+        figure = not body_only and (derivation.steps_count or 0) <= MAX_STEPS
+    sections = doc.network() + (figure_section(derivation, doc.p) if figure else [])
+    sections += doc.dependencies() + doc.eq1()
     recurrent = is_generic(derivation) and derivation.system.timed
     if recurrent:
         sections += doc.bptt()
@@ -60,7 +69,32 @@ def render_latex(derivation, *, body_only=False):
     if not recurrent:
         sections += doc.assumptions()
     body = "\n".join(sections)
-    return body if body_only else PREAMBLE.replace("{packages}", "") + body + "\\end{document}\n"
+    preamble = PREAMBLE.replace("{packages}", "\\usepackage{tikz}\n" if figure else "")
+    return body if body_only else preamble + body + "\\end{document}\n"
+
+
+def figure_section(derivation, p):
+    """The picture of the folded cell or of the unrolled graph, scaled down to fit ``FIGURE_BOX``."""
+    from ..pictures import blocks, tikz
+
+    shown = blocks.picture(derivation)
+    C = p.doprint(derivation.target)
+    if not derivation.system.timed:
+        title, text = "\\section*{The network as a graph}", ""
+    elif derivation.steps_count is None:
+        title = "\\section*{One step as a graph}"
+        text = ("One step $t$ of the loop: a dashed arrow marked $t-k$ uses the value of $k$ steps before, "
+                "and the parameters are on the right. ")
+    else:
+        title = f"\\section*{{The unrolled graph, $T = {derivation.steps_count}$}}"
+        text = "One column per step; the parameters, used at every step, are not drawn. "
+    text += (f"Each arrow $u \\to v$ carries $v$'s share of $\\partial^{{+}} {C} / \\partial u$ in Eq.~1, "
+             f"with $g$ standing for $\\partial^{{+}} {C} / \\partial v$.")
+    scale = min(1.0, FIGURE_BOX[0] / shown.width, FIGURE_BOX[1] / shown.height)
+    picture = tikz.render(shown).rstrip("\n")
+    if scale < 1:
+        picture = f"\\scalebox{{{scale:.3f}}}{{%\n{picture}%\n}}"
+    return [title, text, "\\begin{center}", f"\\makebox[\\linewidth]{{%\n{picture}%\n}}", "\\end{center}", ""]
 
 
 def align(lines):
