@@ -143,7 +143,8 @@ steps_option = click.option("--steps", type=click.IntRange(1, 1000), default=Non
                             help="Block files: unroll over T steps, every node h[1..T] with its own "
                                  "derivatives.")
 emit_option = click.option("--emit-python", "emit", type=click.Path(dir_okay=False), metavar="FILE",
-                           help="Block files: write the generated NumPy BPTT program (runs on its own).")
+                           help="Block files: write the generated NumPy BPTT program (runs on its own) "
+                                "instead of printing the derivation (-o still writes it).")
 budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=True, type=click.IntRange(1),
                              help="Size budget (expression nodes) for the closed and inputs forms.")
 
@@ -183,8 +184,10 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
         if getattr(d.system, "is_block", False):
             refuse_scalar_options(form=form, at=at, wrt=wrt)
             text = render_blocks(d, fmt, body_only, not ascii_only and (
-                output is not None or stream_supports_unicode(sys.stdout)))
+                output is not None or stream_supports_unicode(sys.stdout)), False if no_figure else None)
             emit_python(d, emit)
+            if emit is not None and output is None:
+                return  # the program is what was asked for; -o writes the derivation too
         else:
             if emit is not None:
                 raise OrderdiffError("--emit-python writes the BPTT program of a block file; for scalar "
@@ -207,11 +210,11 @@ def render_scalar(d, fmt, form, at, wrt, body_only, ascii_only, output, no_figur
     return d.to_text(form=form, values=values, wrt=names, unicode=unicode)
 
 
-def render_blocks(d, fmt, body_only, unicode):
+def render_blocks(d, fmt, body_only, unicode, figure=None):
     if fmt == "json":
         return d.to_json()
     if fmt == "latex":
-        return d.to_latex(body_only=body_only)
+        return d.to_latex(body_only=body_only, figure=figure)  # None: in documents, not in bodies
     return d.to_text(unicode=unicode)
 
 
@@ -350,7 +353,8 @@ def rnn_command(activation, out, bias, print_eqs, steps, fmt, output, body_only,
         unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
         rendered = render_blocks(d, fmt, body_only, unicode)
         emit_python(d, emit)
-        write(rendered, output)
+        if emit is None or output is not None:
+            write(rendered, output)
     except OrderdiffError as e:
         fail(e, "<rnn>")
 
@@ -362,34 +366,48 @@ def rnn_command(activation, out, bias, print_eqs, steps, fmt, output, body_only,
 @click.option("--depth", type=click.IntRange(0), metavar="K",
               help="Draw only the variables within K edges upstream of the target (default: all of "
                    "them, or the largest such neighbourhood with at most 40).")
+@click.option("--steps", type=click.IntRange(1), default=None, metavar="T",
+              help="Block files: draw the graph unrolled over T steps (at most 8); without it, the "
+                   "folded cell.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="OUT",
               help="The picture to write: .svg, .png, .pdf, .dot or .tex.")
-def graph_command(file, target, at, depth, output):
+def graph_command(file, target, at, depth, steps, output):
     """Draw the DAG of FILE: d+E/dv on each variable, dz_j/dz_i on each edge.
 
     Each edge z_i -> z_j is labelled with the explicit partial dz_j/dz_i. Inputs
     are on the left, the target on the right; with --at the labels are numbers.
-    OUT's suffix picks the format: .svg, .png, .pdf (matplotlib), .dot (Graphviz
-    text) or .tex (a tikzpicture for a document that loads tikz). Example:
+    A block file draws its folded cell (one step; a dashed edge t-1 uses the step
+    before), or with --steps T its graph unrolled over T steps, a column per step;
+    each edge u -> v carries v's share of d+C/du, with g for d+C/dv. OUT's suffix
+    picks the format: .svg, .png, .pdf (matplotlib), .dot (Graphviz text) or .tex
+    (a tikzpicture for a document that loads tikz). Example:
 
     \b
         orderdiff graph examples/werbos.eqs -o werbos.svg
         orderdiff graph examples/werbos.eqs --at z1=1 -o werbos.tex
+        orderdiff graph examples/elman.eqs --steps 3 -o elman.svg
     """
     from .pictures import check_suffix, draw
+    from .pictures.blocks import MAX_STEPS, too_many
 
     try:
         check_suffix(output)  # before any work: a wrong suffix is a typo, not a reason to derive
-        d = setup(file, target)
-        if getattr(d.system, "is_block", False):
-            raise OrderdiffError("graph draws scalar equation files; it cannot draw a block file yet",
-                                 file=file)
+        system = read_system(file)
+        if getattr(system, "is_block", False):
+            refuse_scalar_options(at=at)
+            if depth is not None:
+                raise OrderdiffError("--depth draws part of a scalar system's graph; a block file's "
+                                     "picture draws every node of its steps", file=file)
+            if steps is not None and steps > MAX_STEPS:  # before unrolling them all
+                raise OrderdiffError(too_many(steps, "leave out --steps"), file=file)
+        d = setup(file, target, steps=steps, system=system)
         values = input_values(d.system, at) if at is not None else None
         shown = draw(d, output, values=values, depth=depth)
     except OrderdiffError as e:
         fail(e, file)
     for note in shown.notes:
-        click.echo(f"note: {note}", err=True)
+        if note not in shown.legend:
+            click.echo(f"note: {note}", err=True)
     if shown.beyond:
         names = ", ".join(shown.beyond[:20]) + (", …" if len(shown.beyond) > 20 else "")
         click.echo(f"note: left out: {names}; --depth K draws K edges back from {shown.target}", err=True)
