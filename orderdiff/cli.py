@@ -289,13 +289,17 @@ def report(d, results, tol):
         total, fd, err = worst[v]
         flag = "" if err <= tol else "  <-- disagrees"
         click.echo(f"{v.name.ljust(width)}  {total:15.8g}  {fd:15.8g}  {err:9.2e}{flag}")
-    bad = [v.name for v in d.order if not worst[v][2] <= tol]
+    verdict([v.name for v in d.order if not worst[v][2] <= tol], len(d.order), "ordered derivatives",
+            max(w[2] for w in worst.values()))
+
+
+def verdict(bad, total, what, worst):
+    """The last line of a check: the disagreeing names and exit status 1, or OK with the worst error."""
     if bad:
-        click.echo(f"FAILED: {len(bad)} of {len(d.order)} ordered derivatives disagree with finite "
-                   f"differences: {', '.join(bad)}", err=True)
+        click.echo(f"FAILED: {len(bad)} of {total} {what} disagree with finite differences: "
+                   f"{', '.join(bad)}", err=True)
         sys.exit(1)
-    click.echo(f"OK: all {len(d.order)} ordered derivatives agree "
-               f"(worst error {max(w[2] for w in worst.values()):.2e})")
+    click.echo(f"OK: all {total} {what} agree (worst error {worst:.2e})")
 
 
 def report_blocks(d, results, tol):
@@ -311,13 +315,8 @@ def report_blocks(d, results, tol):
         size, err = worst[n]
         flag = "" if err <= tol else "  <-- disagrees"
         click.echo(f"{n.ljust(width)}  {size:12.6g}  {err:11.2e}{flag}")
-    bad = [n for n in names if not worst[n][1] <= tol]
-    if bad:
-        click.echo(f"FAILED: {len(bad)} of {len(names)} gradients disagree with finite differences: "
-                   f"{', '.join(bad)}", err=True)
-        sys.exit(1)
-    click.echo(f"OK: all {len(names)} gradients agree with finite differences "
-               f"(worst error {max(w[1] for w in worst.values()):.2e})")
+    verdict([n for n in names if not worst[n][1] <= tol], len(names), "gradients",
+            max(w[1] for w in worst.values()))
 
 
 @main.command("rnn")

@@ -108,17 +108,28 @@ class Parser:
             self.nest(depth)
             self.i += 1
             operand = self.unary(depth + 1)
-            return -operand if sign == "-" else operand
+            return self.negate(operand) if sign == "-" else operand
         return self.power(depth)
 
+    @staticmethod
+    def negate(x):
+        return -x
+
+    def operand(self, depth):
+        """What a power's base is: an atom (block files add slices after it)."""
+        return self.atom(depth)
+
     def power(self, depth):
-        base = self.atom(depth)
+        base = self.operand(depth)
         if self.tok.text not in ("**", "^"):
             return base
         op = self.tok
         self.nest(depth)
         self.i += 1
-        exp = self.unary(depth + 1)
+        return self.raised(base, self.unary(depth + 1), op)
+
+    def raised(self, base, exp, op):
+        """``base ** exp`` for the operator token ``op``, checked."""
         if base.is_zero and exp.is_Number and exp.is_negative:
             raise self.error("division by zero (0 to a negative power)", op.pos)
         try:

@@ -29,8 +29,9 @@ def local_partials(expr, wrt):
     return {v: Add(*contributions.get(v, ())) for v in wrt}
 
 
-def postorder(expr):
-    """The distinct non-number nodes of ``expr``, children before parents."""
+def postorder(expr, children=lambda node: (a for a in node.args if not a.is_Number)):
+    """The distinct nodes of ``expr`` reached through ``children`` (by default the
+    non-number arguments), children before parents."""
     order, seen, stack = [], set(), [(expr, False)]
     while stack:
         node, ready = stack.pop()
@@ -39,7 +40,7 @@ def postorder(expr):
         elif node not in seen:
             seen.add(node)
             stack.append((node, True))
-            stack.extend((a, False) for a in node.args if a not in seen and not a.is_Number)
+            stack.extend((a, False) for a in children(node) if a not in seen)
     return order
 
 

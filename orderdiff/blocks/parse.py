@@ -264,30 +264,14 @@ class BlockParser(Parser):
             expr = self.shaped(make, op.pos, expr, rhs)
         return expr
 
-    def unary(self, depth):
-        if self.tok.text in ("-", "+"):
-            sign = self.tok.text
-            self.nest(depth)
-            self.i += 1
-            operand = self.unary(depth + 1)
-            return self.negate(operand) if sign == "-" else operand
-        return self.power(depth)
-
-    def power(self, depth):
-        base = self.postfix(depth)
-        if self.tok.text not in ("**", "^"):
-            return base
-        op = self.tok
-        self.nest(depth)
-        self.i += 1
-        exponent = self.unary(depth + 1)
-        if not exponent.is_Number:
+    def raised(self, base, exponent, op):
+        if B.is_block(exponent) or not exponent.is_Number:
             raise self.error("an exponent must be a number", op.pos)
         if not B.is_block(base):
-            return self.checked(base ** exponent, op.pos)
+            return super().raised(base, exponent, op)
         return B.Power(base, exponent)
 
-    def postfix(self, depth):
+    def operand(self, depth):
         expr = self.atom(depth)
         while self.tok.text == "[":
             expr = self.slice(expr)

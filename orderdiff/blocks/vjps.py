@@ -15,6 +15,7 @@ import sympy
 from sympy import Dummy, S
 from sympy.core.symbol import Str
 
+from .. import partials
 from ..functions import RULES
 from . import expr as B
 
@@ -139,14 +140,8 @@ def accumulate(expr, g, stop):
 
 def postorder(expr, stop):
     """The distinct block nodes of ``expr``, children first, not entering ``stop`` nodes."""
-    order, seen, stack = [], set(), [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if ready:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            if not isinstance(node, B.Var) and not (stop and isinstance(node, stop)):
-                stack.extend((a, False) for a in node.args if B.is_block(a) and a not in seen)
-    return order
+    def children(node):
+        if isinstance(node, B.Var) or (stop and isinstance(node, stop)):
+            return ()
+        return (a for a in node.args if B.is_block(a))
+    return partials.postorder(expr, children)

@@ -117,7 +117,6 @@ def unrolled(d):
     system, labels, T = d.system, BlockLabels(d), d.steps_count
     row, top = levels(system)
     drawn = [v for v in d.order if v.time or v.name in system.after] + [d.target]
-    shown = set(drawn)
     cells = {v: (row.get(v.name, top + 1), int(v.time[0]) if v.time else (1 + T) / 2) for v in drawn}
     lines = {v: labels.node(v, d.recursive.get(v, 1)) for v in drawn}
     specs = edges(d, labels, drawn)
