@@ -102,6 +102,23 @@ def test_block_errors_are_located(tmp_path, body, line, col, message, cls):
     check_error(tmp_path, body, line, col, message, cls)
 
 
+def test_an_initial_value_must_be_finite(tmp_path):
+    path = tmp_path / "net.eqs"
+    path.write_text(HEAD.replace("init h[0] = 0", "init h[0] = 1e400") + STEP + LOSS)
+    result = invoke(["derive", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith(f"{path}:5:13: an initial value must be a finite number\n")
+
+
+def test_check_refuses_huge_literal_shapes(tmp_path):
+    """A literal dimension of 100000 would make check allocate and nudge millions of entries."""
+    path = tmp_path / "net.eqs"
+    path.write_text("dim n\ninput x[t]: n\nparam W: 100000, n\nh[t] = tanh(W @ x[t])\nC = sum_t(sum(h[t]))\n")
+    result = invoke(["check", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "check draws arrays of at most 10000 entries" in result.output
+
+
 def test_target_must_be_a_scalar(tmp_path):
     path = tmp_path / "net.eqs"
     path.write_text(HEAD + STEP + "C = sum_t(h[t])\n")

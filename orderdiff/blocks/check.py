@@ -14,7 +14,10 @@ from dataclasses import dataclass
 import numpy
 from sympy import Symbol
 
+from ..errors import ValueInputError
+
 STEP = 6e-6
+MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,12 @@ def random_point(system, rng, steps=4, batch=2):
     dims = {Symbol(n, positive=True, integer=True): int(rng.integers(2, 5)) for n in system.dims}
 
     def size(shape):
-        return tuple(int(n.xreplace(dims)) for n in shape)
+        out = tuple(int(n.xreplace(dims)) for n in shape)
+        if numpy.prod(out, dtype=float) > MAX_ENTRIES:
+            raise ValueInputError(f"check draws arrays of at most {MAX_ENTRIES} entries; a shape "
+                                  f"({', '.join(map(str, shape))}) is {out} here: use dimension names "
+                                  "(dim n) rather than large numbers", file=system.file)
+        return out
 
     params = {d.name: rng.normal(0.0, 0.5, size(d.shape)) for d in system.params}
     inputs = {}

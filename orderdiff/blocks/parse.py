@@ -16,10 +16,12 @@ lines in the order that lets shapes be inferred.
 
 from __future__ import annotations
 
+import math
+
 from sympy import Rational, S, Symbol, expand
 from sympy.core.symbol import Str
 
-from ..errors import DefinitionError, ShapeError, UnknownFunctionError, did_you_mean
+from ..errors import DefinitionError, LimitError, ShapeError, UnknownFunctionError, did_you_mean
 from ..functions import FUNCTIONS, build
 from ..lexer import tokenize
 from ..parse import Parser
@@ -105,7 +107,10 @@ class BlockParser(Parser):
         extra = {}
         if kw.text == "init":
             self.expect("=", "'=' and the initial value, e.g. init h[0] = 0")
+            value_pos = self.tok.pos
             extra["fill"] = float(self.signed_number())
+            if not math.isfinite(extra["fill"]):
+                raise self.error("an initial value must be a finite number", value_pos, cls=LimitError)
         elif self.tok.text == "distribution" and kw.text == "input":
             self.i += 1
             extra["distribution"] = True
