@@ -8,6 +8,8 @@ name or label is safe.
 
 from __future__ import annotations
 
+from .model import edge_labels
+
 
 def quote(text):
     """``text`` as a double-quoted DOT string: backslashes and quotes escaped, lines joined by ``\\n``.
@@ -24,7 +26,7 @@ def quote(text):
 def render(picture):
     """The DOT text of ``picture``: nodes, ranks, edges, and the notes as the graph's label."""
     out = [f"// orderdiff graph of {picture.target}: ordered derivatives on the nodes, "
-           "explicit partials on the edges",
+           f"{edge_labels(picture)} on the edges",
            f"digraph {quote(picture.target)} {{",
            "  rankdir=LR;",
            '  node [shape=box, style="rounded", fontsize=10];',

@@ -223,3 +223,9 @@ def symbol_width(t):
 # commands (\alpha, \partial, \theta, ...) are one symbol.
 FUNCTIONS = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "ln", "arcsin", "arccos",
              "arctan", "max", "min", "sign", "det"}
+
+
+def edge_labels(picture):
+    """What the edge labels of ``picture`` are, in words (for the comment of a .dot or .tex file)."""
+    return "each edge's share of Eq. 1 (g: the ordered derivative at its head)" if picture.legend \
+        else "explicit partials"

@@ -9,6 +9,8 @@ between the nodes' borders (TikZ finds them), straight or along the layout's arc
 
 from __future__ import annotations
 
+from .model import edge_labels
+
 from ..printers.latex import escape
 
 STYLES = r"""\begin{tikzpicture}[>=stealth,
@@ -24,7 +26,7 @@ def render(picture):
     """The ``tikzpicture`` of ``picture``, with a comment saying what it needs."""
     ids = {n.name: f"n{i}" for i, n in enumerate(picture.nodes)}
     out = [f"% orderdiff graph of {one_line(picture.target)}: ordered derivatives on the nodes, "
-           "explicit partials on the edges.", "% Needs \\usepackage{tikz}.", STYLES]
+           f"{edge_labels(picture)} on the edges.", "% Needs \\usepackage{tikz}.", STYLES]
     for n in picture.nodes:
         style = ("od target" if n.name == picture.target else "od variable") + (", od cut" if n.cut else "")
         text = r" \\ ".join(f"${line.math}$" for line in n.lines)
