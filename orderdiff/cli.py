@@ -145,8 +145,9 @@ steps_option = click.option("--steps", type=click.IntRange(1, 1000), default=Non
 emit_option = click.option("--emit-python", "emit", type=click.Path(dir_okay=False), metavar="FILE",
                            help="Block files: write the generated NumPy BPTT program (runs on its own) "
                                 "instead of printing the derivation (-o still writes it).")
-budget_option = click.option("--budget", default=DEFAULT_MAX_SIZE, show_default=True, type=click.IntRange(1),
-                             help="Size budget (expression nodes) for the closed and inputs forms.")
+budget_option = click.option("--budget", default=None, type=click.IntRange(1),
+                             help=f"Size budget (expression nodes) for the closed and inputs forms of "
+                                  f"scalar files.  [default: {DEFAULT_MAX_SIZE}]")
 
 
 @main.command("derive")
@@ -180,9 +181,9 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
         orderdiff derive examples/elman.eqs --emit-python elman_bptt.py
     """
     try:
-        d = setup(file, target, budget, steps)
+        d = setup(file, target, budget or DEFAULT_MAX_SIZE, steps)
         if getattr(d.system, "is_block", False):
-            refuse_scalar_options(form=form, at=at, wrt=wrt)
+            refuse_scalar_options(form=form, at=at, wrt=wrt, budget=budget)
             text = render_blocks(d, fmt, body_only, not ascii_only and (
                 output is not None or stream_supports_unicode(sys.stdout)), False if no_figure else None)
             emit_python(d, emit)
@@ -221,8 +222,8 @@ def render_blocks(d, fmt, body_only, unicode, figure=None):
 def refuse_scalar_options(**given):
     for name, value in given.items():
         if value is not None:
-            raise OrderdiffError(f"--{name} applies to scalar equation files, not to block files "
-                                 "(use 'orderdiff check' for numbers)")
+            hint = " (for numbers: 'orderdiff check', or Derivation.lambdify())" if name == "at" else ""
+            raise OrderdiffError(f"--{name} applies to scalar equation files, not to block files{hint}")
 
 
 def emit_python(d, path):
