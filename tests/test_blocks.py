@@ -289,3 +289,22 @@ def test_unrolled_ordered_derivatives_match_the_generic_program():
     for name in params:
         numpy.testing.assert_allclose(adj[name, None], grads[name], rtol=1e-10, atol=1e-12)
     numpy.testing.assert_allclose(adj["h", 0], grads["h[0]"][0], rtol=1e-10, atol=1e-12)
+
+
+def test_lambdify_checks_the_shapes_it_is_given():
+    d = orderdiff.derive(orderdiff.load(str(EXAMPLES / "elman.eqs")))
+    f = d.lambdify()
+    params = {"W_ih": numpy.zeros((4, 7)), "b_ih": numpy.zeros(4), "W_ho": numpy.zeros((5, 4)),
+              "b_ho": numpy.zeros(5)}
+    inputs = {"x": numpy.zeros((6, 2, 3)), "yhat": numpy.full((6, 2, 5), 0.2)}
+    loss, _ = f(params, inputs)
+    assert loss == pytest.approx(6 * 2 * numpy.log(5))  # zero weights: a uniform softmax at every step
+    with pytest.raises(orderdiff.ValueInputError, match=r"params\['W_ih'\] has shape \(4, 8\); expected "
+                                                         r"\(n_h, n_h \+ n_x\) = \(4, 7\)"):
+        f({**params, "W_ih": numpy.zeros((4, 8))}, inputs)
+    with pytest.raises(orderdiff.ValueInputError, match=r"inputs\['yhat'\] has T = 5, another input 6"):
+        f(params, {**inputs, "yhat": numpy.zeros((5, 2, 5))})
+    with pytest.raises(orderdiff.ValueInputError, match=r"missing params\['b_ho'\]"):
+        f({k: v for k, v in params.items() if k != "b_ho"}, inputs)
+    with pytest.raises(orderdiff.ValueInputError, match=r"unknown inputs: z"):
+        f(params, {**inputs, "z": numpy.zeros(1)})

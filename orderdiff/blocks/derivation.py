@@ -12,6 +12,8 @@ from functools import cached_property
 
 import numpy
 
+from sympy import Integer
+
 from ..errors import ValueInputError
 from . import expr as B
 from .derive import compact, generic, offset, recursive_form
@@ -180,6 +182,7 @@ class Gradients:
         args += [self.array(inputs, d.name, "inputs") for d in system.inputs]
         self.extra(params, [d.name for d in system.params], "params")
         self.extra(inputs, [d.name for d in system.inputs], "inputs")
+        check_shapes(system, args)
         timed = [d.name for d in system.inputs if d.timed]
         steps = numpy.shape(inputs[timed[0]])[0] if timed else self.d.min_steps
         if steps < self.d.min_steps:
@@ -216,3 +219,29 @@ class Gradients:
         if key is None:
             return decl.fill
         return numpy.asarray(init[key], dtype=float)
+
+
+def check_shapes(system, arrays):
+    """Every parameter and input array against its declared shape, dimensions bound on first sight.
+
+    Raises :class:`ValueInputError` naming the array, its shape and the expected one.
+    """
+    decls = [*system.params, *system.inputs]
+    lead = [(0 if d.kind == "param" else 2 if d.timed else 1) for d in decls]
+    dims, outer = {}, {}
+    for d, k, a in zip(decls, lead, arrays):
+        for n, size in zip(d.shape, a.shape[k:]):
+            if n.is_Symbol:
+                dims.setdefault(n, Integer(size))
+    for d, k, a in zip(decls, lead, arrays):
+        where = f"{'params' if d.kind == 'param' else 'inputs'}['{d.name}']"
+        want = tuple(int(n.xreplace(dims)) if not n.xreplace(dims).free_symbols else None for n in d.shape)
+        lead_names = ("T", "B")[2 - k:] if k else ()
+        if a.ndim != k + len(d.shape) or any(w is not None and w != g for w, g in zip(want, a.shape[k:])):
+            shown = ", ".join([*lead_names, *(str(n) for n in d.shape)])
+            raise ValueInputError(f"{where} has shape {a.shape}; expected ({shown}) = "
+                                  f"({', '.join([*(str(x) for x in a.shape[:k]), *map(str, want)])}) with "
+                                  + (", ".join(f"{n} = {v}" for n, v in dims.items()) or "no dimensions"))
+        for name, size in zip(("T", "B")[2 - k:] if k else (), a.shape[:k]):
+            if outer.setdefault(name, size) != size:
+                raise ValueInputError(f"{where} has {name} = {size}, another input {outer[name]}")
