@@ -200,6 +200,8 @@ def inner(node, ctx):
             return B.Neg(B.Inner(x, y.args[0]))
         if isinstance(y, B.Divide) and y.args[1] == x:
             return B.Total(y.args[0])
+        if isinstance(y, B.Plus) and any(divides_by(t, x) for t in y.args):
+            return B.Plus(*[B.Inner(x, t) for t in y.args])  # dot(y, u + p/y) = dot(y, u) + sum(p)
     return None
 
 
