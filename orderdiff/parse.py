@@ -169,6 +169,17 @@ class Parser:
                              notes=["  known functions: " + ", ".join(FUNCTIONS)])
         self.nest(depth)
         self.i += 1
+        args = self.arguments(name, depth)
+        if len(args) != 1:
+            raise self.error(f"{name.text}() takes exactly one argument ({len(args)} given)", name.pos)
+        arg = args[0]
+        if not arg.is_Number:
+            return build(name.text, arg)
+        value = self.checked(rule.cls(arg), name.pos, f"{name.text}({arg})")
+        return value if value.is_Rational else build(name.text, arg)  # exp(1) stays exp(1)
+
+    def arguments(self, name, depth):
+        """The comma-separated arguments of a call, up to and including its ')'."""
         args = []
         while self.tok.text != ")":
             if self.tok.kind == "end":
@@ -179,13 +190,7 @@ class Parser:
                 raise self.error("keyword arguments are not supported")
             args.append(self.sum(depth + 1))
         self.i += 1
-        if len(args) != 1:
-            raise self.error(f"{name.text}() takes exactly one argument ({len(args)} given)", name.pos)
-        arg = args[0]
-        if not arg.is_Number:
-            return build(name.text, arg)
-        value = self.checked(rule.cls(arg), name.pos, f"{name.text}({arg})")
-        return value if value.is_Rational else build(name.text, arg)  # exp(1) stays exp(1)
+        return args
 
     def number(self, tok):
         mantissa, _, exponent = tok.text.lower().partition("e")

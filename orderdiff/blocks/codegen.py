@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import keyword
 
-from sympy import Number, Rational, Symbol, sympify
+from sympy import Number, Rational, Symbol
 
 from . import expr as B
 from .vjps import RULE_BY_NAME
@@ -111,7 +111,7 @@ class Printer:
 
     def dim(self, d):
         """A dimension as code, in the generated names of the dimensions."""
-        d = sympify(d)
+        d = B.as_dim(d)
         return str(d.xreplace({n: Symbol(self.names.value(n.name)) for n in d.free_symbols}))
 
     def code(self, e):

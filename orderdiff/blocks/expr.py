@@ -14,7 +14,7 @@ parameter, a sum over time) and ``(t - 1,)`` or ``(3,)`` for a time-indexed one.
 
 from __future__ import annotations
 
-from sympy import Basic, Number, S, Symbol, Tuple, expand, sympify
+from sympy import Basic, Integer, Number, S, Symbol, Tuple, expand
 from sympy.core.symbol import Str
 
 T_INDEX = Symbol("t", integer=True)
@@ -30,8 +30,13 @@ def dim_equal(a, b):
     return d == 0 or any(s.name.startswith("?") for s in d.free_symbols)
 
 
+def as_dim(d):
+    """A dimension or time as a sympy object (the parser gives sympy objects or ints)."""
+    return Integer(d) if isinstance(d, int) else d
+
+
 def provisional(shape):
-    return any(s.name.startswith("?") for d in shape for s in sympify(d).free_symbols)
+    return any(s.name.startswith("?") for d in shape for s in as_dim(d).free_symbols)
 
 
 def shape_of(x):
@@ -77,7 +82,7 @@ class Var(Block):
 
     def __new__(cls, name, shape=(), time=()):
         name = name if isinstance(name, Str) else Str(str(name))
-        return Block.__new__(cls, name, Tuple(*shape), Tuple(*map(sympify, time)))
+        return Block.__new__(cls, name, Tuple(*shape), Tuple(*map(as_dim, time)))
 
     def _shape(self):
         return tuple(self.args[1])
@@ -334,4 +339,4 @@ __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", 
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
            "SquaredError", "Total", "Inner", "Broadcast", "SumT", "ShapeMismatch", "T_INDEX",
            "is_zero", "zero_like", "is_block", "shift", "at_time", "lag", "preorder", "variables", "shape_of", "show",
-           "dim_equal", "same_shape"]
+           "dim_equal", "same_shape", "as_dim"]

@@ -364,14 +364,7 @@ class BlockParser(Parser):
         return self.apply(name, args)
 
     def arguments(self, name, depth):
-        args = []
-        while self.tok.text != ")":
-            if self.tok.kind == "end":
-                raise self.error(f"expected ')' to close the call of {name.text}")
-            if args:
-                self.expect(",", "',' or ')'")
-            args.append(self.sum(depth + 1))
-        self.i += 1
+        args = super().arguments(name, depth)
         arity = BLOCK_FUNCTIONS[name.text][0] if name.text in BLOCK_FUNCTIONS else 1
         if arity is not None and len(args) != arity:
             raise self.error(f"{name.text}() takes {arity} argument{'s' if arity > 1 else ''} "
