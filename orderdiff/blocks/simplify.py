@@ -53,6 +53,11 @@ def split_coefficient(term):
     return S.One, term
 
 
+def scaled(c, core):
+    """``c core`` for a number c, written ``core`` or ``-core`` where c is 1 or -1."""
+    return core if c == 1 else B.Neg(core) if c == -1 else B.Hadamard(c, core)
+
+
 def collect(terms):
     """Like terms added up: ``a + a`` -> ``2 a``, ``a - a`` -> nothing."""
     total, cores = {}, []
@@ -68,7 +73,7 @@ def collect(terms):
     for core in cores:
         c = total[core]
         if c != 0:
-            out.append(core if c == 1 else B.Neg(core) if c == -1 else B.Hadamard(c, core))
+            out.append(scaled(c, core))
     return out
 
 
@@ -127,13 +132,12 @@ def hadamard(node, ctx):
         rest = [f for f in rest if B.is_block(f)]
     distributed = distribute(rest, ctx)
     if distributed is not None:
-        return B.Neg(distributed) if coeff == -1 else (B.Hadamard(coeff, distributed) if coeff != 1
-                                                         else distributed)
+        return scaled(coeff, distributed)
     rest.sort(key=lambda f: bool(B.shape_of(f)))  # scalars first
     if not rest:
         return coeff
     core = rest[0] if len(rest) == 1 else B.Hadamard(*rest)
-    out = core if coeff == 1 else B.Neg(core) if coeff == -1 else B.Hadamard(coeff, core)
+    out = scaled(coeff, core)
     if B.shape_of(out) != node.shape and node.shape:
         return None
     return out if out != node else None
