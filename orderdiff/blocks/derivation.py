@@ -59,14 +59,11 @@ class BlockDerivation:
         Parameters and initial values get their gradients in terms of the kept
         adjoints; time-indexed nodes used once are folded into their user.
         """
-        return self._compact(self.recursive)
-
-    def _compact(self, recursive):
         data = {d.name for d in self.system.inputs}
         keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
         keep = {v for v in keep if v.name not in data}
         boundary = {v for v in keep if v.time}
-        forms = {v: e for v, e in recursive.items() if v.name not in data and v != self.target}
+        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
         result = compact(forms, keep, boundary, self.assume)
         return {v: result[v] for v in self.order if v in result}
 
@@ -178,13 +175,8 @@ class Gradients:
 
     def __call__(self, params, inputs, init=None):
         system = self.system
-        args = [self.array(params, d.name, "params") for d in system.params]
-        args += [self.array(inputs, d.name, "inputs") for d in system.inputs]
-        self.extra(params, [d.name for d in system.params], "params")
-        self.extra(inputs, [d.name for d in system.inputs], "inputs")
-        check_shapes(system, args)
-        timed = [d.name for d in system.inputs if d.timed]
-        steps = numpy.shape(inputs[timed[0]])[0] if timed else self.d.min_steps
+        args = self.arrays(params, system.params, "params") + self.arrays(inputs, system.inputs, "inputs")
+        steps = check_shapes(system, args).get("T", self.d.min_steps)
         if steps < self.d.min_steps:
             raise ValueInputError(f"the time-indexed inputs have {steps} step(s); the gradients of the "
                                   f"initial values need at least T = {self.d.min_steps}")
@@ -196,22 +188,18 @@ class Gradients:
         out.update({f"{name}[{s}]": g for (name, s), g in zip(slots, init_grads)})
         return loss, out
 
-    def array(self, given, name, what):
-        if name not in given:
-            raise ValueInputError(f"missing {what}['{name}'] (the {what} are "
-                                  f"{', '.join(self.names(what))})")
-        return numpy.asarray(given[name], dtype=float)
-
-    def names(self, what):
-        group = self.system.params if what == "params" else self.system.inputs
-        return [d.name for d in group]
-
-    def extra(self, given, names, what):
+    @staticmethod
+    def arrays(given, decls, what):
+        """The arrays of ``given`` in declaration order; a missing or unknown name is an error."""
+        names = [d.name for d in decls]
+        listing = f"(the {what} are {', '.join(names)})"
+        missing = [n for n in names if n not in given]
+        if missing:
+            raise ValueInputError(f"missing {what}['{missing[0]}'] {listing}")
         unknown = [k for k in given if k not in names]
         if unknown:
-            raise ValueInputError(f"unknown {what}: {', '.join(map(str, unknown))} (the {what} are "
-                                  f"{', '.join(names)})")
-
+            raise ValueInputError(f"unknown {what}: {', '.join(map(str, unknown))} {listing}")
+        return [numpy.asarray(given[n], dtype=float) for n in names]
 
     def initial(self, init, name, s):
         decl = self.system.inits[name][s]
@@ -224,7 +212,8 @@ class Gradients:
 def check_shapes(system, arrays):
     """Every parameter and input array against its declared shape, dimensions bound on first sight.
 
-    Raises :class:`ValueInputError` naming the array, its shape and the expected one.
+    Returns ``{'T': steps, 'B': batch}`` as the inputs give them. Raises
+    :class:`ValueInputError` naming the array, its shape and the expected one.
     """
     decls = [*system.params, *system.inputs]
     lead = [(0 if d.kind == "param" else 2 if d.timed else 1) for d in decls]
@@ -235,13 +224,15 @@ def check_shapes(system, arrays):
                 dims.setdefault(n, Integer(size))
     for d, k, a in zip(decls, lead, arrays):
         where = f"{'params' if d.kind == 'param' else 'inputs'}['{d.name}']"
-        want = tuple(int(n.xreplace(dims)) if not n.xreplace(dims).free_symbols else None for n in d.shape)
+        want = [n.xreplace(dims) for n in d.shape]
+        want = tuple(None if n.free_symbols else int(n) for n in want)
         lead_names = ("T", "B")[2 - k:] if k else ()
         if a.ndim != k + len(d.shape) or any(w is not None and w != g for w, g in zip(want, a.shape[k:])):
             shown = ", ".join([*lead_names, *(str(n) for n in d.shape)])
             raise ValueInputError(f"{where} has shape {a.shape}; expected ({shown}) = "
                                   f"({', '.join([*(str(x) for x in a.shape[:k]), *map(str, want)])}) with "
                                   + (", ".join(f"{n} = {v}" for n, v in dims.items()) or "no dimensions"))
-        for name, size in zip(("T", "B")[2 - k:] if k else (), a.shape[:k]):
+        for name, size in zip(lead_names, a.shape[:k]):
             if outer.setdefault(name, size) != size:
                 raise ValueInputError(f"{where} has {name} = {size}, another input {outer[name]}")
+    return outer

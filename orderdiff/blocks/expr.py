@@ -65,8 +65,6 @@ def broadcast(op, shapes):
 class Block(Basic):
     """A node with a ``shape``; subclasses compute it from their arguments."""
 
-    is_Block = True
-
     def __new__(cls, *args):
         obj = Basic.__new__(cls, *args)
         obj.shape = obj._shape()
