@@ -20,23 +20,36 @@ from sympy import Number, Rational, Symbol
 from . import expr as B
 from .vjps import RULE_BY_NAME
 
-RESERVED = {"numpy", "softmax", "pad", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
+RESERVED = {"numpy", "softmax", "pad", "cat", "mm", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
             "range", "float", "forward", "gradients", "values"}
 
 HELPERS = '''def softmax(z):
-    e = numpy.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    e = numpy.exp(z - numpy.max(z, axis=-1, keepdims=True))
+    return e / numpy.sum(e, axis=-1, keepdims=True)
+
+
+def cat(parts, rank):
+    """Blocks of rank 1 or 2 stacked along their first axis, leading axes broadcast."""
+    lead = numpy.broadcast_shapes(*(numpy.shape(p)[:numpy.ndim(p) - rank] for p in parts))
+    return numpy.concatenate([numpy.broadcast_to(p, lead + numpy.shape(p)[numpy.ndim(p) - rank:])
+                              for p in parts], axis=-rank)
+
+
+def mm(x, a):
+    """``x @ a`` for ``x`` with leading axes (time, batch): one matrix product over all rows."""
+    return (x.reshape(-1, x.shape[-1]) @ a).reshape(x.shape[:-1] + a.shape[-1:])
 
 
 def pad(g, start, n, axis):
     """g placed at rows start.. of a block of n rows along axis, zeros elsewhere."""
-    shape = list(g.shape)
-    shape[axis] = n
-    out = numpy.zeros(shape)
-    index = [slice(None)] * len(shape)
-    index[axis] = slice(start, start + g.shape[axis])
-    out[tuple(index)] = g
-    return out
+    shape = list(numpy.shape(g))
+    parts = []
+    for rows in (start, n - start - shape[axis]):
+        if rows:
+            shape[axis] = rows
+            parts.append(numpy.zeros(tuple(shape)))
+    parts.insert(1 if start else 0, g)
+    return numpy.concatenate(parts, axis=axis)
 '''
 
 
@@ -78,13 +91,29 @@ class Names:
 
 
 class Printer:
-    """NumPy code for block expressions inside the loop over ``t`` (0-based in the code)."""
+    """NumPy code for block expressions inside the loop over ``t`` (0-based in the code).
 
-    def __init__(self, system, names, offsets):
+    With ``stacked``, for all steps at once instead: ``h[t-1]`` reads the slice of every
+    step, and time-indexed values carry a leading time axis before the batch axis.
+    """
+
+    def __init__(self, system, names, offsets, stacked=False):
         self.system = system
         self.names = names
         self.offsets = offsets  # {name: slots before step 1}
+        self.stacked = stacked
         self.temps = {}  # {subexpression: name} of the shared subexpressions computed already
+
+    def lead(self, e):
+        """How many axes come before the block's own: 0, 1 (batch) or 2 (time and batch, stacked)."""
+        if not self.batched(e):
+            return 0
+        if not self.stacked:
+            return 1
+        var = e.args[0] if isinstance(e, B.Adj) else e
+        if isinstance(var, B.Var):
+            return 2 if var.time and var.time[0].has(B.T_INDEX) else 1
+        return max(self.lead(a) for a in e.args if B.is_block(a))
 
     def batched(self, e):
         if isinstance(e, B.Adj):
@@ -106,6 +135,8 @@ class Printer:
         k = self.offsets.get(var.name, 0)
         if when.has(B.T_INDEX):
             d = int(when - B.T_INDEX) + k  # the loop's t is 0-based: step t + 1
+            if self.stacked:
+                return f"{d}:T + {d}" if d else ":T"
             return "t" if d == 0 else f"t + {d}" if d > 0 else f"t - {-d}"
         return str(int(when) + k - 1)
 
@@ -159,13 +190,14 @@ class Printer:
     def _MatProd(self, e, A, X):
         a_b, x_b = self.batched(A), self.batched(X)
         if a_b:
-            spec = "bij,bj->bi" if len(X.shape) == 1 else "bij,bjk->bik"
+            spec = "...ij,...j->...i" if len(X.shape) == 1 else "...ij,...jk->...ik"
             return f"numpy.einsum('{spec}', {self.code(A)}, {self.code(X)})" if x_b or len(X.shape) == 1 \
                 else f"{self.wrap(A)} @ {self.wrap(X)}"
         if x_b and len(X.shape) == 1:  # rows of a batch times A^T
-            if isinstance(A, B.Trans):
-                return f"{self.wrap(X)} @ {self.wrap(A.args[0])}"
-            return f"{self.wrap(X)} @ {self.wrap(A)}.T"
+            right = self.wrap(A.args[0]) if isinstance(A, B.Trans) else f"{self.wrap(A)}.T"
+            if self.lead(X) == 2:  # all steps: one matrix product, not one per step
+                return f"mm({self.code(X)}, {right})"
+            return f"{self.wrap(X)} @ {right}"
         return f"{self.wrap(A)} @ {self.wrap(X)}"
 
     def _Trans(self, e, A):
@@ -176,12 +208,10 @@ class Printer:
 
     def _Cat(self, e, *parts):
         axis = -1 if len(e.shape) == 1 else -2
-        if any(self.batched(p) for p in parts) and not all(self.batched(p) for p in parts):
-            codes = [self.code(p) if self.batched(p) else
-                     f"numpy.broadcast_to({self.code(p)}, (B,) + numpy.shape({self.code(p)}))" for p in parts]
-        else:
-            codes = [self.code(p) for p in parts]
-        return f"numpy.concatenate([{', '.join(codes)}], axis={axis})"
+        codes = ", ".join(self.code(p) for p in parts)
+        if len({self.lead(p) for p in parts}) > 1:  # some parts lack the batch or time axis
+            return f"cat([{codes}], {len(e.shape)})"
+        return f"numpy.concatenate([{codes}], axis={axis})"
 
     def _Rows(self, e, x, a, b):
         rest = ", :" if len(x.shape) == 2 else ""
@@ -218,7 +248,7 @@ class Printer:
             return f"numpy.sum({text})"
         axes = "-1" if len(B.shape_of(like)) == 1 else "(-2, -1)"
         keep = "keepdims=True" if len(B.shape_of(like)) == 1 else ""
-        return f"numpy.sum({text}, axis={axes}, {keep})" if keep else f"numpy.sum({text}, axis={axes})[:, None]"
+        return f"numpy.sum({text}, axis={axes}, {keep})" if keep else f"numpy.sum({text}, axis={axes})[..., None]"
 
     def _Broadcast(self, e, c, shape):
         return f"{self.wrap(c)}*numpy.ones(({', '.join(self.dim(d) for d in shape)},))"
@@ -235,17 +265,28 @@ def number(x):
 
 
 
-def unbatch(printer, text, e, target_batched):
-    """``text`` of ``e`` summed over the batch when the slot it goes to has none."""
-    if target_batched or not printer.batched(e):
+def unbatch(printer, text, e, target_lead):
+    """``text`` of ``e`` summed over its leading axes (time, batch) that the slot it goes to lacks."""
+    text = text or printer.code(e)
+    n = printer.lead(e) - target_lead
+    if n <= 0:
         return text
+    axes = "0" if n == 1 else "(0, 1)"
     if not B.shape_of(e):
-        return f"numpy.sum({text})"
-    if isinstance(e, B.Outer):
+        return f"numpy.sum({text})" if target_lead == 0 else f"numpy.sum({text}, axis={axes})"
+    if isinstance(e, B.Trans) and target_lead == 0:
+        return f"({unbatch(printer, '', e.args[0], 0)}).T"
+    if isinstance(e, B.Cat) and len(e.shape) == 2 and target_lead == 0:
+        return f"numpy.concatenate([{', '.join(unbatch(printer, '', p, 0) for p in e.args)}], axis=0)"
+    if isinstance(e, B.Outer) and target_lead == 0:
         a, b = e.args
-        pa, pb = printer.batched(a), printer.batched(b)
-        if pa and pb:
+        la, lb = printer.lead(a), printer.lead(b)
+        if la == lb == 1:
             return f"{printer.wrap(a)}.T @ {printer.wrap(b)}"
-        return f"numpy.outer({printer.code(a)}{'.sum(0)' if pa else ''}, {printer.code(b)}{'.sum(0)' if pb else ''})"
-    return f"numpy.sum({text}, axis=0)"
-
+        if la == lb == 2:
+            return f"numpy.tensordot({printer.code(a)}, {printer.code(b)}, axes=([0, 1], [0, 1]))"
+        if not (la and lb):
+            def summed(x, k):
+                return printer.code(x) if not k else f"numpy.sum({printer.code(x)}, axis={'0' if k == 1 else '(0, 1)'})"
+            return f"numpy.outer({summed(a, la)}, {summed(b, lb)})"
+    return f"numpy.sum({text}, axis={axes})"

@@ -8,9 +8,8 @@ dE/dv is the share of the target's own equation.
 
 from __future__ import annotations
 
+import contextlib
 from functools import cached_property
-
-import numpy
 
 from sympy import Integer
 
@@ -107,11 +106,11 @@ class BlockDerivation:
         return out
 
     # ----- numbers ------------------------------------------------------------------------
-    def numpy_source(self, readable=True):
-        """The generated NumPy program: forward loop, backward loop, gradient sums."""
+    def numpy_source(self, readable=True, backend="numpy"):
+        """The generated program: forward loop, backward loop, gradient sums (see :mod:`.program`)."""
         from .program import source
 
-        return source(self, readable)
+        return source(self, readable, backend)
 
     def python_module(self):
         """A Python module that runs on its own (``--emit-python``): the program, a wrapper
@@ -120,15 +119,26 @@ class BlockDerivation:
 
         return module_source(self)
 
-    @cached_property
-    def _compiled(self):
-        namespace = {"numpy": numpy}
-        code = compile(self.numpy_source(readable=False), "<orderdiff-bptt>", "exec")
-        exec(code, namespace)  # safe: generated names only (v0, d_v0, ...), no user text
-        return namespace["gradients"]
+    def _compiled(self, backend, dtype):
+        """The generated ``gradients`` function and its array maker, compiled once per backend."""
+        key = (backend, dtype)
+        cache = self.__dict__.setdefault("_programs", {})
+        if key not in cache:
+            from .backends import BACKENDS
 
-    def lambdify(self):
-        """``f(params, inputs, init=None) -> (loss, grads)`` running the generated NumPy code.
+            namespace, asarray = BACKENDS[backend].namespace(dtype)
+            code = compile(self.numpy_source(readable=False, backend=backend), "<orderdiff-bptt>", "exec")
+            exec(code, namespace)  # safe: generated names only (v0, d_v0, ...), no user text
+            function = namespace["gradients"]
+            if backend == "jax":
+                import jax
+
+                function = jax.jit(function)
+            cache[key] = (function, asarray, namespace["numpy"])
+        return cache[key]
+
+    def lambdify(self, backend="numpy", dtype="float64"):
+        """``f(params, inputs, init=None) -> (loss, grads)`` running the generated program.
 
         ``params`` maps each parameter to an array of its declared shape; ``inputs`` each
         time-indexed input to ``(T, B, n)`` (a static input to ``(B, n)``); ``init`` each
@@ -136,13 +146,22 @@ class BlockDerivation:
         ``h[-1]``; default: the declared fill value). ``loss`` is the target summed over
         the batch; ``grads`` maps each parameter, and each initial value as ``'h[0]'``,
         to d+loss/dv in the same shape.
+
+        ``backend`` is ``'numpy'``, ``'torch'`` (PyTorch tensors on the CPU) or ``'jax'``
+        (compiled with ``jax.jit``, each loop over t a ``lax.scan``; float64 is switched
+        on around each call when ``dtype`` asks for it). Arrays of any kind are accepted
+        and converted to ``dtype``; the results are the backend's arrays.
         """
+        from .backends import BACKENDS
+
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if self.steps_count is not None:
             raise ValueError("lambdify works on the generic derivation (derive without steps)")
         if self.system.timed and not any(d.timed for d in self.system.inputs):
             raise ValueInputError("the generated program takes T from a time-indexed input; declare one "
                                   "(input x[t]: n)", file=self.system.file)
-        return Gradients(self)
+        return Gradients(self, backend, dtype)
 
     # ----- views --------------------------------------------------------------------------
     def to_text(self, *, unicode=True):
@@ -168,12 +187,24 @@ class BlockDerivation:
 class Gradients:
     """The compiled loss-and-gradients function of a block derivation (see ``lambdify``)."""
 
-    def __init__(self, derivation):
+    def __init__(self, derivation, backend="numpy", dtype="float64"):
         self.d = derivation
         self.system = derivation.system
-        self.function = derivation._compiled
+        self.backend, self.dtype = backend, dtype
+        self.function, self.asarray, self.array_module = derivation._compiled(backend, dtype)
 
     def __call__(self, params, inputs, init=None):
+        with self.precision():
+            return self.run(params, inputs, init)
+
+    def precision(self):
+        if self.backend == "jax" and self.dtype == "float64":
+            import jax
+
+            return jax.enable_x64(True)
+        return contextlib.nullcontext()
+
+    def run(self, params, inputs, init):
         system = self.system
         args = self.arrays(params, system.params, "params") + self.arrays(inputs, system.inputs, "inputs")
         steps = check_shapes(system, args).get("T", self.d.min_steps)
@@ -183,13 +214,12 @@ class Gradients:
         slots = [(name, s) for name, sl in system.inits.items() for s in sorted(sl, reverse=True)]
         args += [self.initial(init or {}, name, s) for name, s in slots]
         loss, grads, init_grads = self.function(*args)
-        out = {d.name: numpy.asarray(g, dtype=float) + numpy.zeros(numpy.shape(params[d.name]))
-               for d, g in zip(system.params, grads)}
+        zeros = self.array_module.zeros
+        out = {d.name: self.asarray(g) + zeros(tuple(a.shape)) for d, g, a in zip(system.params, grads, args)}
         out.update({f"{name}[{s}]": g for (name, s), g in zip(slots, init_grads)})
         return loss, out
 
-    @staticmethod
-    def arrays(given, decls, what):
+    def arrays(self, given, decls, what):
         """The arrays of ``given`` in declaration order; a missing or unknown name is an error."""
         names = [d.name for d in decls]
         listing = f"(the {what} are {', '.join(names)})"
@@ -199,14 +229,14 @@ class Gradients:
         unknown = [k for k in given if k not in names]
         if unknown:
             raise ValueInputError(f"unknown {what}: {', '.join(map(str, unknown))} {listing}")
-        return [numpy.asarray(given[n], dtype=float) for n in names]
+        return [self.asarray(given[n]) for n in names]
 
     def initial(self, init, name, s):
         decl = self.system.inits[name][s]
         key = f"{name}[{s}]" if f"{name}[{s}]" in init else name if s == 0 and name in init else None
         if key is None:
             return decl.fill
-        return numpy.asarray(init[key], dtype=float)
+        return self.asarray(init[key])
 
 
 def check_shapes(system, arrays):

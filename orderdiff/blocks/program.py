@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from . import expr as B
 from .codegen import HELPERS, Names, Printer, unbatch
+from .backends import BACKENDS
+from .split import plan
 
 
 class Program:
     """Lines of the generated function, built in the order they run."""
 
-    def __init__(self, derivation, readable):
+    def __init__(self, derivation, readable, backend=BACKENDS["numpy"]):
         self.d = derivation
+        self.backend = backend
         self.system = system = derivation.system
         self.names = Names(system, readable)
         self.readable = readable
         self.offsets = dict(system.lags)
-        self.p = Printer(system, self.names, self.offsets)
+        self.p = Printer(system, self.names, self.offsets)  # one step, in the loops
+        self.s = Printer(system, self.names, self.offsets, stacked=True)  # all steps at once
+        self.plan = plan(derivation)
+        self.kept = {}  # hoisted subtrees computed once, valid to the end
         self.lines = []
         self.inits = [(name, s) for name, slots in system.inits.items() for s in sorted(slots, reverse=True)]
 
@@ -58,43 +64,76 @@ class Program:
                     self.emit(f"{self.names.value(n.name)} = {self.names.value(d.name)}.shape[{axis + skip}]")
 
     def forward(self):
-        system, p = self.system, self.p
-        self.comment("forward: parameters-only equations, then one step at a time")
+        system, p, s, half = self.system, self.p, self.s, self.plan.forward
+        self.comment("forward: parameters-only equations; the nodes off the recurrence for all t "
+                     "at once; the loop; the rest for all t")
         for v in system.before:
             self.emit(f"{self.names.value(v)} = {p.code(system.equations[v].expr)}")
-        for v in system.timed:
+        looped = [v for v, _ in half.loop]
+        for v in [*looped, *(v for v in [*half.before, *half.after] if self.offsets.get(v))]:
             shape = ", ".join(self.p.dim(n) for n in system.equations[v].var.shape)
             k = self.offsets.get(v, 0)
             self.emit(f"{self.names.value(v)} = numpy.empty((T + {k}, B, {shape}))" if k else
                       f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
-        for name, s in self.inits:
-            self.emit(f"{self.names.value(name)}[{s + self.offsets[name] - 1}] = {self.init_name(name, s)}")
-        self.sums = {}
+        for name, slot in self.inits:
+            self.store(self.names.value(name), slot + self.offsets[name] - 1, self.init_name(name, slot))
+        for v in half.before:
+            self.stacked_value(v)
+        self.hoist_out(half)
+        if half.loop:
+            self.open_loop([self.names.value(v) for v, _ in half.loop], reverse=False)
+            shared = repeated([e for _, e in half.loop], skip=p.temps)
+            for v, e in half.loop:
+                self.hoist(e, shared, 2)
+                self.store(self.names.value(v), p.index(system.equations[v].var), p.code(e), 2)
+            self.close_loop()
+        p.temps = dict(self.kept)
+        for v in half.after:
+            self.stacked_value(v)
         for v in system.after:
-            for node in system.equations[v].expr.atoms(B.SumT):
-                if node not in self.sums:
-                    self.sums[node] = self.names.fresh("sum")
-        for acc in self.sums.values():
-            self.emit(f"{acc} = 0.0")
-        self.emit("for t in range(T):")
-        body = [*((system.equations[v].var, system.equations[v].expr) for v in system.timed),
-                *((acc, node.args[0]) for node, acc in self.sums.items())]
-        shared = repeated([e for _, e in body])
-        for target, e in body:
-            self.hoist(e, shared, 2)
-            text = p.code(e)
-            self.emit(f"{target} = {target} + {text}" if isinstance(target, str) else f"{p.code(target)} = {text}", 2)
-        self.close_loop()
-        p.temps.clear()
-        for v in system.after:
-            expr = system.equations[v].expr.xreplace({n: B.Var(a, n.shape) for n, a in self.sums.items()})
+            expr = system.equations[v].expr
+            sums = {}
+            for node in expr.atoms(B.SumT):
+                sums[node] = acc = self.names.fresh("sum")
+                x = node.args[0]
+                self.emit(f"{acc} = numpy.sum({s.code(x)}, axis=0)" if s.lead(x) == 2 else f"{acc} = T*{s.wrap(x)}")
+            expr = expr.xreplace({n: B.Var(a, n.shape) for n, a in sums.items()})
             self.emit(f"{self.names.value(v)} = {p.code(expr)}")
-        self.emit(f"loss = float(numpy.sum({self.names.value(self.d.target.name)}))")
+        total = f"numpy.sum({self.names.value(self.d.target.name)})"
+        self.emit(f"loss = {total}" if self.backend.functional else f"loss = float({total})")
+
+    def stacked_value(self, v):
+        """A time-indexed node off the recurrence, for all steps at once."""
+        var, e = self.system.equations[v].var, self.system.equations[v].expr
+        if self.offsets.get(v) or self.s.lead(e) < 2:
+            if not self.offsets.get(v):
+                shape = ", ".join(self.p.dim(n) for n in var.shape)
+                self.emit(f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
+            self.store(self.names.value(v), self.s.index(var), self.s.code(e))
+        else:
+            self.emit(f"{self.names.value(v)} = {self.s.code(e)}")
+
+    def hoist_out(self, half):
+        """The hoisted subtrees: once, or for all t; the loop reads them at its step."""
+        for e in half.once:
+            if e in self.kept:
+                continue
+            name = self.names.fresh("w")
+            text = self.s.code(e)
+            if isinstance(e, (B.Cols, B.Rows)):  # a strided view would be copied at every use
+                text = f"numpy.ascontiguousarray({text})"
+            self.emit(f"{name} = {text}")
+            self.p.temps[e] = self.s.temps[e] = self.kept[e] = name
+        for e in half.stacked:
+            name = self.names.fresh("pre")
+            self.emit(f"{name} = {self.s.code(e)}")
+            self.p.temps[e] = f"{name}[t]"
 
     def backward(self):
-        d, system, p = self.d, self.system, self.p
+        d, system, p, s, half = self.d, self.system, self.p, self.s, self.plan.backward
         forms = d.compact
-        self.comment("backward: the recurrences, t = T..1, then the sums over t")
+        self.comment("backward: the adjoints off the recurrence for all t at once, the recurrences "
+                     "t = T..1, the sums over t")
         target = self.names.adjoint(d.target.name)
         self.emit(f"{target} = numpy.ones((B, 1))" if p.batched(d.target) else f"{target} = 1.0")
         for v in reversed(system.after):
@@ -110,51 +149,78 @@ class Program:
             shape = system.shape(v)
             zeros = f"numpy.zeros(({', '.join(self.p.dim(n) for n in shape)},))" if shape else "0.0"
             self.emit(f"{self.names.adjoint(v)} = {'0.0' if p.batched(system.var(v)) else zeros}")
-        self.emit("for t in reversed(range(T)):")
-        plain = [forms[system.var(v)] for v in timed if not self.d.boundary(forms[system.var(v)])]
-        summed = [(v, term.args[0]) for v in statics for term in self.terms(v, summed=True)]
-        shared = repeated(plain + [e for _, e in summed])
-        for v in reversed(timed):
-            self.recurrence(system.var(v), forms[system.var(v)], shared)
-        for v, e in summed:
-            self.hoist(e, shared, 2)
-            self.accumulate(v, e, 2)
-        self.close_loop()
-        p.temps.clear()
+        for v in half.before:
+            self.store(self.names.adjoint(v), s.index(system.var(v)), s.code(forms[system.var(v)]))
+        self.hoist_out(half)
+        if half.loop:
+            self.open_loop([self.names.adjoint(v) for v, *_ in half.loop], reverse=True)
+            shared = repeated([f for _, f, bounds in half.loop if not bounds], skip=p.temps)
+            for v, form, bounds in half.loop:
+                self.recurrence(system.var(v), form, bounds, shared)
+            self.close_loop()
+        p.temps = dict(self.kept)
+        for v in half.after:
+            self.store(self.names.adjoint(v), s.index(system.var(v)), s.code(forms[system.var(v)]))
+        for v in statics:
+            for term in self.terms(v, summed=True):
+                self.accumulate(v, self.plan.summed[term.args[0]], 1)
         for v in [*reversed([v for v in statics if v in system.before]),
                   *(v for v in statics if v not in system.before)]:
             for term in self.terms(v, summed=False):
                 self.accumulate(v, term, 1)
-        for name, s in self.inits:
-            var = B.Var(name, system.shape(name), (s,))
+        for name, slot in self.inits:
+            var = B.Var(name, system.shape(name), (slot,))
             if var in forms:
-                self.emit(f"d_{self.init_name(name, s)} = {p.code(forms[var])}")
+                self.emit(f"d_{self.init_name(name, slot)} = {p.code(forms[var])}")
+
+    def store(self, array, index, value, indent=1):
+        """``array[index] = value``; for immutable arrays, a new array with that part replaced."""
+        if self.backend.functional:
+            self.emit(f"{array} = {array}.at[{index}].set({value})", indent)
+        else:
+            self.emit(f"{array}[{index}] = {value}", indent)
+
+    def open_loop(self, carried, reverse):
+        """``for t in range(T)`` (reversed), or the step function of a ``lax.scan`` carrying ``carried``."""
+        if not self.backend.functional:
+            self.emit("for t in reversed(range(T)):" if reverse else "for t in range(T):")
+            return
+        self.scan = (self.names.fresh("step"), carried, reverse)
+        self.emit(f"def {self.scan[0]}(carry, t):")
+        self.emit(f"{', '.join(carried)}, = carry", 2)
 
     def close_loop(self):
-        """A loop that got no statement (no equation is indexed by t) still needs a body."""
-        if self.lines[-1].lstrip().startswith("for t in"):
-            self.emit("pass", 2)
+        if self.backend.functional:
+            step, carried, reverse = self.scan
+            state = f"({', '.join(carried)},)"
+            self.emit(f"return {state}, None", 2)
+            self.emit(f"{state}, _ = lax.scan({step}, {state}, numpy.arange(T){', reverse=True' if reverse else ''})")
 
-    def recurrence(self, var, form, shared):
+    def recurrence(self, var, form, bounds, shared):
         """``d_v[t] = form``; in the last steps, the boundary forms without adjoints past T."""
-        p, target = self.p, self.p.code(B.Adj(var))
-        bounds = self.d.boundary(form)
+        p, array, index = self.p, self.names.adjoint(var.name), self.p.index(var)
         if not bounds:
             self.hoist(form, shared, 2)
-            self.emit(f"{target} = {p.code(form)}", 2)
-            return
-        self.emit(f"if t + {len(bounds)} < T:", 2)
-        self.branch(target, form)
-        for j, last in bounds:
-            self.emit("else:" if j == len(bounds) - 1 else f"elif t == T - {j + 1}:", 2)
-            self.branch(target, last)
+            self.store(array, index, p.code(form), 2)
+        elif self.backend.functional:  # every branch computed, the one of each step selected
+            value = self.branch(form, 2)
+            for j, last in bounds:
+                value = f"numpy.where(t == T - {j + 1}, {self.branch(last, 2)}, {value})"
+            self.store(array, index, value, 2)
+        else:
+            self.emit(f"if t + {len(bounds)} < T:", 2)
+            self.store(array, index, self.branch(form, 3), 3)
+            for j, last in bounds:
+                self.emit("else:" if j == len(bounds) - 1 else f"elif t == T - {j + 1}:", 2)
+                self.store(array, index, self.branch(last, 3), 3)
 
-    def branch(self, target, form):
+    def branch(self, form, indent):
         """One branch of a recurrence: its own shared subexpressions, forgotten after it."""
         before = dict(self.p.temps)
-        self.hoist(form, repeated([form]), 3)
-        self.emit(f"{target} = {self.p.code(form)}", 3)
+        self.hoist(form, repeated([form], skip=self.p.temps), indent)
+        text = self.p.code(form)
         self.p.temps = before
+        return text
 
     def hoist(self, e, shared, indent):
         """Compute the subexpressions of ``e`` that ``shared`` lists, once, into named temporaries."""
@@ -173,12 +239,13 @@ class Program:
         return [s for s in items if not B.is_zero(s) and isinstance(s, B.SumT) == summed]
 
     def accumulate(self, v, share, indent):
-        target_batched = self.p.batched(self.system.var(v))
-        text = unbatch(self.p, self.p.code(share), share, target_batched)
-        if not (target_batched or self.p.batched(share) or share.has(B.Adj)) and self.p.batched(self.d.target):
+        s = self.s
+        target_batched = s.batched(self.system.var(v))
+        text = unbatch(s, s.code(share), share, int(target_batched))
+        if not (target_batched or s.batched(share) or share.has(B.Adj)) and s.batched(self.d.target):
             # a term of the target's own equation that no data touches: the loss counts it
             # once per sequence of the batch, so its gradient does too
-            text = f"B*{self.p.wrap(share)}"
+            text = f"B*{s.wrap(share)}"
         self.emit(f"{self.names.adjoint(v)} += {text}", indent)
 
     def returns(self):
@@ -191,17 +258,20 @@ class Program:
                   f"({', '.join(inits)}{',' if len(inits) == 1 else ''})")
 
 
-def repeated(exprs, least=3):
+def repeated(exprs, least=3, skip=()):
     """The largest subexpressions (of ``least`` nodes or more) that occur twice or more in ``exprs``.
 
     A subexpression is listed where it first repeats from the top: the parts of a listed
-    one are not listed for their occurrences inside it.
+    one are not listed for their occurrences inside it, nor those inside ``skip``
+    (computed already).
     """
     count = {}
-    for e in exprs:
-        for node in B.preorder(e):
-            if B.is_block(node) and not isinstance(node, (B.Var, B.Adj, B.Zeros)):
-                count[node] = count.get(node, 0) + 1
+    stack = list(exprs)
+    while stack:
+        node = stack.pop()
+        if B.is_block(node) and node not in skip and not isinstance(node, (B.Var, B.Adj, B.Zeros)):
+            count[node] = count.get(node, 0) + 1
+            stack.extend(node.args)
     chosen, stack = set(), list(exprs)
     while stack:
         node = stack.pop()
@@ -212,9 +282,13 @@ def repeated(exprs, least=3):
     return chosen
 
 
-def source(derivation, readable=True):
-    """The NumPy source of ``gradients(...)`` (with ``readable``: the user's names, comments)."""
-    return program_body(Program(derivation, readable)) + "\n"
+def source(derivation, readable=True, backend="numpy"):
+    """The source of ``gradients(...)`` (with ``readable``: the user's names, comments).
+
+    ``backend`` (a name of :data:`.backends.BACKENDS`) decides only how arrays are
+    assigned and how loops are written; the names are NumPy's either way.
+    """
+    return program_body(Program(derivation, readable, BACKENDS[backend])) + "\n"
 
 
 def module_source(derivation):

@@ -1,0 +1,245 @@
+"""Which work of the generated program lies on the recurrent path, and which runs for all t at once.
+
+Forward, a time-indexed node is *recurrent* when it lies on a cycle of the step graph
+(every such cycle crosses a lagged edge: h[t] -> xc[t+1] -> zh[t+1] -> h[t+1]).
+Backward, an adjoint is recurrent when its form reads itself through later steps
+(d+C/dzh[t] from d+C/dzh[t+1]). Only recurrent work stays in the loop over t. The
+rest -- other nodes, and the parts of a recurrent expression that do not involve the
+loop's own values (the input half of ``W @ concat(x[t], h[t-1])``, the factor
+``1 - h[t]*h[t]`` of a backward form) -- is *hoisted*: computed before the loop for all
+steps at once, as array operations over a leading time axis, or once when it does not
+depend on t. Nothing here knows a particular network: the split is read off the graph.
+
+:func:`plan` returns a :class:`Plan`; :mod:`.program` writes NumPy code from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+from sympy import S, expand
+
+from . import expr as B
+
+
+@dataclass
+class Half:
+    """One direction of the program: what runs before the loop, in it, and after it.
+
+    ``before`` and ``after`` list nodes computed for all t at once, in an order that
+    respects their dependencies; ``loop`` pairs each node the loop computes with its
+    expression, rewritten so that hoistable parts are whole subtrees (backward, a third
+    item: the forms of the last steps, where the form reads values past T);
+    ``stacked`` and ``once`` are the hoisted subtrees, with and without a time axis.
+    """
+
+    before: list
+    loop: list
+    after: list
+    stacked: list
+    once: list
+
+
+@dataclass
+class Plan:
+    forward: Half
+    backward: Half
+    inlined: set  # recurrent nodes the forward loop writes into their users
+    summed: dict  # {term of a weight gradient: the same, rewritten to be summed over all t at once}
+
+
+def cyclic(G):
+    """The nodes of ``G`` on a cycle (a strongly connected component of two or more, or a self-loop)."""
+    out = set()
+    for part in nx.strongly_connected_components(G):
+        if len(part) > 1 or any(G.has_edge(v, v) for v in part):
+            out |= part
+    return out
+
+
+def names(e):
+    """Names of the forward values ``e`` reads (not those inside adjoints)."""
+    return {x.name for x in walk(e) if isinstance(x, B.Var)}
+
+
+def adjoints(e):
+    return {a.args[0].name for a in B.preorder(e) if isinstance(a, B.Adj)} if B.is_block(e) else set()
+
+
+def walk(e):
+    """The block nodes of ``e``, parents first, without entering adjoints."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if not B.is_block(node):
+            continue
+        yield node
+        if not isinstance(node, (B.Var, B.Adj, B.Zeros)):
+            stack.extend(node.args)
+
+
+def reads_ahead(e):
+    """Whether ``e`` reads a forward value of a later step (f[t+1]), which does not exist past T."""
+    return any(isinstance(x, B.Var) and x.time and x.time[0].has(B.T_INDEX) and x.time[0] - B.T_INDEX > 0
+               for x in walk(e))
+
+
+def is_timed(e):
+    return any(x.time and x.time[0].has(B.T_INDEX) for x in B.preorder(e) if isinstance(x, B.Var))
+
+
+def trivial(e):
+    """Not worth a name of its own: a leaf, or the transpose of one."""
+    return (not B.is_block(e) or isinstance(e, (B.Var, B.Adj, B.Zeros))
+            or isinstance(e, B.Trans) and isinstance(e.args[0], B.Var))
+
+
+def hoists(exprs, varies):
+    """The largest non-trivial subtrees of ``exprs`` that ``varies`` rejects, in first-seen order."""
+    out, stack = [], list(reversed(exprs))
+    while stack:
+        e = stack.pop()
+        if not B.is_block(e):
+            continue
+        if not varies(e) and not isinstance(e, B.Trans):  # a transpose is free; its argument may not be
+            if not trivial(e) and e not in out:
+                out.append(e)
+        elif not isinstance(e, (B.Var, B.Adj, B.Zeros)):
+            stack.extend(reversed(e.args))
+    return out
+
+
+def separate(e, varies):
+    """``e`` rewritten so that its parts that do not vary in the loop are whole subtrees.
+
+    ``A @ concat(a, b)`` becomes ``A[:, :n_a] @ a + A[:, n_a:] @ b``, sums are flattened,
+    and the terms of a sum (factors of a product) that do not vary are grouped into one.
+    """
+    if not B.is_block(e) or not varies(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
+        return e
+    e = e.func(*(separate(a, varies) if B.is_block(a) else a for a in e.args))
+    if isinstance(e, B.MatProd) and isinstance(e.args[1], B.Cat) and not varies(e.args[0]):
+        A, cat = e.args
+        terms, start = [], S.Zero
+        for part in cat.args:
+            stop = expand(start + part.shape[0])
+            terms.append(B.MatProd(B.Cols(A, start, stop), part))
+            start = stop
+        e = B.Plus(*terms)
+    if isinstance(e, (B.Plus, B.Hadamard)):
+        terms = [t for a in e.args for t in (a.args if isinstance(a, e.func) else (a,))]
+        fixed = [t for t in terms if not varies(t)]
+        moving = [t for t in terms if varies(t)]
+        if len(fixed) > 1 and moving:
+            terms = [e.func(*fixed), *moving]
+        e = e.func(*terms)
+    return e
+
+
+def forward(system, forms):
+    """The forward half: recurrent nodes in the loop, the rest stacked.
+
+    The loop stores a recurrent node's value only when it has to: a concatenation, or
+    a node used once in the step and read by nothing after the loop (Elman's zh), is
+    written into its user instead.
+    """
+    timed = list(system.timed)
+    step = nx.DiGraph()
+    step.add_nodes_from(timed)
+    step.add_edges_from((u, v) for u, v in system.graph.edges() if u in step and v in step)
+    loop = cyclic(step)
+    outside = set().union(*(names(f) for f in forms),
+                          *(names(system.equations[v].expr) for v in [*system.after, *(set(timed) - loop)]))
+    uses = {}
+    for v in loop:
+        for x in B.preorder(system.equations[v].expr):
+            if isinstance(x, B.Var):
+                uses[x.name] = uses.get(x.name, 0) + 1
+    inlined = {v for v in loop if v not in system.lags and v != timed[-1] and
+               (isinstance(system.equations[v].expr, B.Cat) or v not in outside and uses.get(v) == 1)}
+    stored = [v for v in timed if v in loop and v not in inlined]
+    varies = lambda e: bool(names(e) & set(stored))  # noqa: E731
+
+    exprs = []
+    for v in stored:
+        e = inline(system.equations[v].expr, inlined, system)
+        exprs.append((v, separate(e, varies)))
+    before = [v for v in timed if v not in loop and not upstream_of(v, loop, step)]
+    hoisted = hoists([e for _, e in exprs], varies)
+    needed = outside.union(*(names(e) for _, e in exprs))
+    after = []
+    for v in reversed(timed):
+        if v not in before and v not in stored and v in needed:
+            after.append(v)
+            needed |= names(system.equations[v].expr)
+    after.reverse()
+    return Half(before, exprs, after, [h for h in hoisted if is_timed(h)],
+                [h for h in hoisted if not is_timed(h)]), inlined
+
+
+def upstream_of(v, loop, step):
+    """Whether ``v`` depends on a recurrent node (then it runs after the loop)."""
+    return any(u in loop for u in nx.ancestors(step, v))
+
+
+def inline(e, inlined, system):
+    """``e`` with each use of an inlined node's value replaced by its (shifted) definition."""
+    if isinstance(e, B.Var) and e.name in inlined and e.time:
+        return B.shift(inline(system.equations[e.name].expr, inlined, system), e.time[0] - B.T_INDEX)
+    if not B.is_block(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
+        return e
+    return e.func(*(inline(a, inlined, system) for a in e.args))
+
+
+def backward(derivation):
+    """The backward half: recurrent adjoints (and forms that read forward values past t) in the loop."""
+    system, forms = derivation.system, derivation.compact
+    timed = [v for v in system.timed if system.var(v) in forms]
+    form = {v: forms[system.var(v)] for v in timed}
+    deps = nx.DiGraph()
+    deps.add_nodes_from(timed)
+    deps.add_edges_from((u, v) for v in timed for u in adjoints(form[v]) if u in form)
+    loop = cyclic(deps) | {v for v in timed if reads_ahead(form[v]) and derivation.boundary(form[v])}
+    reach = set(loop).union(*(nx.descendants(deps, v) for v in loop))
+    loop |= {v for v in reach if nx.ancestors(deps, v) & loop and nx.descendants(deps, v) & loop}
+    rank = {v: -k for k, v in enumerate(timed)}  # backward: later nodes of the step first
+    order = list(nx.lexicographical_topological_sort(deps.subgraph(set(timed) - loop), key=rank.get))
+    before = [v for v in order if v not in reach]
+    after = [v for v in order if v in reach]
+    varies = lambda e: bool(adjoints(e) & loop) or reads_ahead(e)  # noqa: E731
+    looped = []
+    for v in reversed(timed):
+        if v in loop:
+            bounds = derivation.boundary(form[v]) if reads_ahead(form[v]) else []  # else: zeros past T do
+            looped.append((v, separate(form[v], varies), [(j, separate(f, varies)) for j, f in bounds]))
+    hoisted = hoists([e for _, e, bounds in looped for e in [e, *(f for _, f in bounds)]], varies)
+    return Half(before, looped, after, [h for h in hoisted if is_timed(h)],
+                [h for h in hoisted if not is_timed(h)])
+
+
+def spread(e):
+    """A weight gradient's outer product over a concatenation, split by blocks of columns.
+
+    ``a concat(p, q)^T`` is ``[a p^T, a q^T]``, written ``concat(p a^T, q a^T)^T``: summed
+    over t and the batch, each block is one matrix product, and the concatenation of
+    every step (``xc``) is never formed.
+    """
+    if isinstance(e, B.Outer) and isinstance(e.args[1], B.Cat):
+        a, cat = e.args
+        return B.Trans(B.Cat(*(spread(B.Outer(p, a)) for p in cat.args)))
+    if isinstance(e, B.Outer) and isinstance(e.args[0], B.Cat):
+        cat, b = e.args
+        return B.Cat(*(spread(B.Outer(p, b)) for p in cat.args))
+    return e
+
+
+def plan(derivation):
+    """The :class:`Plan` of a generic-t block derivation."""
+    system = derivation.system
+    cats = {v for v in system.timed if isinstance(system.equations[v].expr, B.Cat) and v not in system.lags}
+    summed = {s.args[0]: spread(inline(s.args[0], cats, system))
+              for f in derivation.compact.values() for s in B.preorder(f) if isinstance(s, B.SumT)}
+    forms = [f.xreplace({B.SumT(k): B.SumT(v) for k, v in summed.items()}) for f in derivation.compact.values()]
+    fwd, inlined = forward(system, forms)
+    return Plan(fwd, backward(derivation), inlined, summed)
