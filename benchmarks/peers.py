@@ -168,6 +168,9 @@ def prepare_orderdiff(backend, derivation):
         except TypeError:
             raise Unavailable("not available (lambdify takes no backend keyword)") from None
         block = _jax_blocker() if backend == "jax" else (lambda out: out)
+        if backend is not None:  # the arrays become the tool's, outside the timed region, as for the peers
+            with f.precision():
+                params, inputs, init = ({k: f.asarray(v) for k, v in group.items()} for group in (params, inputs, init))
         return lambda: block(f(params, inputs, init))
 
     return prepare

@@ -2,9 +2,10 @@
 
     python benchmarks/run.py [--smoke] [--repeat N] [--plot docs/performance.png] [--json out.json]
 
-Runs benchmarks/scalar.py (orderdiff against CasADi on scalar systems, sparse and dense)
-and benchmarks/bptt.py (the Elman network's BPTT against hand-written NumPy, PyTorch and
-JAX; see benchmarks/README.md). The table gives each median and min-max in ms and the
+Runs benchmarks/scalar.py (orderdiff against CasADi on scalar systems, sparse and dense),
+benchmarks/bptt.py (the Elman network's BPTT against hand-written NumPy, PyTorch and
+JAX) and benchmarks/derivation.py (deriving the recurrent networks' formulas, generic
+and unrolled); see benchmarks/README.md. The table gives each median and min-max in ms and the
 median's ratio to hand-numpy, pytorch and casadi at the same benchmark and size.
 --plot writes a log-log PNG: time against edges for the scalar sweep, and BPTT time
 against T for each tool. --json writes {"machine": ..., "rows": [...]}.
@@ -25,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bptt  # noqa: E402
+import derivation  # noqa: E402
 
 REFERENCES = ("hand-numpy", "pytorch", "casadi")
 PACKAGES = ("numpy", "torch", "jax", "jaxlib", "casadi", "sympy", "matplotlib")
@@ -97,7 +99,8 @@ def main(argv=None):
     parser.add_argument("--plot", metavar="PNG", help="write the log-log plot here")
     parser.add_argument("--json", metavar="FILE", help="write the machine and the rows here")
     args = parser.parse_args(argv)
-    rows = scalar_rows(args.smoke, args.repeat) + bptt.run(smoke=args.smoke, repeat=args.repeat)
+    rows = (scalar_rows(args.smoke, args.repeat) + bptt.run(smoke=args.smoke, repeat=args.repeat)
+            + derivation.run(smoke=args.smoke, repeat=args.repeat))
     info = machine()
     print()
     print(bptt.format_table(rows, REFERENCES))
