@@ -323,7 +323,7 @@ def test_json_generic(elman):
     assert text == elman.to_json()
     doc = json.loads(text)
     assert list(doc) == ["mode", "steps", "target", "dims", "declarations", "equations", "order", "nodes",
-                         "recurrences", "gradients", "assumptions"]
+                         "recurrences", "gradients", "assumptions", "ops"]
     assert (doc["mode"], doc["steps"], doc["target"], doc["dims"]) == ("generic", None, "C", ["n_x", "n_h", "n_y"])
     assert doc["declarations"]["W_ih"] == {"kind": "param", "shape": ["n_h", "n_h + n_x"], "timed": False,
                                            "distribution": False, "line": 6, "text": "param W_ih: n_h, n_x + n_h"}
@@ -343,6 +343,12 @@ def test_json_generic(elman):
                                 "W_ho": "sum_t(d+C/dzo[t] @ h[t]^T)", "b_ho": "sum_t(d+C/dzo[t])",
                                 "h[0]": "W_ih[:, n_x:n_h + n_x]^T @ d+C/dzh[1]"}
     assert doc["assumptions"] == list(elman.assumptions)
+    # y - yhat: a sum and a negation; (W_ho^T g + W_hh^T g') * (1 - h * h): products,
+    # transposes, the column slice, the sums, the negation and the product
+    assert doc["ops"]["recurrences"] == {"zo[t]": 2, "zh[t]": 9}
+    assert doc["ops"]["gradients"] == {"W_ih": 2, "b_ih": 1, "W_ho": 2, "b_ho": 1, "h[0]": 3}
+    # per step in the loops: tanh(pre + h @ W_hh^T); (pre + W_hh^T @ g) * pre
+    assert doc["ops"]["loop"] == {"forward": 3, "backward": 4}
 
 
 def test_json_unrolled(elman2):
@@ -352,6 +358,8 @@ def test_json_unrolled(elman2):
     assert doc["nodes"]["h[1]"]["users"] == [{"user": "xc[2]", "share": "(d+C/dxc[2])[n_x:n_h + n_x]"},
                                              {"user": "zo[1]", "share": "W_ho^T @ d+C/dzo[1]"}]
     assert doc["gradients"]["W_ho"] == "d+C/dzo[1] @ h[1]^T + d+C/dzo[2] @ h[2]^T"
+    # two outer products (printed g @ h^T) and their sum
+    assert doc["ops"]["gradients"]["W_ho"] == 3 and doc["ops"]["loop"] is None
 
 
 # ----- documents -----------------------------------------------------------------------------

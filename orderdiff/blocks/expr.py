@@ -328,6 +328,22 @@ def preorder(expr):
             stack.extend(node.args)
 
 
+def count_ops(expr, leaves=()):
+    """The operations in ``expr``: a sum or elementwise product of k terms is k - 1, any
+    other operation (``@``, a function, a negation, a transpose, a slice) 1; variables,
+    adjoints, numbers and the subtrees in ``leaves`` none.
+
+    >>> x, y = Var("x", (2,)), Var("y", (2,))
+    >>> count_ops(Plus(x, Hadamard(x, y), Elementwise(Str("tanh"), y)))
+    4
+    """
+    if not is_block(expr) or isinstance(expr, (Var, Adj, Zeros)) or expr in leaves:
+        return 0
+    inner = [a for a in expr.args if is_block(a)]
+    own = len(inner) - 1 if isinstance(expr, (Plus, Hadamard)) else 1
+    return own + sum(count_ops(a, leaves) for a in inner)
+
+
 def variables(expr):
     """The distinct :class:`Var` leaves of ``expr``."""
     return {e for e in expr.atoms(Var)} if is_block(expr) else set()
@@ -336,5 +352,5 @@ def variables(expr):
 __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", "Power", "MatProd",
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
            "SquaredError", "Total", "Inner", "Broadcast", "SumT", "ShapeMismatch", "T_INDEX",
-           "is_zero", "zero_like", "is_block", "shift", "at_time", "lag", "preorder", "variables", "shape_of", "show",
+           "is_zero", "zero_like", "is_block", "shift", "at_time", "lag", "preorder", "variables", "count_ops", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

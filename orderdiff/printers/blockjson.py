@@ -8,18 +8,27 @@ Shape::
      "order": [node, ...],
      "nodes": {node: {"shape", "explicit", "users": [{"user", "share"}], "recursive"}},
      "recurrences": {node: {"form", "boundary": [{"t", "form"}]}},
-     "gradients": {node: form}, "assumptions": [...]}
+     "gradients": {node: form}, "assumptions": [...],
+     "ops": {"recursive": {node: n}, "recurrences": {node: n}, "gradients": {node: n},
+             "loop": {"forward": n, "backward": n}}}
 
 Expressions are in the ASCII notation of :class:`~orderdiff.printers.blockexpr.BlockTextPrinter`
 (``d+C/dzh[t+1]``, ``W_ho^T @ g``, ``a * b``, ``sum_t(...)``); shapes are lists of
 dimension strings (``[]`` for a scalar). Unrolled, ``recurrences`` is empty and
 ``gradients`` holds the parameters' and initial values' Eq. 1 in the steps' adjoints.
+
+``ops`` counts the block operations of each form (:func:`~orderdiff.blocks.expr.count_ops`:
+a sum of k terms is k - 1, every other operation 1), and, generic in t, those the
+generated program runs per step inside its forward and backward loops, where the
+work off the recurrence has been moved out (``orderdiff/blocks/split.py``); ``loop``
+is null when unrolled.
 """
 
 from __future__ import annotations
 
 import json
 
+from ..blocks import expr as B
 from .blockcontent import boundaries, is_generic, shape_text, shares, split, written
 from .blockexpr import BlockTextPrinter, time_text
 
@@ -55,8 +64,24 @@ def render_json(derivation):
                                                        for when, _, f in boundaries(derivation, v, e)]}
                            for v, e in recurrences.items()},
            "gradients": {p.doprint(v): p.doprint(e) for v, e in gradients.items()},
-           "assumptions": list(derivation.assumptions)}
+           "assumptions": list(derivation.assumptions),
+           "ops": {"recursive": {p.doprint(v): B.count_ops(derivation.recursive[v]) for v in reversed(derivation.order)},
+                   "recurrences": {p.doprint(v): B.count_ops(e) for v, e in recurrences.items()},
+                   "gradients": {p.doprint(v): B.count_ops(e) for v, e in gradients.items()},
+                   "loop": loop_ops(derivation) if is_generic(derivation) else None}}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def loop_ops(derivation):
+    """Operations per step inside the generated program's loops; hoisted work counts none."""
+    from ..blocks.split import plan
+
+    p = plan(derivation)
+    count = {}
+    for name, half in (("forward", p.forward), ("backward", p.backward)):
+        hoisted = {*half.stacked, *half.once}
+        count[name] = sum(B.count_ops(e, hoisted) for _, e, *_ in half.loop)
+    return count
 
 
 def leaves(system, p):
