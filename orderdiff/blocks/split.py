@@ -156,7 +156,7 @@ def forward(system, forms):
         for x in B.preorder(system.equations[v].expr):
             if isinstance(x, B.Var):
                 uses[x.name] = uses.get(x.name, 0) + 1
-    inlined = {v for v in loop if v not in system.lags and v != timed[-1] and
+    inlined = {v for v in loop if v not in system.lags and
                (isinstance(system.equations[v].expr, B.Cat) or v not in outside and uses.get(v) == 1)}
     stored = [v for v in timed if v in loop and v not in inlined]
     varies = lambda e: bool(names(e) & set(stored))  # noqa: E731
