@@ -2,7 +2,9 @@
 
 The code is printed from sympy trees with names from :mod:`orderdiff.naming` (never
 a user's text), one line per variable, partial and ordered derivative, and compiled
-once. Subexpressions equal to a variable's definition reuse that variable's value.
+once. Subexpressions equal to a variable's definition reuse that variable's value, and
+any other subexpression that occurs more than once is computed once, into a temporary
+(common subexpression elimination).
 """
 
 from __future__ import annotations
@@ -21,21 +23,29 @@ HOIST_DEPTH = 40
 
 
 class Emitter:
-    """Prints sympy expressions as NumPy code, hoisting deep subtrees into temporaries."""
+    """Prints sympy expressions as NumPy code, hoisting deep subtrees into temporaries.
 
-    def __init__(self, names):
+    A subexpression in ``shared`` (one that occurs more than once in the program) is
+    computed once, into a temporary assigned just before its first use.
+    """
+
+    def __init__(self, names, shared=frozenset()):
         self.names = dict(names)  # {sympy node: identifier}
+        self.shared = shared
         self.lines = []
         self.temps = 0
 
     def assign(self, name, expr):
-        self.lines.append(f"    {name} = {self.code(expr, 0)}")
+        text = self.names.get(expr)
+        if text is None:
+            text = self.compound(expr, 0) if expr in self.shared else self.code(expr, 0)
+        self.lines.append(f"    {name} = {text}")
 
     def code(self, node, depth):
         name = self.names.get(node)
         if name is not None:
             return name
-        if depth >= HOIST_DEPTH:
+        if depth >= HOIST_DEPTH or node in self.shared:
             name = naming.temp(self.temps)
             self.temps += 1
             self.assign(name, node)
@@ -75,6 +85,23 @@ class Emitter:
         if simple or isinstance(node, Mul) and node.args[0] == -1:
             return text
         return f"({text})"
+
+
+def repeated(exprs, named=()):
+    """The compound subexpressions that occur more than once in ``exprs`` (common
+    subexpressions), apart from those in ``named`` (which already have a name)."""
+    counts = {}
+    for expr in exprs:
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if not node.args:
+                continue
+            seen = counts.get(node, 0)
+            counts[node] = seen + 1
+            if not seen:
+                stack.extend(node.args)
+    return frozenset(node for node, n in counts.items() if n > 1 and node not in named)
 
 
 def tuple_code(items):
@@ -130,7 +157,8 @@ def sweep_lines(derivation, emitter):
 def sweep_source(derivation):
     """Source of ``sweep(*inputs) -> (values, explicit, totals, partials)``, tuples in order."""
     symbols = {v: naming.value(k) for k, v in enumerate(derivation.order)}
-    em = Emitter(symbols)
+    definitions = [eq.expr for eq in derivation.system.equations.values()]
+    em = Emitter(symbols, repeated(definitions + list(derivation.partials.values()), definitions))
     forward_lines(derivation, em, overrides=False)
     explicit, part = sweep_lines(derivation, em)
     grads = tuple_code(naming.adjoint(k) for k in range(len(derivation.order)))
@@ -142,7 +170,8 @@ def sweep_source(derivation):
 def forward_source(derivation):
     """Source of ``forward(*inputs, ov) -> values``, where ``ov`` overrides rows of variables."""
     symbols = {v: naming.value(k) for k, v in enumerate(derivation.order)}
-    em = Emitter(symbols)
+    definitions = [eq.expr for eq in derivation.system.equations.values()]
+    em = Emitter(symbols, repeated(definitions, definitions))  # a nudged value must not leak: no reuse
     forward_lines(derivation, em, overrides=True)
     args = arguments(derivation)
     return "\n".join([f"def forward({args}{', ' if args else ''}ov):"] + em.lines + [
@@ -207,14 +236,23 @@ def run(derivation, arrays):
         return derivation._sweep(*arrays)
 
 
-def evaluate(derivation, values):
+def evaluate(derivation, values, compiled=False):
+    """Numbers at one point: by the direct float sweep (:func:`orderdiff.derive.numeric_sweep`),
+    or with ``compiled`` by the generated program, which evaluates the symbolic partials
+    themselves (what ``check`` verifies)."""
+    from .derive import numeric_sweep
+
     arrays = bind_inputs(derivation, values)
     for name, a in zip(derivation.inputs, arrays):
         if a.ndim:
             raise ValueInputError(f"the value of {name} must be one number (use lambdify() for arrays)")
-    vals, expl, grads, parts = run(derivation, arrays)
     as_floats = lambda xs: [float(x) for x in xs]  # noqa: E731
-    partials = dict(zip(derivation.partials, as_floats(parts)))
+    if compiled:
+        vals, expl, grads, parts = run(derivation, arrays)
+        partials = dict(zip(derivation.partials, as_floats(parts)))
+    else:
+        vals, expl, grads, parts = numeric_sweep(derivation, [float(a) for a in arrays])
+        partials = {edge: float(x) for edge, x in parts.items()}
     return Evaluation(derivation.order, as_floats(vals), as_floats(expl), as_floats(grads), partials)
 
 

@@ -2,8 +2,9 @@
 
 A :class:`Derivation` holds, for one target E, every variable's explicit dE/dv,
 the structure of Eq. 1 (``steps``), and gives the ordered d+E/dv in three forms
-(``recursive``, ``closed``, ``inputs``) and as numbers. The closed and inputs forms
-are built on first use, within the size budget.
+(``recursive``, ``closed``, ``inputs``) and as numbers. Every symbolic entry is built
+on first use (the closed and inputs forms within the size budget); the numbers come
+from a direct float sweep that needs none of them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ FORMS = ("recursive", "closed", "inputs")
 class FormMap(NameMap):
     """``{variable: expression or None}``; ``reason(v)`` says why an entry is ``None``."""
 
-    def __init__(self, data, reasons=None):
-        super().__init__(data)
+    def __init__(self, data, reasons=None, compute=None):
+        super().__init__(data, compute)
         self._reasons = {name_of(k): r for k, r in (reasons or {}).items()}
 
     def reason(self, key):
@@ -63,22 +64,24 @@ class Derivation:
         The target and the variables it depends on; the others have d+E/dv = 0.
     """
 
-    def __init__(self, system, target, steps, partials, max_size, relevant):
+    def __init__(self, system, target, max_size, relevant):
+        from .derive import LocalPartials, step
+
         self.system = system
         self.target = target
         self.order = system.order
         self.inputs = system.inputs
-        self.steps = steps
-        self.partials = partials
         self.max_size = max_size
         self.relevant = frozenset(relevant)
-        self.explicit = NameMap({v: s.explicit for v, s in steps.items()})
+        self.partials = LocalPartials(system, self.relevant)
+        self.steps = NameMap(self.order, compute=lambda v: step(self, v))
+        self.explicit = NameMap(self.order, compute=lambda v: self.steps[v].explicit)
 
     @cached_property
     def recursive(self):
         from .derive import recursive_form
 
-        return FormMap({v: recursive_form(self.target, self.steps[v]) for v in self.order})
+        return FormMap(self.order, compute=lambda v: recursive_form(self.target, self.steps[v]))
 
     @cached_property
     def closed(self):

@@ -7,21 +7,25 @@ else fixed); d+E/dz is Werbos's ordered derivative,
 
 One reverse sweep over the topological order visits each edge once; each local
 partial dz_j/dz_i is computed once and rewritten in the system's own variables
-(``1 - tanh(z)**2`` reads ``1 - h**2`` when ``h = tanh(z)``).
+(``1 - tanh(z)**2`` reads ``1 - h**2`` when ``h = tanh(z)``). The symbolic partials and
+steps are built per equation on first access; the numbers at a point come from a direct
+float sweep over the equations' fast forms (:func:`numeric_sweep`), which builds none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
-import networkx as nx
+import numpy
 from sympy import Add, S
 
 from .derivation import Derivation
 from .errors import TargetError
 from .limits import bounded_replace
-from .naming import Dplus, NameMap
-from .partials import local_partials
+from .naming import Dplus
+from .partials import local_partials, paused_gc, value_and_partials
 
 DEFAULT_MAX_SIZE = 2000
 
@@ -76,28 +80,68 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
 
         return derive_blocks(system, target, steps=steps)
     target = choose_target(system, target)
-    G = system.graph
-    relevant = nx.ancestors(G, target) | {target}
-    fold = folding_map(system, relevant)
-    memo, partials = {}, {}
-    for j in system.order:
-        if j in relevant and j in system.equations:
-            parents = sorted(G.predecessors(j), key=system.index.__getitem__)
-            local = local_partials(system.equations[j].expr, parents)
-            partials.update(((j, i), bounded_replace(d, fold, memo=memo)) for i, d in local.items())
-    steps = {}
-    for v in reversed(system.order):
-        if v == target:
-            steps[v] = Step(S.One, ())
-        elif v not in relevant:
-            steps[v] = Step(S.Zero, ())
-        else:
-            explicit = partials.get((target, v), S.Zero)
-            succ = sorted((j for j in G.successors(v) if j in relevant and j != target),
-                          key=system.index.__getitem__, reverse=True)
-            steps[v] = Step(explicit, tuple((j, partials[j, v]) for j in succ))
-    steps = {v: steps[v] for v in system.order}
-    return Derivation(system, target, NameMap(steps), partials, max_size, relevant)
+    relevant = system.ancestors(target) | {target}
+    return Derivation(system, target, max_size, relevant)
+
+
+def step(derivation, v):
+    """The :class:`Step` of ``v``: Eq. 1's explicit derivative and successors' partials."""
+    system, target, partials = derivation.system, derivation.target, derivation.partials
+    if v == target:
+        return Step(S.One, ())
+    if v not in derivation.relevant:
+        return Step(S.Zero, ())
+    explicit = partials.get((target, v), S.Zero)
+    succ = sorted((j for j in system.users[v] if j in derivation.relevant and j != target),
+                  key=system.index.__getitem__, reverse=True)
+    return Step(explicit, tuple((j, partials[j, v]) for j in succ))
+
+
+class LocalPartials(Mapping):
+    """``{(j, i): dz_j/dz_i}`` for every edge into a relevant variable, built per equation on
+    first access and rewritten in the system's own variables (folding)."""
+
+    def __init__(self, system, relevant):
+        self.system, self.relevant = system, relevant
+        self._by_var = {}
+
+    @cached_property
+    def _edges(self):
+        return [(j, i) for j in self.system.order if j in self.relevant and j in self.system.equations
+                for i in self.system.parents(j)]
+
+    def __getitem__(self, edge):
+        j, i = edge
+        if j not in self._by_var:
+            if j not in self.relevant or j not in self.system.equations:
+                raise KeyError(edge)
+            self._by_var[j] = self._equation(j)
+        return self._by_var[j][i]
+
+    def __setitem__(self, edge, expr):
+        """Replace one partial (tests use it to check that ``check`` catches a wrong one)."""
+        self[edge]
+        self._by_var[edge[0]][edge[1]] = expr
+
+    def _equation(self, j):
+        system = self.system
+        parents = system.parents(j)
+        local = local_partials(system.equations[j].expr, parents)
+        fold, memo = folding_map(system, self.relevant, j), {}
+        return {i: bounded_replace(d, fold, memo=memo) for i, d in local.items()}
+
+    def __iter__(self):
+        return iter(self._edges)
+
+    def __len__(self):
+        return len(self._edges)
+
+    def __contains__(self, edge):
+        try:
+            j, i = edge
+        except (TypeError, ValueError):
+            return False
+        return j in self.relevant and j in self.system.equations and i in self.system.equations[j].free_symbols
 
 
 def recursive_form(target, step):
@@ -118,8 +162,43 @@ def choose_target(system, target):
                       col=first.col, source=first.source)
 
 
-def folding_map(system, relevant):
-    """``{definition: variable}`` for the relevant variables defined by a compound expression."""
-    return {system.equations[v].expr: v for v in system.order
-            if v in relevant and v in system.equations and not system.equations[v].expr.is_Atom}
+def folding_map(system, relevant, j):
+    """``{definition: variable}`` for the relevant variables defined by a compound expression
+    that can occur in the partials of ``j`` (those using no variable that ``j``'s does not)."""
+    names = system.equations[j].free_symbols
+    candidates = {w for u in names for w in system.users[u]} | system.constants
+    chosen = sorted((w for w in candidates if w in relevant and names.issuperset(system.equations[w].free_symbols)
+                     and not system.equations[w].is_atom), key=system.index.__getitem__)
+    return {system.equations[w].expr: w for w in chosen}
 
+
+def numeric_sweep(derivation, inputs):
+    """Values, explicit and ordered derivatives, and edge partials at one point, in float64.
+
+    Straight from the equations' fast forms (:mod:`orderdiff.partials`): each equation's
+    value and local partials by forward mode, then Eq. 1 in floats, latest variable first;
+    nothing symbolic is built and nothing compiled. Returns ``(values, explicit, totals,
+    {edge: partial})``, the lists in dependency order.
+    """
+    system, target, relevant = derivation.system, derivation.target, derivation.relevant
+    env, local = {v.name: numpy.float64(x) for v, x in zip(derivation.inputs, inputs)}, {}
+    with numpy.errstate(all="ignore"), paused_gc():
+        for v in system.order:
+            eq = system.equations.get(v)
+            if eq is not None:
+                env[v.name], grads = value_and_partials(eq.form, env)
+                if v in relevant:
+                    local[v] = grads
+        index, users, into_target = system.index.__getitem__, system.users, local[target]
+        explicit, total = {}, {}
+        for v in reversed(system.order):
+            if v == target or v not in relevant:
+                explicit[v] = total[v] = 1.0 if v == target else 0.0
+                continue
+            g = explicit[v] = into_target.get(v.name, 0.0)
+            for j in sorted((j for j in users[v] if j in relevant and j != target), key=index, reverse=True):
+                g = g + total[j] * local[j].get(v.name, 0.0)
+            total[v] = g
+    order = system.order
+    partials = {(j, i): local[j].get(i.name, 0.0) for j, i in derivation.partials}
+    return ([env[v.name] for v in order], [explicit[v] for v in order], [total[v] for v in order], partials)

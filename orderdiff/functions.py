@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy
 import sympy
 from sympy import Function, Heaviside, sign, sqrt
 
@@ -98,9 +99,39 @@ FUNCTIONS = {r.name: r for r in sorted((r for r in (*RULES.values(), SQRT) if r.
                                                      "sqrt abs sigmoid softplus relu".split().index(r.name))}
 
 
+def _sigmoid(x):
+    return 0.5 + 0.5 * numpy.tanh(0.5 * x)
+
+
+# The same functions in float64, for the direct numeric sweep: ``cls: (f(x), f'(x) given f(x) and x)``,
+# with the conventions of the symbolic derivatives above.
+NUMERIC = {
+    sympy.sin: (numpy.sin, lambda f, x: numpy.cos(x)),
+    sympy.cos: (numpy.cos, lambda f, x: -numpy.sin(x)),
+    sympy.tan: (numpy.tan, lambda f, x: 1.0 + f**2),
+    sympy.asin: (numpy.arcsin, lambda f, x: 1.0 / numpy.sqrt(1.0 - x**2)),
+    sympy.acos: (numpy.arccos, lambda f, x: -1.0 / numpy.sqrt(1.0 - x**2)),
+    sympy.atan: (numpy.arctan, lambda f, x: 1.0 / (1.0 + x**2)),
+    sympy.sinh: (numpy.sinh, lambda f, x: numpy.cosh(x)),
+    sympy.cosh: (numpy.cosh, lambda f, x: numpy.sinh(x)),
+    sympy.tanh: (numpy.tanh, lambda f, x: 1.0 - f**2),
+    sympy.exp: (numpy.exp, lambda f, x: f),
+    sympy.log: (numpy.log, lambda f, x: 1.0 / x),
+    sympy.Abs: (numpy.abs, lambda f, x: numpy.sign(x)),
+    sigmoid: (_sigmoid, lambda f, x: f * (1.0 - f)),
+    softplus: (lambda x: numpy.logaddexp(0.0, x), lambda f, x: _sigmoid(x)),
+    relu: (lambda x: numpy.maximum(x, 0.0), lambda f, x: numpy.heaviside(x, 0.0)),
+    sign: (numpy.sign, lambda f, x: 0.0),
+    Heaviside: (lambda x, h=0.5: numpy.heaviside(x, h), lambda f, x: 0.0),
+}
+
+# Functions whose powers sympy rewrites on construction (exp(x)**2 is exp(2*x)).
+POWER_REWRITES = (sympy.exp, sympy.Abs)
+
+
 def build(name, x):
     """``name(x)`` as an unevaluated sympy expression (``sqrt`` becomes a power)."""
     return sqrt(x) if name == "sqrt" else call(FUNCTIONS[name].cls, x)
 
 
-__all__ = ["RULES", "FUNCTIONS", "Rule", "build", "sigmoid", "softplus", "relu"]
+__all__ = ["RULES", "FUNCTIONS", "NUMERIC", "Rule", "build", "sigmoid", "softplus", "relu"]

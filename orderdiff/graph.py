@@ -18,7 +18,7 @@ def dependency_graph(equations, inputs):
     G.add_nodes_from((v, {"rank": (0, i)}) for i, v in enumerate(inputs))
     G.add_nodes_from((eq.var, {"rank": (1, i)}) for i, eq in enumerate(equations))
     for eq in equations:
-        G.add_edges_from((u, eq.var) for u in eq.expr.free_symbols)
+        G.add_edges_from((u, eq.var) for u in eq.free_symbols)
     return G
 
 
@@ -36,6 +36,18 @@ def check_acyclic(G, equations, file=None):
         f"    {'line ' + str(eq.line) + ': ' if eq.line else ''}{eq.var} = {eq.rhs}" for eq in on_cycle]
     notes.append("  an equation may only use variables defined without it; break the cycle")
     raise CycleError(message, file=file, line=first.line, col=first.col, source=first.source, notes=notes)
+
+
+def file_order(equations, inputs):
+    """The inputs then the equations in file order, when that is already a dependency order
+    (each equation uses only inputs and earlier equations), else ``None``. It is then what
+    :func:`topological_order` gives, without building the graph."""
+    known = set(inputs)
+    for v, eq in equations.items():
+        if not known.issuperset(eq.free_symbols):
+            return None
+        known.add(v)
+    return (*inputs, *equations)
 
 
 def topological_order(G):

@@ -56,31 +56,56 @@ def name_of(v):
 class NameMap(Mapping):
     """A read-only ``{Symbol: value}`` that also accepts a variable's name as key.
 
+    With ``compute``, ``data`` is just the keys and each value is ``compute(key)``, built on
+    first access (a derivation of a large system builds only what is read).
+
     Examples
     --------
     >>> from sympy import Symbol
     >>> m = NameMap({Symbol("x"): 1.0})
     >>> m["x"], m[Symbol("x")]
     (1.0, 1.0)
+    >>> NameMap([Symbol("y")], compute=lambda v: v.name * 2)["y"]
+    'yy'
     """
 
-    def __init__(self, data):
-        self._data = dict(data)
-        self._names = {name_of(k): k for k in self._data}
+    def __init__(self, data, compute=None):
+        if compute is None:
+            self._data = dict(data)
+            self._keys = self._data
+        else:
+            self._data = {}
+            self._keys = dict.fromkeys(data)
+        self._compute = compute
+        self._names = None
+
+    def _key(self, key):
+        if key in self._keys:
+            return key
+        if self._names is None:
+            self._names = {name_of(k): k for k in self._keys}
+        return self._names[name_of(key)]
 
     def __getitem__(self, key):
         if key in self._data:
             return self._data[key]
-        return self._data[self._names[name_of(key)]]
+        key = self._key(key)
+        if key not in self._data:
+            self._data[key] = self._compute(key)
+        return self._data[key]
 
     def __iter__(self):
-        return iter(self._data)
+        return iter(self._keys)
 
     def __len__(self):
-        return len(self._data)
+        return len(self._keys)
 
     def __contains__(self, key):
-        return key in self._data or name_of(key) in self._names
+        try:
+            self._key(key)
+        except (KeyError, TypeError):
+            return False
+        return True
 
     def __repr__(self):
-        return "{" + ", ".join(f"{k}: {v!r}" for k, v in self._data.items()) + "}"
+        return "{" + ", ".join(f"{k}: {self[k]!r}" for k in self._keys) + "}"

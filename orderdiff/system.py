@@ -8,9 +8,8 @@ once, supported operations only, no cycles; it then holds the DAG and its order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import cached_property
 
-import sympy
 from sympy import Add, Basic, Float, Integer, Mul, Number, NumberSymbol, Pow, Symbol
 
 from . import graph
@@ -19,21 +18,65 @@ from .functions import FUNCTIONS, RULES
 from .limits import TooLarge, check_form
 
 
-@dataclass(frozen=True)
 class Equation:
-    """``var = expr``; ``text`` is the right side as written, ``line``/``col`` where ``var`` is."""
+    """``var = expr``; ``text`` is the right side as written, ``line``/``col`` where ``var`` is.
 
-    var: Symbol
-    expr: sympy.Expr
-    line: int | None = None
-    col: int | None = None
-    source: str | None = None
-    text: str | None = None
+    The parser may give the expression as ``build``, a function that builds it on first
+    use, with its fast ``form`` (:mod:`orderdiff.partials`) and ``free_symbols``: reading,
+    ordering and evaluating a large system then never builds the sympy expressions.
+    """
+
+    __slots__ = ("var", "_expr", "line", "col", "source", "text", "_form", "_free", "_build")
+
+    def __init__(self, var, expr=None, line=None, col=None, source=None, text=None, *,
+                 form=None, free_symbols=None, build=None):
+        assert expr is not None or build is not None
+        self.var, self._expr, self.line, self.col, self.source, self.text = var, expr, line, col, source, text
+        self._form, self._free, self._build = form, free_symbols, build
+
+    @property
+    def expr(self):
+        if self._expr is None:
+            self._expr = self._build()
+        return self._expr
+
+    @property
+    def free_symbols(self):
+        return self._free if self._free is not None else self.expr.free_symbols
+
+    @property
+    def form(self):
+        """The fast form of the right side, for the numeric sweep."""
+        if self._form is None:
+            from .partials import from_sympy
+
+            self._form = from_sympy(self.expr)
+        return self._form
+
+    @property
+    def is_atom(self):
+        """Whether the right side is a lone symbol or number."""
+        if self._expr is None and self._form is not None:
+            return not isinstance(self._form, tuple) or self._form[0] == "s"
+        return self.expr.is_Atom
 
     @property
     def rhs(self):
         """The right side as written, or sympy's spelling of it."""
         return self.text if self.text is not None else str(self.expr)
+
+    def _fields(self):
+        return (self.var, self.expr, self.line, self.col, self.source, self.text)
+
+    def __eq__(self, other):
+        return isinstance(other, Equation) and self._fields() == other._fields()
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __repr__(self):
+        return ("Equation(var={!r}, expr={!r}, line={!r}, col={!r}, source={!r}, text={!r})"
+                .format(*self._fields()))
 
 
 SUPPORTED = (Add, Mul, Pow, Symbol, *RULES)
@@ -94,13 +137,51 @@ class System:
             self.equations[eq.var] = eq
         if appearance is None:
             appearance = [s for eq in self.equations.values()
-                          for s in sorted(eq.expr.free_symbols, key=str)]
+                          for s in sorted(eq.free_symbols, key=str)]
         self.inputs = tuple(dict.fromkeys(s for s in appearance if s not in self.equations))
-        self.graph = graph.dependency_graph(list(self.equations.values()), self.inputs)
-        graph.check_acyclic(self.graph, self.equations, file)
-        self.order = graph.topological_order(self.graph)
+        self.order = graph.file_order(self.equations, self.inputs)
+        if self.order is None:
+            graph.check_acyclic(self.graph, self.equations, file)
+            self.order = graph.topological_order(self.graph)
         self.index = {v: k for k, v in enumerate(self.order)}
-        self._by_name = {str(v): v for v in self.order}
+        self._by_name = {v.name: v for v in self.order}
+
+    @cached_property
+    def graph(self):
+        """The dependency DAG (networkx), built on first use."""
+        return graph.dependency_graph(list(self.equations.values()), self.inputs)
+
+    @cached_property
+    def users(self):
+        """``{v: (the variables whose equations use v, in order)}``."""
+        users = {v: [] for v in self.order}
+        for v in self.order:
+            eq = self.equations.get(v)
+            if eq is not None:
+                for u in eq.free_symbols:
+                    users[u].append(v)
+        return {v: tuple(js) for v, js in users.items()}
+
+    @cached_property
+    def constants(self):
+        """The variables whose equations use no variable (``c = sqrt(2)``)."""
+        return {v for v, eq in self.equations.items() if not eq.free_symbols}
+
+    def parents(self, v):
+        """The variables in the equation of ``v``, in order (none for an input)."""
+        eq = self.equations.get(v)
+        return () if eq is None else tuple(sorted(eq.free_symbols, key=self.index.__getitem__))
+
+    def ancestors(self, v):
+        """The variables ``v`` depends on, directly or not."""
+        seen, stack = set(), [v]
+        while stack:
+            eq = self.equations.get(stack.pop())
+            if eq is not None:
+                new = [u for u in eq.free_symbols if u not in seen]
+                seen.update(new)
+                stack.extend(new)
+        return seen
 
     def _redefined(self, eq):
         first = self.equations[eq.var]
@@ -124,7 +205,8 @@ class System:
 
     def sinks(self):
         """The defined variables that no equation uses, in file order."""
-        return graph.sinks(self.graph, self.equations)
+        users = self.users
+        return [v for v in self.equations if not users[v]]
 
     def __len__(self):
         return len(self.order)

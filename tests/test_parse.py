@@ -6,6 +6,7 @@ syntax is checked against expressions built directly with sympy (an independent 
 
 import io
 import itertools
+import math
 import re
 import sys
 import types
@@ -493,3 +494,87 @@ def test_load_dash_reports_errors_as_dash(monkeypatch):
         load("-")
     assert info.value.message == "expected ')', found end of line"
     assert (info.value.file, info.value.line, info.value.col) == ("-", 1, 7)
+
+
+# --- The fast reader: whatever it accepts, Parser accepts with the same free symbols and value.
+
+FAST_CASES = [
+    "y = x - x + w", "y = 2*(x + 1) - 2*x - 2", "y = x/x + w", "y = x*y2/(x*y2) + w", "y = (x + 1)*(x + 1)",
+    "y = 2*(x + w) - 2*x - 2*w", "y = x**2*x**3", "y = sqrt(x)**2", "y = (x**2)**3 + w", "y = exp(x)**2",
+    "y = exp(x)*exp(w)", "y = abs(x)**2", "y = 0*x + w", "y = x**0 + w", "y = 1/(x - x)", "y = log(x - x + 1)",
+    "y = sin(x)*tanh(x)", "y = sin(x)*sin(w)", "y = tanh(x)*sin(x)/(1 + x^2)", "y = 3/8*tanh(x)*sin(w) - 1/3*x",
+    "y = -(x + 1)", "y = -(2*x*(x + 1))", "y = 1/(2*x)", "y = (x*w)**2", "y = 2**x", "y = x**w", "y = 2**3*x",
+    "y = (1/2)**-2*x", "y = 0.25*x + 1e-1*w + .5", "y = 1/(2 + 2*x) - 1/(x + 1)", "y = 2/(2 + 2*x) - 1/(x + 1)",
+    "y = x + x", "y = x + 2*x", "y = x*w + w*x", "y = x*w - 2*w*x", "y = sin(x) + sin(x)", "y = sin(x) - sin(x) + w",
+    "y = 1 + x - 1", "y = x**2 + x**3 + x", "y = sqrt(1 + x^2)*x", "y = x^2^3", "y = -x**2 + - - w", "y = +x",
+    "y = (x + 1)/2 + x/2", "y = sigmoid(x)*softplus(x)*relu(w)", "y = x*(x + 1) - x**2 - x", "y = 1/x/w*x",
+    "y = exp(1)*x", "y = log(1)*x + w", "y = sin(0) + x", "y = 2**100*x", "y = 10**-3*x", "y = x/0.5",
+    "y = (x + w)**-1 + (w + x)**-1", "y = 3*(x + 1)*w", "y = w*3*(x + 1)", "y = 2*(3*(x + 1))", "y = -(-x)",
+]
+
+
+def _fast_and_precise(text):
+    from orderdiff.lexer import logical_lines
+    from orderdiff.parse import Parser, read_fast
+
+    (line,) = logical_lines(text, "<t>")
+    fast = read_fast([line])[0]
+    try:
+        precise = Parser(line, sympy.Symbol).equation()[2]
+    except OrderdiffError:
+        precise = None
+    return fast, precise
+
+
+@pytest.mark.parametrize("text", FAST_CASES)
+def test_fast_reader_agrees_with_the_parser_or_leaves_the_line_to_it(text):
+    from orderdiff.partials import names_of, value_and_partials
+
+    fast, precise = _fast_and_precise(text)
+    if fast is None:
+        return
+    assert precise is not None, "the fast reader accepted a line the parser refuses"
+    form = fast[2]
+    assert set(names_of(form)) == {s.name for s in precise.free_symbols}
+    point = {"x": 0.37, "w": -0.61, "y2": 1.3}
+    value, grads = value_and_partials(form, point)
+    symbols = sorted(precise.free_symbols, key=str)
+    math_ = {"relu": lambda a: max(a, 0.0), "sigmoid": lambda a: 1 / (1 + math.exp(-a)),
+             "softplus": lambda a: math.log1p(math.exp(a)), "Heaviside": lambda a, h=0.5: h if a == 0 else float(a > 0)}
+    numeric = lambda e: sympy.lambdify(symbols, e, modules=[math_, "math"])  # noqa: E731
+    oracle = numeric(precise)(*(point[s.name] for s in symbols))
+    assert value == pytest.approx(float(oracle), rel=1e-12, abs=1e-14)
+    for s in symbols:
+        slope = numeric(sympy.diff(precise, s))(*(point[t.name] for t in symbols))
+        assert grads[s.name] == pytest.approx(float(slope), rel=1e-10, abs=1e-12)
+
+
+def test_fast_reader_takes_the_usual_lines_and_leaves_errors_to_the_parser():
+    from random_systems import random_system
+
+    from orderdiff.lexer import logical_lines
+    from orderdiff.parse import read_fast
+
+    lines = list(logical_lines(random_system(300, seed=5), "<t>"))
+    assert sum(r is None for r in read_fast(lines)) < 30
+    for text in ("y = x +", "y = sin(x, w)", "y = α", "y = 1.2.3", "y = 2x", "sin = x", "y = x == w",
+                 "y = lambda", "y = (x", "y = x)", "y = 01e99999999*x", "y = True", "y = x; w = 2"):
+        fast, precise = _fast_and_precise(text)
+        assert fast is None and precise is None, text
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fast_and_sympy_systems_agree_on_order_values_and_derivatives(seed):
+    from random_systems import random_system
+
+    text = random_system(60, seed=seed)
+    fast = derive(parse(text))
+    slow = derive(System({eq.var: eq.expr for eq in parse(text).equations.values()}))
+    n = len(fast.inputs)  # a mapping orders its inputs by name, a file by appearance
+    assert fast.order[n:] == slow.order[n:] and set(fast.inputs) == set(slow.inputs)
+    point = {"x0": 0.2, "x1": -0.7}
+    a, b = fast.evaluate(point), slow.evaluate(point)
+    for v in fast.order:
+        assert a.total[v] == pytest.approx(b.total[v], rel=1e-12, abs=1e-14)
+        assert a.values[v] == pytest.approx(b.values[v], rel=1e-12, abs=1e-14)
+    assert {str(v): str(e) for v, e in fast.recursive.items()} == {str(v): str(e) for v, e in slow.recursive.items()}

@@ -1,9 +1,10 @@
 """JSON view for programs: stable key order, sympy-readable expression strings.
 
 Shape: ``{"target", "form", "order", "inputs", "nodes": {name: {"equation", "line",
-"explicit", "total", "recursive", ...}}}``; ``total`` is the chosen form, ``null``
-with ``total_reason`` when over budget; ``value``, ``explicit_value`` and
-``total_value`` appear with numbers (non-finite numbers are ``null``).
+"explicit", "total", "recursive", "ops", ...}}}``; ``total`` is the chosen form, ``null``
+with ``total_reason`` when over budget; ``ops`` the operation count of each of the three
+(:func:`operation_count`); ``value``, ``explicit_value`` and ``total_value`` appear with
+numbers (non-finite numbers are ``null``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,52 @@ from __future__ import annotations
 import json
 import math
 
+from sympy import Add, Mul
+
+from ..naming import Dplus
 from .content import rows
 from .plain import PlainPrinter
+
+
+def operation_count(expr):
+    """Arithmetic operations and function calls to evaluate ``expr`` as a tree, no sharing.
+
+    A sum of n terms counts n - 1, a product of n factors n - 1 (a coefficient -1 is a
+    sign and not a factor; a factor ``a**-1`` is a division, counted by the product), any
+    other power 1, a call 1; numbers, variables and ``Dplus(E, z)`` 0. A subtree that
+    occurs twice counts twice, as printed.
+
+    Examples
+    --------
+    >>> from sympy import symbols, tanh
+    >>> h, w, z = symbols("h w z")
+    >>> operation_count(2*h*(1 - h**2)), operation_count(tanh(z)), operation_count(-h/w**2)
+    (4, 1, 2)
+    """
+    counts, stack = {}, [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in counts:
+            continue
+        if not node.args or isinstance(node, Dplus):
+            counts[node] = 0
+        elif ready:
+            counts[node] = _own_count(node, counts)
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in counts)
+    return counts[expr]
+
+
+def _own_count(node, counts):
+    if isinstance(node, Add):
+        return len(node.args) - 1 + sum(counts[a] for a in node.args)
+    if isinstance(node, Mul):
+        factors = [a for a in node.args if a != -1]
+        divided = len(factors) > 1
+        return len(factors) - 1 + sum(counts[a.base] if divided and a.is_Pow and a.exp == -1 else counts[a]
+                                      for a in factors)
+    return 1 + sum(counts[a] for a in node.args)
 
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
@@ -26,7 +71,10 @@ def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
                 "line": r.equation.line if r.equation else None,
                 "explicit": p.doprint(r.explicit),
                 "total": None if r.total is None else p.doprint(r.total),
-                "recursive": p.doprint(derivation.recursive[r.var])}
+                "recursive": p.doprint(derivation.recursive[r.var]),
+                "ops": {"explicit": operation_count(r.explicit),
+                        "total": None if r.total is None else operation_count(r.total),
+                        "recursive": operation_count(derivation.recursive[r.var])}}
         if r.total is None:
             node["total_reason"] = r.reason
         if evaluation is not None:

@@ -1,0 +1,224 @@
+"""Time orderdiff's scalar pipeline against CasADi on seeded sparse and dense systems.
+
+    python benchmarks/scalar.py [--smoke] [--repeat N]
+
+Systems (the same equation text for both tools):
+
+- sparse: ``tests/random_systems.py``'s random DAG of n variables, about 3 parents each,
+  every known function, products and quotients; target E.
+- dense: z1 an input and ``z_i = 0.001*sin(z1) + ... + 0.001*sin(z_{i-1})`` for i = 2..n
+  (every variable uses all earlier ones); target z_n.
+
+orderdiff's job: parse the text, order the variables, derive (the structure of Eq. 1 for
+every variable; its sympy forms are built on first access), and the numeric ordered
+derivative d+E/dv at a point for every variable (``Derivation.evaluate``). For sizes up to
+``FORMS_UPTO`` the table also shows, outside the timed job, what building the sympy
+recursive form of every variable (``d.recursive[v]``) costs on top.
+
+CasADi's job: build the same system as SX expressions from the same equations (already
+translated to a Python function: the translation is not timed, which favours CasADi), with
+a perturbation symbol eps_v added to every variable's definition, take
+``casadi.gradient(E, eps)`` (at eps = 0 the ordered derivatives d+E/dv of every variable),
+wrap it in a Function and evaluate it at the same point.
+
+Every run is a fresh process (sympy's caches would flatter repeats); imports (and a tiny
+warm-up system that loads lazily imported modules) and text generation are untimed. The two tools' derivatives must agree for every variable to relative
+1e-9 (absolute 1e-12 near zero). Prints a table: median and min-max seconds, edges, and the
+ratio orderdiff/CasADi of the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"sparse": (1000, 3000, 10000), "dense": (30, 100, 300)}
+SMOKE_SIZES = {"sparse": (40, 100), "dense": (10, 20)}
+FORMS_UPTO = {"sparse": 1000, "dense": 100}
+REL, ABS = 1e-9, 1e-12
+
+SETUP = r"""
+import json, sys, time
+sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
+from benchmarks.scalar import system_text
+text, target = system_text({kind!r}, {n})
+"""
+
+ORDERDIFF = SETUP + r"""
+import orderdiff
+orderdiff.derive(orderdiff.parse("y = sin(x)\n")).evaluate({{"x": 0.5}})  # imports done before timing
+t0 = time.perf_counter()
+system = orderdiff.parse(text)
+t1 = time.perf_counter()
+d = orderdiff.derive(system, target)
+steps = d.steps, d.recursive
+t2 = time.perf_counter()
+at = d.evaluate({{v.name: 0.3 for v in d.inputs}})
+t3 = time.perf_counter()
+forms = None
+if {forms}:
+    t = time.perf_counter()
+    built = [d.recursive[v] for v in d.order]
+    forms = time.perf_counter() - t
+edges = sum(len(eq.free_symbols) for eq in system.equations.values())
+total = {{v.name: at.total[v] for v in d.order}}
+json.dump({{"seconds": t3 - t0, "stages": {{"parse": t1 - t0, "derive": t2 - t1, "evaluate": t3 - t2}},
+           "forms_s": forms, "edges": edges, "total": total}}, open({out!r}, "w"))
+"""
+
+CASADI = SETUP + r"""
+import casadi
+from benchmarks.scalar import casadi_builder
+build, names = casadi_builder(text)
+w = casadi.SX.sym("w")
+casadi.Function("g", [w], [casadi.gradient(casadi.sin(w), w)])(0.5)  # imports done before timing
+t0 = time.perf_counter()
+eps = casadi.SX.sym("eps", len(names))
+x = casadi.SX.sym("x", len(names))
+values = build(eps, x)
+grad = casadi.gradient(values[target], eps)
+f = casadi.Function("f", [x, eps], [grad])
+out = f([0.3] * len(names), [0.0] * len(names))
+t1 = time.perf_counter()
+total = dict(zip(names, out.full().ravel().tolist()))
+json.dump({{"seconds": t1 - t0, "total": total}}, open({out!r}, "w"))
+"""
+
+
+def system_text(kind, n):
+    """``(equation text, target name)`` of the ``kind`` system with ``n`` variables."""
+    if kind == "sparse":
+        from random_systems import random_system
+
+        return random_system(n, seed=1), "E"
+    lines = [f"z{i} = " + " + ".join(f"0.001*sin(z{j})" for j in range(1, i)) for i in range(2, n + 1)]
+    return "\n".join(lines) + "\n", f"z{n}"
+
+
+CASADI_NAMES = {"abs": "casadi.fabs", "asin": "casadi.asin", "acos": "casadi.acos", "atan": "casadi.atan",
+                "sigmoid": "sigmoid", "softplus": "softplus", "relu": "relu"}
+
+
+def casadi_builder(text):
+    """A Python function ``build(eps, x) -> {name: SX}`` for the equations of ``text``.
+
+    Each variable is its definition plus its own ``eps`` entry (inputs: ``x`` plus ``eps``),
+    so that the gradient with respect to ``eps`` is the ordered derivative of every variable.
+    ``text`` is the seeded text from :func:`system_text`, never user input.
+    """
+    import re
+
+    import casadi
+
+    equations = [line.split("=", 1) for line in text.splitlines() if line.strip()]
+    defined = [lhs.strip() for lhs, _ in equations]
+    used = dict.fromkeys(re.findall(r"\b[A-Za-z_]\w*\b(?!\s*\()", text))
+    names = [u for u in used if u not in defined] + defined
+    slot = {name: k for k, name in enumerate(names)}
+    body = [f"    {name} = x[{slot[name]}] + eps[{slot[name]}]" for name in names if name not in defined]
+    for lhs, rhs in equations:
+        rhs = re.sub(r"\b([a-z]+)\(", lambda m: CASADI_NAMES.get(m.group(1), "casadi." + m.group(1)) + "(", rhs)
+        body.append(f"    {lhs.strip()} = {rhs.replace('^', '**').strip()} + eps[{slot[lhs.strip()]}]")
+    body.append("    return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}")
+    source = "def build(eps, x):\n" + "\n".join(body) + "\n"
+    namespace = {"casadi": casadi, "sigmoid": lambda v: 1 / (1 + casadi.exp(-v)),
+                 "softplus": lambda v: casadi.log(1 + casadi.exp(v)), "relu": lambda v: casadi.fmax(v, 0)}
+    exec(compile(source, "<casadi system>", "exec"), namespace)  # safe: built from seeded generated text
+    return namespace["build"], names
+
+
+def run_child(template, kind, n, forms=False):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "out.json")
+        code = template.format(root=str(ROOT), tests=str(ROOT / "tests"), kind=kind, n=n, out=out, forms=forms)
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        return json.load(open(out))
+
+
+def have_casadi():
+    try:
+        import casadi  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def disagreements(a, b):
+    """The variables whose ordered derivatives differ beyond the tolerance."""
+    return [v for v in a if abs(a[v] - b[v]) > max(REL * max(abs(a[v]), abs(b[v])), ABS)]
+
+
+def run(smoke=False, repeat=3, log=None):
+    """Time both tools; rows ``{"benchmark", "size", "edges", "tool", "median_s", "min_s", "max_s"}``.
+
+    orderdiff rows also carry ``stages`` (median seconds of parse, derive, evaluate) and
+    ``forms_s`` (building every sympy recursive form, untimed in the job; ``None`` above
+    ``FORMS_UPTO``); casadi rows carry ``agree`` (whether every variable agreed). Raises
+    ``AssertionError`` if the tools disagree.
+    """
+    sizes = SMOKE_SIZES if smoke else SIZES
+    casadi_ok = have_casadi()
+    rows = []
+    for kind, ns in sizes.items():
+        for n in ns:
+            forms = n <= FORMS_UPTO[kind]
+            runs = [run_child(ORDERDIFF, kind, n, forms=forms and k == 0) for k in range(repeat)]
+            edges = runs[0]["edges"]
+            stages = {s: statistics.median(r["stages"][s] for r in runs) for s in runs[0]["stages"]}
+            rows.append(summary(kind, n, edges, "orderdiff", [r["seconds"] for r in runs],
+                                stages=stages, forms_s=runs[0]["forms_s"]))
+            if log:
+                log(rows[-1])
+            if not casadi_ok:
+                continue
+            peers = [run_child(CASADI, kind, n) for _ in range(repeat)]
+            bad = disagreements(runs[0]["total"], peers[0]["total"])
+            assert not bad, f"{kind} {n}: orderdiff and CasADi disagree at {bad[:5]}"
+            rows.append(summary(kind, n, edges, "casadi", [r["seconds"] for r in peers], agree=True))
+            if log:
+                log(rows[-1])
+    return rows
+
+
+def summary(kind, n, edges, tool, seconds, **extra):
+    return {"benchmark": kind, "size": n, "edges": edges, "tool": tool, "median_s": statistics.median(seconds),
+            "min_s": min(seconds), "max_s": max(seconds), **extra}
+
+
+def table(rows):
+    head = (f"{'benchmark':<9} {'size':>6} {'edges':>7}  {'tool':<9} {'median s':>9} {'min-max s':>15}"
+            f"  {'ratio':>6}  {'parse/derive/evaluate s':<24} {'+sympy forms s':>14}")
+    lines = [head]
+    medians = {(r["benchmark"], r["size"], r["tool"]): r["median_s"] for r in rows}
+    for r in rows:
+        peer = medians.get((r["benchmark"], r["size"], "casadi"))
+        ratio = f"{r['median_s'] / peer:6.2f}" if r["tool"] == "orderdiff" and peer else ""
+        stages = "/".join(f"{s:.2f}" for s in r["stages"].values()) if "stages" in r else ""
+        forms = f"{r['forms_s']:.2f}" if r.get("forms_s") is not None else ""
+        lines.append(f"{r['benchmark']:<9} {r['size']:>6} {r['edges']:>7}  {r['tool']:<9} {r['median_s']:9.3f} "
+                     f"{r['min_s']:7.3f}-{r['max_s']:<7.3f}  {ratio:>6}  {stages:<24} {forms:>14}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (sparse 40, 100; dense 10, 20)")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per size and tool (default 3, smoke 1)")
+    args = parser.parse_args(argv)
+    if not have_casadi():
+        print("casadi is not installed: timing orderdiff only (pip install casadi to compare)")
+    repeat = args.repeat or (1 if args.smoke else 3)
+    rows = run(smoke=args.smoke, repeat=repeat)
+    print(table(rows))
+    if have_casadi():
+        print(f"orderdiff and CasADi agree on every ordered derivative (relative {REL:g}, absolute {ABS:g})")
+
+
+if __name__ == "__main__":
+    main()
