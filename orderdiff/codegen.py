@@ -18,6 +18,7 @@ from . import naming
 from .errors import ValueInputError
 from .functions import RULES
 from .naming import NameMap
+from .partials import paused_gc
 
 HOIST_DEPTH = 40
 
@@ -250,10 +251,11 @@ def evaluate(derivation, values, compiled=False):
     if compiled:
         vals, expl, grads, parts = run(derivation, arrays)
         partials = dict(zip(derivation.partials, as_floats(parts)))
-    else:
+        return Evaluation(derivation.order, as_floats(vals), as_floats(expl), as_floats(grads), partials)
+    with paused_gc():
         vals, expl, grads, parts = numeric_sweep(derivation, [float(a) for a in arrays])
         partials = {edge: float(x) for edge, x in parts.items()}
-    return Evaluation(derivation.order, as_floats(vals), as_floats(expl), as_floats(grads), partials)
+        return Evaluation(derivation.order, as_floats(vals), as_floats(expl), as_floats(grads), partials)
 
 
 def make_function(derivation, wrt=None):

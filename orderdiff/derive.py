@@ -79,9 +79,10 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
         from .blocks.derive import derive_blocks
 
         return derive_blocks(system, target, steps=steps)
-    target = choose_target(system, target)
-    relevant = system.ancestors(target) | {target}
-    return Derivation(system, target, max_size, relevant)
+    with paused_gc():
+        target = choose_target(system, target)
+        relevant = system.ancestors(target) | {target}
+        return Derivation(system, target, max_size, relevant)
 
 
 def step(derivation, v):
