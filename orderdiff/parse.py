@@ -267,13 +267,13 @@ def parse(text, file="<string>"):
             symbols[name] = Symbol(name)
         return symbols[name]
 
-    lines = list(logical_lines(text, file))
     from .blocks.read import is_block_file, parse_blocks
 
-    if is_block_file(lines):
-        return parse_blocks(lines, file)
     with paused_gc():
-        return _scalar_system(lines, file, symbol_of)
+        lines = list(logical_lines(text, file))
+        if not is_block_file(lines):
+            return _scalar_system(lines, file, symbol_of)
+    return parse_blocks(lines, file)
 
 
 def _scalar_system(lines, file, symbol_of):
