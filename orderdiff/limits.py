@@ -15,6 +15,8 @@ from sympy import Function, Pow
 
 MAX_DIGITS = 4000  # below Python's 4300-digit limit on printing integers
 MAX_DEPTH = 100
+MAX_NESTING = MAX_DEPTH // 2  # parentheses, signs and powers in one line
+MAX_LITERAL_DIGITS = 1000  # digits of a number literal
 LOG10_2 = math.log10(2)
 
 

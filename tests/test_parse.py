@@ -514,8 +514,9 @@ FAST_CASES = [
 
 
 def _fast_and_precise(text):
+    from orderdiff.fastread import read_fast
     from orderdiff.lexer import logical_lines
-    from orderdiff.parse import Parser, read_fast
+    from orderdiff.parse import Parser
 
     (line,) = logical_lines(text, "<t>")
     fast = read_fast([line])[0]
@@ -552,8 +553,8 @@ def test_fast_reader_agrees_with_the_parser_or_leaves_the_line_to_it(text):
 def test_fast_reader_takes_the_usual_lines_and_leaves_errors_to_the_parser():
     from random_systems import random_system
 
+    from orderdiff.fastread import read_fast
     from orderdiff.lexer import logical_lines
-    from orderdiff.parse import read_fast
 
     lines = list(logical_lines(random_system(300, seed=5), "<t>"))
     assert sum(r is None for r in read_fast(lines)) < 30
