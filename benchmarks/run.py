@@ -76,6 +76,10 @@ def plot(rows, path):
             pts = sorted((r["edges"], r["median_s"]) for r in scalar if (r["benchmark"], r["tool"]) == (benchmark, tool))
             if pts:
                 left.plot(*zip(*pts), style, color=f"C{i}", label=f"{tool}, {benchmark}")
+    anchor = sorted((r["edges"], r["median_s"]) for r in scalar if r["tool"] == "orderdiff")
+    if len({e for e, _ in anchor}) > 1:  # a line of slope 1 through the smallest system: linear cost
+        (e0, s0), e1 = anchor[0], anchor[-1][0]
+        left.plot([e0, e1], [s0, s0 * e1 / e0], ":", color="gray", label="proportional to edges")
     if not scalar:
         left.text(0.5, 0.5, "scalar benchmark not run", ha="center", va="center", transform=left.transAxes)
     series = [r for r in timed if r["benchmark"] == "bptt-T"]
