@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy
-from sympy import Add, S
+from sympy import Add, S, Symbol
 
 from .derivation import Derivation
 from .errors import TargetError
+from .fastpartials import fast_partials, folding
 from .limits import bounded_replace
 from .naming import Dplus
-from .partials import local_partials, paused_gc, value_and_partials
+from .partials import Fallback, local_partials, paused_gc, to_sympy, value_and_partials
 
 DEFAULT_MAX_SIZE = 2000
 
@@ -125,11 +126,24 @@ class LocalPartials(Mapping):
         self._by_var[edge[0]][edge[1]] = expr
 
     def _equation(self, j):
-        system = self.system
-        parents = system.parents(j)
-        local = local_partials(system.equations[j].expr, parents)
-        fold, memo = folding_map(system, self.relevant, j), {}
+        parents = self.system.parents(j)
+        try:
+            return self._fast_equation(j, parents)
+        except Fallback:
+            return self._sympy_equation(j, parents)
+
+    def _sympy_equation(self, j, parents):
+        local = local_partials(self.system.equations[j].expr, parents)
+        fold, memo = folding_map(self.system, self.relevant, j), {}
         return {i: bounded_replace(d, fold, memo=memo) for i, d in local.items()}
+
+    def _fast_equation(self, j, parents):
+        """The same partials from the reader's fast forms (:mod:`orderdiff.fastpartials`),
+        without sympy's arithmetic; :class:`Fallback` where it cannot vouch for them."""
+        system = self.system
+        fold = folding([(system.equations[w].form, w.name) for w in folding_candidates(system, self.relevant, j)])
+        fast = fast_partials(system.equations[j].form, [i.name for i in parents], fold)
+        return {i: to_sympy(fast[i.name], Symbol) for i in parents}
 
     def __iter__(self):
         return iter(self._edges)
@@ -166,11 +180,15 @@ def choose_target(system, target):
 def folding_map(system, relevant, j):
     """``{definition: variable}`` for the relevant variables defined by a compound expression
     that can occur in the partials of ``j`` (those using no variable that ``j``'s does not)."""
+    return {system.equations[w].expr: w for w in folding_candidates(system, relevant, j)}
+
+
+def folding_candidates(system, relevant, j):
+    """The variables of :func:`folding_map`, in order (of two with one definition, the later wins)."""
     names = system.equations[j].free_symbols
     candidates = {w for u in names for w in system.users[u]} | system.constants
-    chosen = sorted((w for w in candidates if w in relevant and names.issuperset(system.equations[w].free_symbols)
-                     and not system.equations[w].is_atom), key=system.index.__getitem__)
-    return {system.equations[w].expr: w for w in chosen}
+    return sorted((w for w in candidates if w in relevant and names.issuperset(system.equations[w].free_symbols)
+                   and not system.equations[w].is_atom), key=system.index.__getitem__)
 
 
 def numeric_sweep(derivation, inputs):

@@ -18,7 +18,7 @@ from .fastread import read_fast
 from .functions import FUNCTIONS, build
 from .lexer import decode, logical_lines, tokenize
 from .limits import MAX_LITERAL_DIGITS, MAX_NESTING, TooLarge, check_power
-from .partials import paused_gc
+from .partials import paused_gc, to_sympy
 from .system import Equation, System
 
 INVALID_RESULTS = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
@@ -283,7 +283,7 @@ def _scalar_system(lines, file, symbol_of):
             expr, free = None, frozenset(map(symbol_of, form[-2] if isinstance(form, tuple) else ()))
         number, col, source = line.where(pos)
         equations.append(Equation(symbol_of(name), expr, number, col, source, rhs, form=form,
-                                  free_symbols=free, build=None if fast is None else _builder(line)))
+                                  free_symbols=free, build=None if fast is None else _builder(form, symbol_of)))
         seen.update((symbol_of(n), None) for n in uses)
     if not equations:
         raise ParseError("the file has no equations (expected lines of the form 'name = expression')",
@@ -291,9 +291,9 @@ def _scalar_system(lines, file, symbol_of):
     return System(equations, file=file, appearance=list(seen))
 
 
-def _builder(line):
-    """The sympy expression of ``line``'s equation, read by :class:`Parser` when first needed."""
-    return lambda: Parser(line, Symbol).equation()[2]
+def _builder(form, symbol_of):
+    """The sympy expression of a fast form, built when first needed (:func:`~orderdiff.partials.to_sympy`)."""
+    return lambda: to_sympy(form, symbol_of)
 
 
 def load(path):

@@ -17,9 +17,11 @@ from contextlib import contextmanager
 from fractions import Fraction
 
 import numpy
-from sympy import Add, Mul, S, log
+from sympy import Add, Heaviside, Integer, Mul, Pow, Rational, S, exp, log
+from sympy.core.basic import _args_sortkey
 
 from .functions import NUMERIC, POWER_REWRITES, RULES
+from .functions import call as call_unevaluated
 
 
 def local_partials(expr, wrt):
@@ -151,9 +153,15 @@ def times(a, b):
     cb, fb = (b[1], b[2]) if b[0] == "m" else (ONE, (b,))
     factors = fa + fb
     bases = {f[1][-1] if f[0] == "p" else f[-1] for f in factors}
-    if len(bases) != len(factors):
-        raise Fallback  # sympy would combine equal bases
+    if len(bases) != len(factors) or exp_count(factors) > 1:
+        raise Fallback  # sympy would combine equal bases (exp(x)*exp(2*x) is exp(3*x))
     return product(ca * cb, factors, hash(frozenset(f[-1] for f in factors)))
+
+
+def exp_count(factors):
+    """How many factors are calls of exp: sympy's products combine those whose arguments
+    differ by a number factor, as powers of E."""
+    return sum(1 for f in factors if f[0] == "f" and f[1] is exp)
 
 
 def product(c, factors, like):
@@ -211,6 +219,33 @@ def from_sympy(expr):
     if expr.is_Pow:
         return ("P", args[0], args[1], names, None)
     return ("F", type(expr), tuple(args), names, None)
+
+
+def to_sympy(node, symbol_of):
+    """The sympy expression of a fast form read from text: the one :class:`~orderdiff.parse.Parser`
+    builds (``==``, same argument order), without its binary steps and assumption queries.
+
+    The reader's forms are already in sympy's canonical form (the builders above fall back
+    wherever sympy would combine anything), so each sum and product is made directly from
+    its arguments in sympy's order: the number first, the rest sorted by ``Basic.compare``.
+    ``symbol_of`` gives the Symbol of a name.
+    """
+    if node.__class__ is not tuple:
+        return Integer(node) if node.__class__ is int else Rational(node.numerator, node.denominator)
+    tag = node[0]
+    if tag == "s":
+        return symbol_of(node[1])
+    if tag == "f":
+        if node[1] is Heaviside:  # relu's derivative, Heaviside(x, 0)
+            return Heaviside(to_sympy(node[2], symbol_of), 0, evaluate=False)
+        return call_unevaluated(node[1], to_sympy(node[2], symbol_of))
+    if tag == "p":
+        return Pow(to_sympy(node[1], symbol_of), to_sympy(node[2], symbol_of), evaluate=False)
+    args = sorted((to_sympy(a, symbol_of) for a in node[2]), key=_args_sortkey)
+    c = node[1]
+    if tag == "m":
+        return Mul._from_args(args if c == 1 else [to_sympy(c, symbol_of), *args])
+    return Add._from_args(args if c == 0 else [to_sympy(c, symbol_of), *args])
 
 
 def as_float(x):

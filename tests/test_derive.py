@@ -124,3 +124,58 @@ def test_system_from_sympy_objects():
     assert d.total[x] == 2 * y * sympy.cos(x) + 1
     assert d.total["x"] == d.total[x]
     assert d.evaluate({x: 0.5}).total["x"] == pytest.approx(2 * math.sin(0.5) * math.cos(0.5) + 1)
+
+
+TRICKY = """h = tanh(z)
+s = sigmoid(a)
+q1 = z/(1 + z^2)
+q2 = 3/8*z*(1 + z^2)^-2 - w*z*(1 + w*z)^-2
+q3 = 1e-1*x*(1 + x^2)^-1*(2 + x^2)^-1 + x^-1*z^3 + (x + 1)^2*x^-2 - x^-2
+q4 = 1e-1*x*(1 + x^2)^-1*(2 + x^2)^-1 + (x + 1)^2*x^-3 - z^3*x^-4
+r = asin(z/4) + acos((z + w)/3) - 1/3*atan(2*z*w) + log(3*z*w) + log(1 + z^2)
+p = sqrt(1 + z^2)*z + sqrt(z)*sqrt(w) + 2*(1 + w^2)^(-1/2) + (z + w)^3/5
+f = tan(h/4)^2 + tanh(z)*sin(z) + h*sin(h) + 1/2*tanh(z)^2 + exp(z/4)*h + abs(z)*relu(w) + softplus(z)
+g = s*(1 - s) + sigmoid(a)*h + cosh(s/3)*sinh(z/3) - cos(a)*sin(a) + z*w/(z*w + 1) + (z - 1)*(1 - z)
+k = x/(x + 1) - 2*x*(x + 1) + exp(x)*x + x*(1 + q1)/(1 + x)
+E = h + s + q1 + q2 + q3 + q4 + r + p + f + g + k + h*q1*(1 + h)
+"""
+
+
+def _both_partials(text):
+    """Each equation's partials by the fast-form pass and by the sympy pass: ``(fast, sympy)``
+    pairs, and how many equations the fast pass left to sympy."""
+    system = orderdiff.parse(text)
+    d = orderdiff.derive(system)
+    pairs, left = [], 0
+    for j in system.order:
+        if j not in system.equations or j not in d.relevant:
+            continue
+        parents = system.parents(j)
+        try:
+            fast = d.partials._fast_equation(j, parents)
+        except orderdiff.partials.Fallback:
+            left += 1
+            continue
+        precise = d.partials._sympy_equation(j, parents)
+        pairs += [(fast[i], precise[i]) for i in parents]
+    return pairs, left
+
+
+@pytest.mark.parametrize("text", [TRICKY] + [random_system(150, seed=seed) for seed in range(4)]
+                         + [random_system(60, seed=seed, parents=5) for seed in range(4, 8)])
+def test_fast_partials_are_the_sympy_partials(text):
+    """The fast-form pass builds exactly sympy's partials (same arguments in the same order,
+    so equal and printed alike), or leaves the equation to sympy."""
+    pairs, left = _both_partials(text)
+    for fast, precise in pairs:
+        assert fast == precise and sympy.srepr(fast) == sympy.srepr(precise)
+        assert str(fast) == str(precise)
+    assert len(pairs) > 3 * left  # the fast pass does most of the work
+
+
+def test_fast_partials_fold_into_the_variables_and_combine_powers():
+    system = orderdiff.parse("h = tanh(z)\nq = z/(1 + z^2)\nE = h**2 + q*h")
+    d = orderdiff.derive(system)
+    h, q, z = map(system.resolve, "hqz")
+    assert str(d.partials[h, z]) == "1 - h**2"
+    assert str(d.partials[q, z]) == "-2*z**2/(z**2 + 1)**2 + 1/(z**2 + 1)"

@@ -579,3 +579,42 @@ def test_fast_and_sympy_systems_agree_on_order_values_and_derivatives(seed):
         assert a.total[v] == pytest.approx(b.total[v], rel=1e-12, abs=1e-14)
         assert a.values[v] == pytest.approx(b.values[v], rel=1e-12, abs=1e-14)
     assert {str(v): str(e) for v, e in fast.recursive.items()} == {str(v): str(e) for v, e in slow.recursive.items()}
+
+
+EXP_CASES = ["y = exp(x)*exp(2*x)", "y = exp(x)*exp(-x)*w", "y = exp(x/2)*x*exp(x)", "y = 2*exp(x)*exp(x*w)",
+             "y = exp(x)*w + exp(2*x)", "y = 1/exp(x)*exp(x)"]
+
+
+def _fast_expression(text):
+    from orderdiff.fastread import read_fast
+    from orderdiff.lexer import logical_lines
+    from orderdiff.partials import to_sympy
+
+    (line,) = logical_lines(text, "<t>")
+    fast = read_fast([line])[0]
+    return None if fast is None else to_sympy(fast[2], sympy.Symbol)
+
+
+@pytest.mark.parametrize("text", FAST_CASES + EXP_CASES)
+def test_fast_reader_builds_the_parsers_expression(text):
+    """The sympy expression built from a fast form is the parser's: equal, with its arguments
+    in the same order, so printed alike (sympy's equality and printing depend on that order)."""
+    expr = _fast_expression(text)
+    if expr is None:
+        return
+    _, precise = _fast_and_precise(text)
+    assert expr == precise and sympy.srepr(expr) == sympy.srepr(precise) and str(expr) == str(precise)
+
+
+def test_fast_reader_builds_the_parsers_expressions_of_random_systems():
+    from random_systems import random_system
+
+    texts = [line for seed in range(3) for line in random_system(200, seed=seed, parents=4).splitlines()]
+    built = 0
+    for text in texts:
+        expr = _fast_expression(text)
+        if expr is not None:
+            built += 1
+            _, precise = _fast_and_precise(text)
+            assert expr == precise and sympy.srepr(expr) == sympy.srepr(precise) and str(expr) == str(precise)
+    assert built > 0.9 * len(texts)
