@@ -79,9 +79,9 @@ class Derivation:
 
     @cached_property
     def recursive(self):
-        from .derive import recursive_form
+        from .derive import recursive
 
-        return FormMap(self.order, compute=lambda v: recursive_form(self.target, self.steps[v]))
+        return FormMap(self.order, compute=lambda v: recursive(self, v))
 
     @cached_property
     def closed(self):
@@ -213,9 +213,11 @@ class Derivation:
         >>> print(derive(parse("y = 3*x\\nE = y**2")).to_text(unicode=False).splitlines()[-1])
         d+E/dx = dE/dx + d+E/dy*dy/dx = 0 + 2*y*3 = 6*y
         """
+        from .partials import paused_gc
         from .printers.text import render_text
 
-        return render_text(self, form=form, evaluation=self._at(values), wrt=wrt, unicode=unicode)
+        with paused_gc():  # printing builds the forms: many small objects, no cycles
+            return render_text(self, form=form, evaluation=self._at(values), wrt=wrt, unicode=unicode)
 
     def to_latex(self, *, form="closed", values=None, wrt=None, body_only=False, figure=None):
         """A LaTeX document (or with ``body_only``, its body) of the whole derivation.
@@ -245,9 +247,11 @@ class Derivation:
         >>> json.loads(derive(parse("y = 3*x")).to_json())["nodes"]["x"]["total"]
         '3'
         """
+        from .partials import paused_gc
         from .printers.jsonout import render_json
 
-        return render_json(self, form=form, evaluation=self._at(values), wrt=wrt)
+        with paused_gc():
+            return render_json(self, form=form, evaluation=self._at(values), wrt=wrt)
 
     def _repr_latex_(self):
         from .printers.latex import render_summary

@@ -23,10 +23,10 @@ from sympy import Add, S, Symbol
 
 from .derivation import Derivation
 from .errors import TargetError
-from .fastpartials import fast_partials, folding
+from .fastpartials import fast_partials, folding, mult, ordered
 from .limits import bounded_replace
 from .naming import Dplus
-from .partials import Fallback, local_partials, paused_gc, to_sympy, value_and_partials
+from .partials import Fallback, local_partials, paused_gc, plus, to_sympy, value_and_partials
 
 DEFAULT_MAX_SIZE = 2000
 
@@ -106,6 +106,10 @@ class LocalPartials(Mapping):
     def __init__(self, system, relevant):
         self.system, self.relevant = system, relevant
         self._by_var = {}
+        self._fast = {}  # {j: {name: fast form}} where the fast pass built j's partials
+        self._memo = {}  # to_sympy's, shared: recursive forms reuse the partials' nodes
+        self._replaced = set()
+        self._dplus = {}
 
     @cached_property
     def _edges(self):
@@ -124,6 +128,7 @@ class LocalPartials(Mapping):
         """Replace one partial (tests use it to check that ``check`` catches a wrong one)."""
         self[edge]
         self._by_var[edge[0]][edge[1]] = expr
+        self._replaced.add(edge[0])
 
     def _equation(self, j):
         parents = self.system.parents(j)
@@ -142,8 +147,24 @@ class LocalPartials(Mapping):
         without sympy's arithmetic; :class:`Fallback` where it cannot vouch for them."""
         system = self.system
         fold = folding([(system.equations[w].form, w.name) for w in folding_candidates(system, self.relevant, j)])
-        fast = fast_partials(system.equations[j].form, [i.name for i in parents], fold)
-        return {i: to_sympy(fast[i.name], Symbol) for i in parents}
+        fast = self._fast[j] = fast_partials(system.equations[j].form, [i.name for i in parents], fold)
+        return {i: to_sympy(fast[i.name], Symbol, self._memo) for i in parents}
+
+    def ordered(self, target, j):
+        """The fast form of ``Dplus(target, j)``, one object per pair, so that ``to_sympy``'s
+        memo builds each once."""
+        key = (target, j)
+        if key not in self._dplus:
+            self._dplus[key] = ordered(target, j)
+        return self._dplus[key]
+
+    def fast(self, edge):
+        """The fast form of the partial ``edge``; :class:`Fallback` if sympy built it."""
+        self[edge]
+        forms = self._fast.get(edge[0])
+        if forms is None or edge[0] in self._replaced:
+            raise Fallback
+        return forms[edge[1].name]
 
     def __iter__(self):
         return iter(self._edges)
@@ -162,6 +183,20 @@ class LocalPartials(Mapping):
 def recursive_form(target, step):
     """Eq. 1 for one variable as a sympy expression in ``Dplus(target, j)``."""
     return Add(step.explicit, *(Dplus(target, j) * p for j, p in step.terms))
+
+
+def recursive(derivation, v):
+    """:func:`recursive_form` of ``v``'s step, built from the fast partials where it can."""
+    target, step_ = derivation.target, derivation.steps[v]
+    if step_.terms:
+        partials = derivation.partials
+        try:
+            explicit = partials.fast((target, v)) if (target, v) in partials else 0
+            form = plus([explicit, *(mult(partials.ordered(target, j), partials.fast((j, v))) for j, _ in step_.terms)])
+            return to_sympy(form, Symbol, partials._memo)
+        except Fallback:
+            pass
+    return recursive_form(target, step_)
 
 
 def choose_target(system, target):

@@ -18,7 +18,17 @@ import sympy
 from sympy import Heaviside, sign
 
 from .functions import relu, sigmoid, softplus
-from .partials import EXACT, Fallback, call, exp_count, plus, power, product, symbol, times
+from .partials import (
+    EXACT,
+    Fallback,
+    call,
+    exp_count,
+    plus,
+    power,
+    product,
+    symbol,
+    times,
+)
 
 HALF = Fraction(1, 2)
 
@@ -181,14 +191,19 @@ def derivative(cls, f, x):
     raise Fallback
 
 
+def ordered(target, j):
+    """``Dplus(target, j)`` (Symbols) as a fast form, a leaf of Eq. 1's recursive form."""
+    return ("D", target, j, frozenset((target.name, j.name)), hash(("D", target, j)))
+
+
 def canonical(node):
     """``node`` as a value equal for the forms of one sympy expression and only for those
     (keys are hashes: ``hash(-1) == hash(-2)``)."""
     if node.__class__ is not tuple:
         return node
     tag = node[0]
-    if tag == "s":
-        return node[1]
+    if tag == "s" or tag == "D":
+        return node[1:3]
     if tag == "a" or tag == "m":
         return (tag, node[1], frozenset(canonical(a) for a in node[2]))
     if tag == "p":

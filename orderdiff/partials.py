@@ -22,6 +22,7 @@ from sympy.core.basic import _args_sortkey
 
 from .functions import NUMERIC, POWER_REWRITES, RULES
 from .functions import call as call_unevaluated
+from .naming import Dplus
 
 
 def local_partials(expr, wrt):
@@ -221,31 +222,43 @@ def from_sympy(expr):
     return ("F", type(expr), tuple(args), names, None)
 
 
-def to_sympy(node, symbol_of):
+def to_sympy(node, symbol_of, memo=None):
     """The sympy expression of a fast form read from text: the one :class:`~orderdiff.parse.Parser`
     builds (``==``, same argument order), without its binary steps and assumption queries.
 
     The reader's forms are already in sympy's canonical form (the builders above fall back
     wherever sympy would combine anything), so each sum and product is made directly from
     its arguments in sympy's order: the number first, the rest sorted by ``Basic.compare``.
-    ``symbol_of`` gives the Symbol of a name.
+    ``symbol_of`` gives the Symbol of a name; ``memo`` (``{id(node): (node, expr)}``) may be
+    shared between calls over forms that share nodes.
     """
     if node.__class__ is not tuple:
         return Integer(node) if node.__class__ is int else Rational(node.numerator, node.denominator)
+    if memo is None:
+        memo = {}
+    done = memo.get(id(node))
+    if done is not None:
+        return done[1]
     tag = node[0]
     if tag == "s":
-        return symbol_of(node[1])
-    if tag == "f":
-        if node[1] is Heaviside:  # relu's derivative, Heaviside(x, 0)
-            return Heaviside(to_sympy(node[2], symbol_of), 0, evaluate=False)
-        return call_unevaluated(node[1], to_sympy(node[2], symbol_of))
-    if tag == "p":
-        return Pow(to_sympy(node[1], symbol_of), to_sympy(node[2], symbol_of), evaluate=False)
-    args = sorted((to_sympy(a, symbol_of) for a in node[2]), key=_args_sortkey)
-    c = node[1]
-    if tag == "m":
-        return Mul._from_args(args if c == 1 else [to_sympy(c, symbol_of), *args])
-    return Add._from_args(args if c == 0 else [to_sympy(c, symbol_of), *args])
+        expr = symbol_of(node[1])
+    elif tag == "D":
+        expr = Dplus(node[1], node[2])
+    elif tag == "f":
+        arg = to_sympy(node[2], symbol_of, memo)
+        # relu's derivative is Heaviside(x, 0)
+        expr = Heaviside(arg, 0, evaluate=False) if node[1] is Heaviside else call_unevaluated(node[1], arg)
+    elif tag == "p":
+        expr = Pow(to_sympy(node[1], symbol_of, memo), to_sympy(node[2], symbol_of), evaluate=False)
+    else:
+        args = sorted((to_sympy(a, symbol_of, memo) for a in node[2]), key=_args_sortkey)
+        c = node[1]
+        if tag == "m":
+            expr = Mul._from_args(args if c == 1 else [to_sympy(c, symbol_of), *args])
+        else:
+            expr = Add._from_args(args if c == 0 else [to_sympy(c, symbol_of), *args])
+    memo[id(node)] = (node, expr)  # the node is kept alive with its id
+    return expr
 
 
 def as_float(x):

@@ -179,3 +179,13 @@ def test_fast_partials_fold_into_the_variables_and_combine_powers():
     h, q, z = map(system.resolve, "hqz")
     assert str(d.partials[h, z]) == "1 - h**2"
     assert str(d.partials[q, z]) == "-2*z**2/(z**2 + 1)**2 + 1/(z**2 + 1)"
+
+
+@pytest.mark.parametrize("text", [TRICKY, random_system(150, seed=11), random_system(60, seed=12, parents=5)])
+def test_fast_recursive_forms_are_the_sympy_recursive_forms(text):
+    from orderdiff.derive import recursive_form
+
+    d = orderdiff.derive(orderdiff.parse(text))
+    for v in d.order:
+        fast, precise = d.recursive[v], recursive_form(d.target, d.steps[v])
+        assert fast == precise and sympy.srepr(fast) == sympy.srepr(precise) and str(fast) == str(precise)

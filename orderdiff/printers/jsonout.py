@@ -19,13 +19,14 @@ from .content import rows
 from .plain import PlainPrinter
 
 
-def operation_count(expr):
+def operation_count(expr, counts=None):
     """Arithmetic operations and function calls to evaluate ``expr`` as a tree, no sharing.
 
     A sum of n terms counts n - 1, a product of n factors n - 1 (a coefficient -1 is a
     sign and not a factor; a factor ``a**-1`` is a division, counted by the product), any
     other power 1, a call 1; numbers, variables and ``Dplus(E, z)`` 0. A subtree that
-    occurs twice counts twice, as printed.
+    occurs twice counts twice, as printed. ``counts`` (``{node: count}``) may be shared
+    between calls.
 
     Examples
     --------
@@ -34,7 +35,8 @@ def operation_count(expr):
     >>> operation_count(2*h*(1 - h**2)), operation_count(tanh(z)), operation_count(-h/w**2)
     (4, 1, 2)
     """
-    counts, stack = {}, [(expr, False)]
+    counts = {} if counts is None else counts
+    stack = [(expr, False)]
     while stack:
         node, ready = stack.pop()
         if node in counts:
@@ -62,7 +64,7 @@ def _own_count(node, counts):
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
-    p = PlainPrinter()
+    p, counts = PlainPrinter(), {}
     doc = {"target": str(derivation.target), "form": form,
            "order": [str(v) for v in derivation.order],
            "inputs": [str(v) for v in derivation.inputs], "nodes": {}}
@@ -72,9 +74,9 @@ def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
                 "explicit": p.doprint(r.explicit),
                 "total": None if r.total is None else p.doprint(r.total),
                 "recursive": p.doprint(derivation.recursive[r.var]),
-                "ops": {"explicit": operation_count(r.explicit),
-                        "total": None if r.total is None else operation_count(r.total),
-                        "recursive": operation_count(derivation.recursive[r.var])}}
+                "ops": {"explicit": operation_count(r.explicit, counts),
+                        "total": None if r.total is None else operation_count(r.total, counts),
+                        "recursive": operation_count(derivation.recursive[r.var], counts)}}
         if r.total is None:
             node["total_reason"] = r.reason
         if evaluation is not None:

@@ -8,7 +8,7 @@ coefficient only and prints terms in sympy's internal order.
 
 from __future__ import annotations
 
-from sympy import Add, Mul, Pow, Rational, S
+from sympy import Add, Basic, Mul, Number, Pow, Rational, S
 from sympy.printing.str import StrPrinter
 
 
@@ -17,6 +17,17 @@ class PlainPrinter(StrPrinter):
 
     def __init__(self, settings=None):
         super().__init__({"order": "none", **(settings or {})})
+        self._texts = {}
+
+    def _print(self, expr, **kwargs):
+        """Each expression's text is made once: a node's text depends on the node alone (its
+        parent adds any brackets), and recursive forms repeat their partials."""
+        if kwargs or not isinstance(expr, Basic):
+            return super()._print(expr, **kwargs)
+        text = self._texts.get(expr)
+        if text is None:
+            text = self._texts[expr] = super()._print(expr)
+        return text
 
     def _print_Add(self, expr, order=None):
         out = []
@@ -40,7 +51,7 @@ class PlainPrinter(StrPrinter):
             num.append(self._print(c))
         for f in factors:
             if isinstance(f, Pow) and negative(f.exp):
-                den.append(self.base_text(f.base) if f.exp == -1 else self._print(Pow(f.base, -f.exp)))
+                den.append(self.base_text(f.base) if f.exp == -1 else self._print(inverted(f)))
             else:
                 num.append(self.factor_text(f))
         text = "*".join(num) or "1"
@@ -70,6 +81,23 @@ class PlainPrinter(StrPrinter):
     def factor_text(self, f):
         text = self._print(f)
         return f"({text})" if isinstance(f, Add) else text
+
+
+def inverted(f):
+    """``Pow(f.base, -f.exp)``, without its evaluation where that would change nothing: a sum
+    of terms with exact coefficients in symbols without assumptions, to an exact power (sympy
+    rewrites a power of a sum only for a number, a float coefficient, or an infinite term;
+    the queries that rule those out cost most of printing a large system)."""
+    b, e = f.base, -f.exp
+    if b.is_Add and e.is_Rational and not b.is_number and all(
+            not a.as_coeff_Mul()[0].is_Float for a in b.args) and all(
+            n.is_Rational for n in b.atoms(Number)) and all(
+            s.assumptions0 == PLAIN for s in b.free_symbols):
+        return Pow(b, e, evaluate=False)
+    return Pow(b, e)
+
+
+PLAIN = {"commutative": True}
 
 
 def negative(x):

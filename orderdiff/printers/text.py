@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sympy import Add
 
+from ..naming import name_of
 from .content import bracketed, eq1_parts, fmt_number, rows
 from .plain import PlainPrinter
 
@@ -22,10 +23,10 @@ class TextStyle:
         self.printer = printer
 
     def ordered(self, target, var):
-        return f"{self.d}{self.plus}{target}/{self.d}{var}"
+        return f"{self.d}{self.plus}{name_of(target)}/{self.d}{name_of(var)}"
 
     def explicit(self, of, var):
-        return f"{self.d}{of}/{self.d}{var}"
+        return f"{self.d}{name_of(of)}/{self.d}{name_of(var)}"
 
     def expr(self, e):
         return self.printer.doprint(e)
