@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy
-from sympy import Add, S, Symbol
+from sympy import Add, S
 
 from .derivation import Derivation
 from .errors import TargetError
@@ -148,7 +148,7 @@ class LocalPartials(Mapping):
         system = self.system
         fold = folding([(system.equations[w].form, w.name) for w in folding_candidates(system, self.relevant, j)])
         fast = self._fast[j] = fast_partials(system.equations[j].form, [i.name for i in parents], fold)
-        return {i: to_sympy(fast[i.name], Symbol, self._memo) for i in parents}
+        return {i: to_sympy(fast[i.name], system.resolve, self._memo) for i in parents}
 
     def ordered(self, target, j):
         """The fast form of ``Dplus(target, j)``, one object per pair, so that ``to_sympy``'s
@@ -193,7 +193,7 @@ def recursive(derivation, v):
         try:
             explicit = partials.fast((target, v)) if (target, v) in partials else 0
             form = plus([explicit, *(mult(partials.ordered(target, j), partials.fast((j, v))) for j, _ in step_.terms)])
-            return to_sympy(form, Symbol, partials._memo)
+            return to_sympy(form, derivation.system.resolve, partials._memo)
         except Fallback:
             pass
     return recursive_form(target, step_)

@@ -11,6 +11,7 @@ sympy's assumption queries for every parent.
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 from contextlib import contextmanager
@@ -233,7 +234,7 @@ def to_sympy(node, symbol_of, memo=None):
     shared between calls over forms that share nodes.
     """
     if node.__class__ is not tuple:
-        return Integer(node) if node.__class__ is int else Rational(node.numerator, node.denominator)
+        return sympy_number(node)
     if memo is None:
         memo = {}
     done = memo.get(id(node))
@@ -249,16 +250,22 @@ def to_sympy(node, symbol_of, memo=None):
         # relu's derivative is Heaviside(x, 0)
         expr = Heaviside(arg, 0, evaluate=False) if node[1] is Heaviside else call_unevaluated(node[1], arg)
     elif tag == "p":
-        expr = Pow(to_sympy(node[1], symbol_of, memo), to_sympy(node[2], symbol_of), evaluate=False)
+        expr = Pow(to_sympy(node[1], symbol_of, memo), sympy_number(node[2]), evaluate=False)
     else:
         args = sorted((to_sympy(a, symbol_of, memo) for a in node[2]), key=_args_sortkey)
         c = node[1]
         if tag == "m":
-            expr = Mul._from_args(args if c == 1 else [to_sympy(c, symbol_of), *args])
+            expr = Mul._from_args(args if c == 1 else [sympy_number(c), *args])
         else:
-            expr = Add._from_args(args if c == 0 else [to_sympy(c, symbol_of), *args])
+            expr = Add._from_args(args if c == 0 else [sympy_number(c), *args])
     memo[id(node)] = (node, expr)  # the node is kept alive with its id
     return expr
+
+
+@functools.lru_cache(maxsize=4096)
+def sympy_number(x):
+    """The sympy number of an exact one (``int`` or ``Fraction``; equal ones give one number)."""
+    return Integer(x) if x.__class__ is int else Rational(x.numerator, x.denominator)
 
 
 def as_float(x):

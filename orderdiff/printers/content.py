@@ -17,10 +17,19 @@ class Row:
     var: Symbol
     equation: object  # Equation, or None for an input
     explicit: object
-    total: object  # the chosen form, or None when over budget
-    reason: str | None
+    forms: object  # the FormMap of the chosen form
     step: object
     relevant: bool
+
+    @property
+    def total(self):
+        """The chosen form, or None when over budget; built when first read (text with
+        numbers never prints a recursive form)."""
+        return self.forms[self.var]
+
+    @property
+    def reason(self):
+        return self.forms.reason(self.var)
 
 
 def rows(derivation, form="closed", wrt=None):
@@ -28,8 +37,8 @@ def rows(derivation, form="closed", wrt=None):
     system = derivation.system
     chosen = set(system.resolve(v, "variable") for v in wrt) if wrt else None
     forms = derivation.form(form)
-    return [Row(v, system.equations.get(v), derivation.explicit[v], forms[v], forms.reason(v),
-                derivation.steps[v], v in derivation.relevant)
+    return [Row(v, system.equations.get(v), derivation.explicit[v], forms, derivation.steps[v],
+                v in derivation.relevant)
             for v in derivation.order if chosen is None or v in chosen]
 
 
