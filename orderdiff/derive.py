@@ -148,7 +148,11 @@ class LocalPartials(Mapping):
         system = self.system
         fold = folding([(system.equations[w].form, w.name) for w in folding_candidates(system, self.relevant, j)])
         fast = self._fast[j] = fast_partials(system.equations[j].form, [i.name for i in parents], fold)
-        return {i: to_sympy(fast[i.name], system.resolve, self._memo) for i in parents}
+        return {i: self.sympy(fast[i.name]) for i in parents}
+
+    def sympy(self, form):
+        """The sympy expression of a fast form over the system's symbols (shared nodes built once)."""
+        return to_sympy(form, self.system.resolve, self._memo)
 
     def ordered(self, target, j):
         """The fast form of ``Dplus(target, j)``, one object per pair, so that ``to_sympy``'s
@@ -193,7 +197,7 @@ def recursive(derivation, v):
         try:
             explicit = partials.fast((target, v)) if (target, v) in partials else 0
             form = plus([explicit, *(mult(partials.ordered(target, j), partials.fast((j, v))) for j, _ in step_.terms)])
-            return to_sympy(form, derivation.system.resolve, partials._memo)
+            return partials.sympy(form)
         except Fallback:
             pass
     return recursive_form(target, step_)

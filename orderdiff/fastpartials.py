@@ -18,17 +18,7 @@ import sympy
 from sympy import Heaviside, sign
 
 from .functions import relu, sigmoid, softplus
-from .partials import (
-    EXACT,
-    Fallback,
-    call,
-    exp_count,
-    plus,
-    power,
-    product,
-    symbol,
-    times,
-)
+from .partials import EXACT, Fallback, call, exp_count, plus, power, product, symbol, times
 
 HALF = Fraction(1, 2)
 
