@@ -11,9 +11,9 @@ Systems (the same equation text for both tools):
 
 orderdiff's job: parse the text, order the variables, derive (the structure of Eq. 1 for
 every variable; its sympy forms are built on first access), and the numeric ordered
-derivative d+E/dv at a point for every variable (``Derivation.evaluate``). For sizes up to
-``FORMS_UPTO`` the table also shows, outside the timed job, what building the sympy
-recursive form of every variable (``d.recursive[v]``) costs on top.
+derivative d+E/dv at a point for every variable (``Derivation.evaluate``). The row
+``orderdiff+forms`` adds building the sympy recursive form of every variable
+(``d.recursive[v]``, Eq. 1 in the users' ordered derivatives), what printing needs.
 
 CasADi's job: build the same system as SX expressions from the same equations (already
 translated to a Python function: the translation is not timed, which favours CasADi), with
@@ -40,7 +40,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"sparse": (1000, 3000, 10000), "dense": (30, 100, 300)}
 SMOKE_SIZES = {"sparse": (40, 100), "dense": (10, 20)}
-FORMS_UPTO = {"sparse": 1000, "dense": 100}
 REL, ABS = 1e-9, 1e-12
 
 SETUP = r"""
@@ -61,11 +60,9 @@ steps = d.steps, d.recursive
 t2 = time.perf_counter()
 at = d.evaluate({{v.name: 0.3 for v in d.inputs}})
 t3 = time.perf_counter()
-forms = None
-if {forms}:
-    t = time.perf_counter()
-    built = [d.recursive[v] for v in d.order]
-    forms = time.perf_counter() - t
+t = time.perf_counter()
+built = [d.recursive[v] for v in d.order]
+forms = time.perf_counter() - t
 edges = sum(len(eq.free_symbols) for eq in system.equations.values())
 total = {{v.name: at.total[v] for v in d.order}}
 json.dump({{"seconds": t3 - t0, "stages": {{"parse": t1 - t0, "derive": t2 - t1, "evaluate": t3 - t2}},
@@ -133,10 +130,10 @@ def casadi_builder(text):
     return namespace["build"], names
 
 
-def run_child(template, kind, n, forms=False):
+def run_child(template, kind, n):
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "out.json")
-        code = template.format(root=str(ROOT), tests=str(ROOT / "tests"), kind=kind, n=n, out=out, forms=forms)
+        code = template.format(root=str(ROOT), tests=str(ROOT / "tests"), kind=kind, n=n, out=out)
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
         return json.load(open(out))
 
@@ -158,22 +155,24 @@ def run(smoke=False, repeat=3, log=None):
     """Time both tools; rows ``{"benchmark", "size", "edges", "tool", "median_s", "min_s", "max_s"}``.
 
     orderdiff rows also carry ``stages`` (median seconds of parse, derive, evaluate) and
-    ``forms_s`` (building every sympy recursive form, untimed in the job; ``None`` above
-    ``FORMS_UPTO``); casadi rows carry ``agree`` (whether every variable agreed). Raises
-    ``AssertionError`` if the tools disagree.
+    ``forms_s`` (median seconds of building every sympy recursive form); the
+    ``orderdiff+forms`` rows time the job with the forms. casadi rows carry ``agree``
+    (whether every variable agreed). Raises ``AssertionError`` if the tools disagree.
     """
     sizes = SMOKE_SIZES if smoke else SIZES
     casadi_ok = have_casadi()
     rows = []
     for kind, ns in sizes.items():
         for n in ns:
-            forms = n <= FORMS_UPTO[kind]
-            runs = [run_child(ORDERDIFF, kind, n, forms=forms and k == 0) for k in range(repeat)]
+            runs = [run_child(ORDERDIFF, kind, n) for _ in range(repeat)]
             edges = runs[0]["edges"]
             stages = {s: statistics.median(r["stages"][s] for r in runs) for s in runs[0]["stages"]}
+            forms = statistics.median(r["forms_s"] for r in runs)
             rows.append(summary(kind, n, edges, "orderdiff", [r["seconds"] for r in runs],
-                                stages=stages, forms_s=runs[0]["forms_s"]))
+                                stages=stages, forms_s=forms))
+            rows.append(summary(kind, n, edges, "orderdiff+forms", [r["seconds"] + r["forms_s"] for r in runs]))
             if log:
+                log(rows[-2])
                 log(rows[-1])
             if not casadi_ok:
                 continue
@@ -192,16 +191,16 @@ def summary(kind, n, edges, tool, seconds, **extra):
 
 
 def table(rows):
-    head = (f"{'benchmark':<9} {'size':>6} {'edges':>7}  {'tool':<9} {'median s':>9} {'min-max s':>15}"
+    head = (f"{'benchmark':<9} {'size':>6} {'edges':>7}  {'tool':<15} {'median s':>9} {'min-max s':>15}"
             f"  {'ratio':>6}  {'parse/derive/evaluate s':<24} {'+sympy forms s':>14}")
     lines = [head]
     medians = {(r["benchmark"], r["size"], r["tool"]): r["median_s"] for r in rows}
     for r in rows:
         peer = medians.get((r["benchmark"], r["size"], "casadi"))
-        ratio = f"{r['median_s'] / peer:6.2f}" if r["tool"] == "orderdiff" and peer else ""
+        ratio = f"{r['median_s'] / peer:6.2f}" if r["tool"].startswith("orderdiff") and peer else ""
         stages = "/".join(f"{s:.2f}" for s in r["stages"].values()) if "stages" in r else ""
         forms = f"{r['forms_s']:.2f}" if r.get("forms_s") is not None else ""
-        lines.append(f"{r['benchmark']:<9} {r['size']:>6} {r['edges']:>7}  {r['tool']:<9} {r['median_s']:9.3f} "
+        lines.append(f"{r['benchmark']:<9} {r['size']:>6} {r['edges']:>7}  {r['tool']:<15} {r['median_s']:9.3f} "
                      f"{r['min_s']:7.3f}-{r['max_s']:<7.3f}  {ratio:>6}  {stages:<24} {forms:>14}")
     return "\n".join(lines)
 

@@ -108,6 +108,7 @@ class LocalPartials(Mapping):
         self._by_var = {}
         self._fast = {}  # {j: {name: fast form}} where the fast pass built j's partials
         self._memo = {}  # to_sympy's, shared: recursive forms reuse the partials' nodes
+        self._canonical = {}  # folding's, shared across equations
         self._replaced = set()
         self._dplus = {}
 
@@ -146,7 +147,8 @@ class LocalPartials(Mapping):
         """The same partials from the reader's fast forms (:mod:`orderdiff.fastpartials`),
         without sympy's arithmetic; :class:`Fallback` where it cannot vouch for them."""
         system = self.system
-        fold = folding([(system.equations[w].form, w.name) for w in folding_candidates(system, self.relevant, j)])
+        fold = folding([(system.equations[w].form, w.name) for w in folding_candidates(system, self.relevant, j)],
+                       self._canonical)
         fast = self._fast[j] = fast_partials(system.equations[j].form, [i.name for i in parents], fold)
         return {i: self.sympy(fast[i.name]) for i in parents}
 
@@ -225,7 +227,7 @@ def folding_map(system, relevant, j):
 def folding_candidates(system, relevant, j):
     """The variables of :func:`folding_map`, in order (of two with one definition, the later wins)."""
     names = system.equations[j].free_symbols
-    candidates = {w for u in names for w in system.users[u]} | system.constants
+    candidates = set().union(system.constants, *(system.users[u] for u in names))  # in C: dense systems
     return sorted((w for w in candidates if w in relevant and names.issuperset(system.equations[w].free_symbols)
                    and not system.equations[w].is_atom), key=system.index.__getitem__)
 

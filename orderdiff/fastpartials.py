@@ -201,16 +201,25 @@ def canonical(node):
     return (tag, node[1], canonical(node[2]))
 
 
-def folding(definitions):
-    """``{key: (canonical form, name)}`` of ``[(form, name)]``; of two equal forms the later wins."""
+def folding(definitions, memo=None):
+    """``{key: (canonical form, name)}`` of ``[(form, name)]``; of two equal forms the later wins.
+
+    ``memo`` (``{id(form): (form, canonical form)}``) keeps the canonical forms across
+    calls: every equation folds the definitions before it, so a dense system would
+    otherwise recompute each of them once per later equation.
+    """
+    memo = {} if memo is None else memo
     fold = {}
     for form, name in definitions:
         if form.__class__ is not tuple or form[-1] is None:
             raise Fallback  # a form from sympy, not from the reader
+        seen = memo.get(id(form))
+        if seen is None:
+            seen = memo[id(form)] = (form, canonical(form))  # the form kept: its id stays its own
         known = fold.get(form[-1])
-        if known is not None and known[0] != canonical(form):
+        if known is not None and known[0] != seen[1]:
             raise Fallback
-        fold[form[-1]] = (canonical(form), name)
+        fold[form[-1]] = (seen[1], name)
     return fold
 
 
