@@ -93,6 +93,10 @@ def plot(rows, path):
             ax.set(xscale="log", yscale="log")
             ax.legend(fontsize="small")
         ax.grid(True, which="both", alpha=0.3)
+    steps = sorted({r["size"] for r in series})
+    if steps:  # the T values themselves, not powers of ten that crowd a short axis
+        right.set_xticks(steps, [str(t) for t in steps])
+        right.minorticks_off()
     fig.savefig(path, dpi=120)
 
 
