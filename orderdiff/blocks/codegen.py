@@ -21,7 +21,7 @@ from . import expr as B
 from .vjps import RULE_BY_NAME
 
 RESERVED = {"numpy", "softmax", "pad", "cat", "mm", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
-            "range", "float", "forward", "gradients", "values"}
+            "range", "float", "forward", "gradients", "values", "lax", "carry", "reversed"}
 
 HELPERS = '''def softmax(z):
     e = numpy.exp(z - numpy.max(z, axis=-1, keepdims=True))
