@@ -93,7 +93,7 @@ class Program:
         for v in system.after:
             expr = system.equations[v].expr
             sums = {}
-            for node in expr.atoms(B.SumT):
+            for node in dict.fromkeys(n for n in B.preorder(expr) if isinstance(n, B.SumT)):  # as written
                 sums[node] = acc = self.names.fresh("sum")
                 x = node.args[0]
                 self.emit(f"{acc} = numpy.sum({s.code(x)}, axis=0)" if s.lead(x) == 2 else f"{acc} = T*{s.wrap(x)}")
