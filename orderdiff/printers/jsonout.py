@@ -15,6 +15,7 @@ import math
 from sympy import Add, Mul
 
 from ..naming import Dplus
+from ..partials import postorder
 from .content import rows
 from .plain import PlainPrinter
 
@@ -36,18 +37,10 @@ def operation_count(expr, counts=None):
     (4, 1, 2)
     """
     counts = {} if counts is None else counts
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in counts:
-            continue
-        if not node.args or isinstance(node, Dplus):
-            counts[node] = 0
-        elif ready:
-            counts[node] = _own_count(node, counts)
-        else:
-            stack.append((node, True))
-            stack.extend((a, False) for a in node.args if a not in counts)
+    leaf = lambda node: not node.args or isinstance(node, Dplus)  # noqa: E731
+    for node in postorder(expr, lambda node: () if node in counts or leaf(node) else node.args):
+        if node not in counts:
+            counts[node] = 0 if leaf(node) else _own_count(node, counts)
     return counts[expr]
 
 
