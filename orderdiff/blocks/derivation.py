@@ -46,6 +46,7 @@ class BlockDerivation:
         self.steps_count = steps_count
         self.assume = frozenset(assume)
         self.explicit = {v: s.explicit for v, s in steps.items()}
+        self._programs = {}  # {(backend, dtype): compiled program}, see _compiled
 
     @cached_property
     def recursive(self):
@@ -91,6 +92,13 @@ class BlockDerivation:
         return tuple(f"sum({name}[t]) = 1 for every t ({name} is declared 'distribution' on line "
                      f"{self.system.declarations[name].line})" for name in sorted(self.assume))
 
+    @cached_property
+    def plan(self):
+        """Which work of the generated program stays in its loops over t (:mod:`.split`)."""
+        from .split import plan
+
+        return plan(self)
+
     def boundary(self, expr):
         """``[(t, form)]`` for the last steps, where adjoints past T are zero.
 
@@ -122,7 +130,7 @@ class BlockDerivation:
     def _compiled(self, backend, dtype):
         """The generated ``gradients`` function and its array maker, compiled once per backend."""
         key = (backend, dtype)
-        cache = self.__dict__.setdefault("_programs", {})
+        cache = self._programs
         if key not in cache:
             from .backends import BACKENDS
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from . import expr as B
 from .codegen import HELPERS, Names, Printer, unbatch
 from .backends import BACKENDS
-from .split import plan
 
 
 class Program:
@@ -25,7 +24,7 @@ class Program:
         self.offsets = dict(system.lags)
         self.p = Printer(system, self.names, self.offsets)  # one step, in the loops
         self.s = Printer(system, self.names, self.offsets, stacked=True)  # all steps at once
-        self.plan = plan(derivation)
+        self.plan = derivation.plan
         self.kept = {}  # hoisted subtrees computed once, valid to the end
         self.lines = []
         self.inits = [(name, s) for name, slots in system.inits.items() for s in sorted(slots, reverse=True)]

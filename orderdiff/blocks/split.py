@@ -21,6 +21,7 @@ import networkx as nx
 from sympy import S, expand
 
 from . import expr as B
+from .derive import offset
 
 
 @dataclass
@@ -81,8 +82,7 @@ def walk(e):
 
 def reads_ahead(e):
     """Whether ``e`` reads a forward value of a later step (f[t+1]), which does not exist past T."""
-    return any(isinstance(x, B.Var) and x.time and x.time[0].has(B.T_INDEX) and x.time[0] - B.T_INDEX > 0
-               for x in walk(e))
+    return any(isinstance(x, B.Var) and offset(x) > 0 for x in walk(e))
 
 
 def is_timed(e):

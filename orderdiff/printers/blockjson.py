@@ -74,9 +74,7 @@ def render_json(derivation):
 
 def loop_ops(derivation):
     """Operations per step inside the generated program's loops; hoisted work counts none."""
-    from ..blocks.split import plan
-
-    p = plan(derivation)
+    p = derivation.plan
     count = {}
     for name, half in (("forward", p.forward), ("backward", p.backward)):
         hoisted = {*half.stacked, *half.once}
