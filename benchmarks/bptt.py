@@ -2,7 +2,7 @@
 
     python benchmarks/bptt.py [--smoke] [--repeat N]
 
-The network is examples/elman.eqs (seed-math.md section 2), float64, on 2 CPU threads.
+The network is examples/elman.eqs (Elman 1990), float64, on 2 CPU threads.
 Tools (benchmarks/peers.py): hand-numpy (min-char-rnn's loops, batched), pytorch (eager
 autograd), jax (jit of value_and_grad over lax.scan), and orderdiff-numpy/-jax/-torch
 (``derive(...).lambdify(backend=...)``). Before timing, every tool must agree with

@@ -1,4 +1,5 @@
-"""The implementations orderdiff's BPTT is timed against, each written from seed-math.md alone.
+"""The implementations orderdiff's BPTT is timed against, each written from the textbook
+BPTT formulas alone (Werbos 1990; docs/recurrent.md).
 
 All share ``lambdify``'s call convention: ``params`` holds ``W_ih (n_h, n_x+n_h)``,
 ``b_ih (n_h,)``, ``W_ho (n_y, n_h)``, ``b_ho (n_y,)``; ``inputs`` holds ``x (T, B, n_x)``
@@ -64,7 +65,7 @@ def hand_forward(params, inputs, init):
 
 
 def hand_numpy(params, inputs, init):
-    """Loss and gradients by the delta recurrence of seed-math.md section 2."""
+    """Loss and gradients by the textbook delta recurrence of BPTT (Werbos 1990)."""
     W_ih, W_ho = params["W_ih"], params["W_ho"]
     n_x = inputs["x"].shape[2]
     W_hh = W_ih[:, n_x:]

@@ -1,4 +1,4 @@
-"""Train the seed's Elman network on Shakespeare's sonnets with gradients orderdiff derived.
+"""Train the Elman (1990) network on Shakespeare's sonnets with gradients orderdiff derived.
 
 The network is examples/elman.eqs, read and derived by orderdiff; ``d.lambdify()`` gives
 the loss and every parameter's gradient (the generated NumPy BPTT). Nothing here

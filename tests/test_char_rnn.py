@@ -1,4 +1,4 @@
-"""examples/char_rnn.py: the seed's network learns from the gradients orderdiff derives.
+"""examples/char_rnn.py: the Elman network learns from the gradients orderdiff derives.
 
 A quick run must bring the smoothed loss well below that of a uniform guess
 (ln(V) per character). Gradients of the wrong sign give NaNs, and none for W_ih

@@ -28,7 +28,7 @@ from orderdiff.pictures import (Label, MAX_NODES, arrange, draw, picture, to_dot
 from orderdiff.pictures import dot as dot_writer
 from orderdiff.pictures import mpl
 
-# The worked example: dz_j/dz_i on each edge and d+E/dv on each node, from seed-math §1.
+# The worked example: dz_j/dz_i on each edge and d+E/dv on each node, from Werbos (1990), docs/math.md.
 WERBOS_EDGES = {("z1", "z2"): 2, ("z1", "z3"): 1, ("z2", "z3"): 3, ("z1", "z4"): 1, ("z2", "z4"): 2,
                 ("z3", "z4"): 4, ("z2", "E"): 2, ("z4", "E"): 4}
 WERBOS_NODES = {"z1": 136, "z2": 58, "z3": 16, "z4": 4, "E": 1}

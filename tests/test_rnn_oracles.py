@@ -11,8 +11,8 @@ and its loss and gradients (every parameter and every initial value) must agree 
   equations (tests/scalarize.py), for n = 2 and T = 3.
 
 Nothing is special-cased per network: the files differ, the machinery does not. The
-derived formulas of the seed's network (seed-math.md section 2) are also checked for
-the structure the seed writes.
+derived formulas of the Elman network (Elman 1990) are also checked for
+the structure textbook BPTT writes (Werbos 1990).
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def scalar_gradient(syms, total):
     return numpy.vectorize(lambda s: total[s] if s in total else 0.0, otypes=[float])(syms)
 
 
-# ----- the derived formulas have the seed's structure -------------------------------------
+# ----- the derived formulas have the textbook structure -------------------------------------
 def canon(e):
     """``e`` as nested tuples, the terms of sums and factors of products in a fixed order."""
     if isinstance(e, B.Var) or not isinstance(e, sympy.Basic) or not e.args:
@@ -224,8 +224,8 @@ def assert_form(expr, expected):
     assert canon(expr) == canon(expected), f"\n got      {expr}\n expected {expected}"
 
 
-class Seed:
-    """The seed network's variables (examples/elman.eqs), written out by hand."""
+class Elman:
+    """The Elman network's variables (examples/elman.eqs), written out by hand."""
 
     def __init__(self, system):
         n_x, n_h, n_y = (system.dims[k] for k in ("n_x", "n_h", "n_y"))
@@ -241,9 +241,9 @@ class Seed:
         self.W_hh = B.Cols(self.W_ih, n_x, n_x + n_h)   # the block of W_ih acting on h[t-1]
 
 
-def test_seed_recurrences_are_the_ones_the_seed_writes():
+def test_elman_recurrences_are_the_textbook_ones():
     d = derived("elman")
-    s = Seed(d.system)
+    s = Elman(d.system)
     t = B.T_INDEX
     assert set(d.compact) == {s.zh, s.zo, s.W_ih, s.b_ih, s.W_ho, s.b_ho, s.h0}
     assert_form(d.compact[s.zo], B.Plus(s.y, B.Neg(s.yhat)))   # y - yhat
@@ -254,9 +254,9 @@ def test_seed_recurrences_are_the_ones_the_seed_writes():
     assert any("yhat" in a for a in d.assumptions)
 
 
-def test_seed_gradients_are_sums_of_outer_products_over_time():
+def test_elman_gradients_are_sums_of_outer_products_over_time():
     d = derived("elman")
-    s = Seed(d.system)
+    s = Elman(d.system)
     assert_form(d.compact[s.W_ih], B.SumT(B.Outer(B.Adj(s.zh), s.xc)))
     assert_form(d.compact[s.b_ih], B.SumT(B.Adj(s.zh)))
     assert_form(d.compact[s.W_ho], B.SumT(B.Outer(B.Adj(s.zo), s.h)))
@@ -264,17 +264,17 @@ def test_seed_gradients_are_sums_of_outer_products_over_time():
     assert_form(d.compact[s.h0], B.MatProd(B.Trans(s.W_hh), B.Adj(s.zh.at(1))))
 
 
-def test_seed_recurrences_and_gradients_split_the_compact_forms():
+def test_elman_recurrences_and_gradients_split_the_compact_forms():
     """Initial values are gradients (of leaves), not backward recurrences."""
     d = derived("elman")
-    s = Seed(d.system)
+    s = Elman(d.system)
     assert set(d.recurrences) == {s.zh, s.zo}
     assert set(d.gradients) == {s.W_ih, s.b_ih, s.W_ho, s.b_ho, s.h0}
 
 
-def test_seed_boundary_at_T_drops_the_future_adjoint():
+def test_elman_boundary_at_T_drops_the_future_adjoint():
     d = derived("elman")
-    s = Seed(d.system)
+    s = Elman(d.system)
     [(j, last)] = d.boundary(d.compact[s.zh])
     assert j == 0
     assert_form(last, B.Hadamard(B.MatProd(B.Trans(s.W_ho), B.Adj(s.zo)),
@@ -283,7 +283,7 @@ def test_seed_boundary_at_T_drops_the_future_adjoint():
 
 def test_variants_change_only_what_their_files_change():
     t = B.T_INDEX
-    s = Seed(derived("elman").system)
+    s = Elman(derived("elman").system)
     general = derived("elman_general_xent")
     assert general.assumptions == ()
     assert_form(general.compact[s.zo], B.Plus(B.Hadamard(B.Total(s.yhat), s.y), B.Neg(s.yhat)))

@@ -7,12 +7,12 @@ then Eq. 1 for every node,
     d+E/dv = dE/dv + sum over users u of J_uv^T d+E/du,
 
 with the explicit dE/dv the share from the target's own equation. *Unrolled*, the nodes
-are h[1], ..., h[T] and the DAG is the seed's picture. *Generic in t*, the nodes are
+are h[1], ..., h[T] and the DAG is the usual picture of BPTT. *Generic in t*, the nodes are
 h[t]; a use of h[t-k] in the equation of u becomes the share of d+E/du[t+k] (zero past
 T), a parameter used at every step collects ``sum_t`` of its shares, and the initial
 value h[0] collects the shares of the first steps. :func:`compact` then folds every
 adjoint with a single user into that user, which leaves the recurrences people write
-(the seed's delta notation).
+(the delta notation of BPTT).
 """
 
 from __future__ import annotations
