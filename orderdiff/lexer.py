@@ -74,12 +74,20 @@ class LogicalLine:
         return cls(message, file=self.file, line=line, col=col, source=source, **kw)
 
 
+LINE_END = re.compile(r"\r\n|\r|\n")  # Unix, Windows and classic Mac OS files alike
+BOM = "\ufeff"
+
+
+def physical_lines(text):
+    """The lines of ``text``, split at LF, CR LF or a lone CR; a leading byte-order mark dropped."""
+    return LINE_END.split(text[1:] if text.startswith(BOM) else text)
+
+
 def logical_lines(text, file):
     """The non-blank logical lines of ``text``, comments removed, continuations joined."""
-    physical = text.split("\n")
+    physical = physical_lines(text)
     pending = []
     for number, raw in enumerate(physical, start=1):
-        raw = raw.rstrip("\r")
         body = raw.split("#", 1)[0].rstrip()
         if body.endswith("\\"):
             pending.append((number, 0, body[:-1] + " "))
@@ -87,12 +95,12 @@ def logical_lines(text, file):
         pending.append((number, 0, body))
         if any(p[2].strip() for p in pending):
             line = LogicalLine(pending, file)
-            line.physical = {n: physical[n - 1].rstrip("\r") for n, _, _ in pending}
+            line.physical = {n: physical[n - 1] for n, _, _ in pending}
             yield line
         pending = []
     if pending and any(p[2].strip() for p in pending):
         line = LogicalLine(pending, file)
-        line.physical = {n: physical[n - 1].rstrip("\r") for n, _, _ in pending}
+        line.physical = {n: physical[n - 1] for n, _, _ in pending}
         yield line
 
 
@@ -126,16 +134,17 @@ def tokenize(line, allowed=frozenset()):
 
 
 def decode(data, file):
-    """``data`` as UTF-8 text, or a :class:`ParseError` at the first invalid byte."""
+    """``data`` as UTF-8 text, or a :class:`ParseError` at the first invalid byte.
+
+    A leading byte-order mark, as some editors write, is dropped here and by :func:`logical_lines`.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a byte-order mark, as some editors write
+        data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        before = data[:e.start]
-        line = before.count(b"\n") + 1
-        start = before.rfind(b"\n") + 1
-        col = len(before[start:].decode("utf-8", "replace")) + 1
-        source = data[start:].split(b"\n", 1)[0].decode("utf-8", "replace")
+        before = physical_lines(data[:e.start].decode("utf-8"))
+        line, col = len(before), len(before[-1]) + 1
+        source = before[-1] + physical_lines(data[e.start:].decode("utf-8", "replace"))[0]
         raise ParseError(f"invalid UTF-8 byte 0x{data[e.start]:02x} (the file must be UTF-8)",
                          file=file, line=line, col=col, source=source) from None

@@ -184,6 +184,67 @@ def test_error_on_a_continued_line_points_at_the_physical_line(text, line, col, 
     assert (info.value.line, info.value.col, info.value.source) == (line, col, source)
 
 
+# ----- line ends and the byte-order mark: one rule for files, load() and parse(text) -----
+
+LF_TEXT = "z2 = 2*z1\nz3 = 3*z2 + z1\n# the target\nE = 4*z3 + \\\n  2*z2\n"
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\r", "mixed"])
+def test_every_line_end_reads_as_the_unix_file(end):
+    lines = LF_TEXT.split("\n")
+    text = ("\r\n".join(lines[:2]) + "\r" + "\n".join(lines[2:])) if end == "mixed" else end.join(lines)
+    reference, system = parse(LF_TEXT), parse(text)
+    assert system.order == reference.order
+    z1, z2, z3 = sympy.symbols("z1 z2 z3")
+    assert [(e.line, e.expr) for e in system.equations.values()] == [
+        (1, 2 * z1), (2, 3 * z2 + z1), (4, 4 * z3 + 2 * z2)]
+    # Werbos's chain rule by hand: E = 4*z3 + 2*z2, z3 = 3*z2 + z1, z2 = 2*z1.
+    assert derive(system).total[sympy.Symbol("z1")] == 4 * (3 * 2 + 1) + 2 * 2
+
+
+def test_a_block_file_with_cr_line_ends_derives_as_with_lf():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "examples" / "elman.eqs").read_text()
+    reference, mac = derive(parse(text)), derive(parse("\ufeff" + text.replace("\n", "\r")))
+    assert mac.to_text() == reference.to_text()
+
+
+def test_a_lone_cr_separates_lines_in_error_locations():
+    with pytest.raises(UnknownFunctionError) as info:
+        parse("z2 = 2*z1\rE = z2 + sigmod(z1)\r")
+    assert (info.value.line, info.value.col, info.value.source) == (2, 10, "E = z2 + sigmod(z1)")
+
+
+@pytest.mark.parametrize("read", ["parse", "load", "stdin"])
+def test_a_leading_byte_order_mark_is_ignored_by_every_reader(read, tmp_path, monkeypatch):
+    text = "\ufeff" + LF_TEXT
+    if read == "parse":
+        system = parse(text)
+    elif read == "load":
+        path = tmp_path / "bom.eqs"
+        path.write_bytes(text.encode("utf-8"))
+        system = load(path)
+    else:
+        monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(text.encode("utf-8"))))
+        system = load("-")
+    assert system.order == parse(LF_TEXT).order
+    assert [e.source for e in system.equations.values()][0] == "z2 = 2*z1"
+
+
+def test_a_byte_order_mark_inside_the_file_is_refused_at_its_column():
+    with pytest.raises(ParseError, match=r"unexpected character '\\ufeff'") as info:
+        parse("z2 = 2*z1\nE = \ufeffz2\n")
+    assert (info.value.line, info.value.col) == (2, 5)
+
+
+def test_invalid_utf8_after_cr_line_ends_is_located_on_its_line(tmp_path):
+    path = tmp_path / "cr.eqs"
+    path.write_bytes(b"\xef\xbb\xbfz2 = 2*z1\rE = z2 + q\xff\r")
+    with pytest.raises(ParseError, match="invalid UTF-8 byte 0xff") as info:
+        load(path)
+    assert (info.value.line, info.value.col) == (2, 11)
+
+
 @pytest.mark.parametrize("text, line, col, source", [
     ("y = a +\\\n$ b\n", 2, 1, "$ b"),
     ("y = a\\\nsigmod(x)\n", 2, 1, "sigmod(x)"),
