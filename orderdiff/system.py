@@ -81,6 +81,10 @@ class Equation:
 
 SUPPORTED = (Add, Mul, Pow, Symbol, *RULES)
 
+# Names a reader may take for constants. orderdiff has no named constants, so an undefined
+# one is an input like any other; System.notes says so and what to write instead.
+LOOKALIKES = {"pi": ("π", "3.141592653589793"), "e": ("e", "exp(1)")}
+
 
 class System:
     """Equations over sequential variables, checked and ordered.
@@ -166,6 +170,20 @@ class System:
     def constants(self):
         """The variables whose equations use no variable (``c = sqrt(2)``)."""
         return {v for v, eq in self.equations.items() if not eq.free_symbols}
+
+    @cached_property
+    def notes(self):
+        """Remarks on how the text was read, for a reader to see: inputs named like constants.
+
+        Examples
+        --------
+        >>> from orderdiff import parse
+        >>> parse("y = sin(pi*x)").notes
+        ["'pi' is an input variable, not the constant π: orderdiff has no named constants; write 3.141592653589793 instead, or define pi by an equation"]
+        """
+        return [f"'{v}' is an input variable, not the constant {LOOKALIKES[v.name][0]}: orderdiff has no "
+                f"named constants; write {LOOKALIKES[v.name][1]} instead, or define {v} by an equation"
+                for v in self.inputs if v.name in LOOKALIKES]
 
     def parents(self, v):
         """The variables in the equation of ``v``, in order (none for an input)."""
