@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IN_PROCESS = r"""
 import json, time
 t0 = time.perf_counter()
-import orderdiff
+import orderdiff, orderdiff.derive, orderdiff.parse  # the package loads its API lazily
 t1 = time.perf_counter()
 d = orderdiff.derive(orderdiff.load({path!r}), steps={steps})
 forms = d.compact if d.steps_count is None else d.recursive

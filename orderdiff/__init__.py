@@ -1,18 +1,20 @@
 """orderdiff: explicit and ordered (Werbos) derivatives of systems of sequential variables.
 
+The public names load on first use (PEP 562), so that ``import orderdiff`` and
+``orderdiff --help`` do not pay for sympy, networkx and NumPy.
+
 >>> import orderdiff
 >>> d = orderdiff.derive(orderdiff.parse("z2 = 2*z1\\nE = z2**2"))
 >>> d.total["z1"]
 4*z2
 """
 
-from .derivation import Derivation, FormMap
-from .derive import derive
+import importlib
+import sys
+import types
+
 from .errors import (CycleError, DefinitionError, LimitError, OrderdiffError, ParseError, ShapeError,
                      TargetError, UnknownFunctionError, UnsupportedExpressionError, ValueInputError)
-from .naming import Dplus
-from .parse import load, parse
-from .system import Equation, System
 
 __version__ = "0.1.0"
 
@@ -21,3 +23,37 @@ __all__ = [
     "OrderdiffError", "ParseError", "UnknownFunctionError", "LimitError", "ShapeError", "DefinitionError",
     "CycleError", "TargetError", "ValueInputError", "UnsupportedExpressionError",
 ]
+
+# The module of each name that loads on first use (the errors above cost nothing to import).
+_HOME = {"parse": "parse", "load": "parse", "derive": "derive", "System": "system", "Equation": "system",
+         "Derivation": "derivation", "FormMap": "derivation", "Dplus": "naming"}
+
+
+def __getattr__(name):
+    """Import the module of a public name on its first use, and keep the name (PEP 562)."""
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    """The public names too, before they load."""
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: ``orderdiff.parse`` and ``orderdiff.derive`` stay functions.
+
+    Importing a submodule binds it on its package; the modules ``parse`` and ``derive``
+    share their names with the functions they define, which this binding must not replace.
+    """
+
+    def __setattr__(self, name, value):
+        if name in ("parse", "derive") and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

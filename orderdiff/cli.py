@@ -2,6 +2,10 @@
 
 Bad input (an :class:`~orderdiff.errors.OrderdiffError`) prints as
 ``FILE:LINE:COL: message`` with the line and a caret, and exits with status 1.
+
+A command imports the parts of the library it uses when it runs, so that ``--help``
+loads none of sympy, networkx, NumPy or matplotlib, and a scalar ``derive`` no picture
+or block code.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ import sys
 
 import click
 
-from . import check as checking
-from .blocks import check as block_check
 from .blocks.presets import ACTIVATIONS, OUTPUTS, elman
-from .derivation import FORMS
-from .derive import DEFAULT_MAX_SIZE, derive
 from .errors import OrderdiffError, TargetError, ValueInputError
-from .parse import load, parse
+
+# The values of orderdiff.derivation.FORMS and orderdiff.derive.DEFAULT_MAX_SIZE, which the
+# options' help shows; written here because importing those modules loads sympy.
+FORMS = ("recursive", "closed", "inputs")
+DEFAULT_MAX_SIZE = 2000
 
 NUMBER = r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|nan)"
 ASSIGNMENT = re.compile(rf"\s*([A-Za-z_]\w*)\s*=\s*({NUMBER})\s*(,|$)?")
@@ -99,14 +103,21 @@ def fail(error, file):
 
 def read_system(file):
     """The system in ``file``, with unreadable files reported like other bad input."""
+    from .parse import load
+
     try:
-        return load(file)
+        system = load(file)
     except OSError as e:
         raise OrderdiffError(f"cannot read the file: {e.strerror or e}", file=file) from None
+    for note in system.notes:
+        click.echo(f"{file}: note: {note}", err=True)
+    return system
 
 
 def setup(file, target, budget=DEFAULT_MAX_SIZE, steps=None, system=None):
     """Load ``file`` and derive it for ``--target`` (located in the option on error)."""
+    from .derive import derive
+
     system = read_system(file) if system is None else system
     if target is not None:
         chosen = resolve_names(system, target, "--target", "target")
@@ -225,10 +236,18 @@ def render_blocks(d, fmt, body_only, unicode, figure=None):
     return d.to_text(unicode=unicode)
 
 
-def refuse_scalar_options(**given):
+# What to do instead of --at for a block file: where its numbers come from, and in check,
+# which draws a block file's points itself, to leave it out.
+AT_HINT = " (for numbers: 'orderdiff check', or Derivation.lambdify())"
+CHECK_AT_HINT = ("; check draws a block file's parameters and inputs at random: leave out --at "
+                 "(--points N and --seed S choose the points)")
+
+
+def refuse_scalar_options(at_hint=AT_HINT, **given):
+    """Refuse the options of scalar files that a block file was given; ``at_hint`` follows --at's."""
     for name, value in given.items():
         if value is not None:
-            hint = " (for numbers: 'orderdiff check', or Derivation.lambdify())" if name == "at" else ""
+            hint = at_hint if name == "at" else ""
             raise OrderdiffError(f"--{name} applies to scalar equation files, not to block files{hint}")
 
 
@@ -266,14 +285,20 @@ def check_command(file, target, at, points, seed, tol):
 
     Each variable v is nudged by ±h, every later variable recomputed, and the change of
     the target compared with d+E/dv, at --at or at seeded random points. Prints the
-    worst error per variable; exits with status 1 when any exceeds --tol.
+    worst error per variable; exits with status 1 when any exceeds --tol. A block
+    file's gradients are checked at seeded random dimensions, parameters and inputs
+    (--at is for scalar files).
     """
     try:
         d = setup(file, target)
         if getattr(d.system, "is_block", False):
-            refuse_scalar_options(at=at)
+            from .blocks import check as block_check
+
+            refuse_scalar_options(at=at, at_hint=CHECK_AT_HINT)
             block_results = [block_check.compare(d, seed + k) for k in range(points)]
         else:
+            from . import check as checking
+
             chosen = [input_values(d.system, at)] if at is not None else checking.random_points(d, points, seed)
             results = [checking.compare(d, p) for p in chosen]
     except OrderdiffError as e:
@@ -328,33 +353,36 @@ def report_blocks(d, results, tol):
 
 @main.command("rnn")
 @click.option("--activation", type=click.Choice(ACTIVATIONS), default="tanh", show_default=True)
-@click.option("--output", "out", type=click.Choice(list(OUTPUTS)), default="softmax-xent", show_default=True,
-              help="softmax-xent: softmax and cross-entropy; linear-mse: linear output, squared error.")
+@click.option("--head", type=click.Choice(list(OUTPUTS)), default="softmax-xent", show_default=True,
+              help="The output layer and loss. softmax-xent: softmax and cross-entropy; linear-mse: "
+                   "linear output, squared error.")
 @click.option("--bias/--no-bias", default=True, show_default=True)
 @click.option("--print-eqs", is_flag=True, help="Print the equation file instead of deriving it.")
 @steps_option
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
               show_default=True)
-@click.option("-o", "--output-file", "output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 @click.option("--body-only", is_flag=True, help="LaTeX: only the body, to paste into a document.")
 @click.option("--ascii", "ascii_only", is_flag=True, help="Text: write d+C/dz instead of ∂⁺C/∂z.")
 @emit_option
-def rnn_command(activation, out, bias, print_eqs, steps, fmt, output, body_only, ascii_only, emit):
-    """The seed's Elman network as a preset: its equation file, derived.
+def rnn_command(activation, head, bias, print_eqs, steps, fmt, output, body_only, ascii_only, emit):
+    """The Elman network (Elman 1990) as a preset, derived.
 
     The preset only writes the equations (see --print-eqs); they are parsed and
     derived exactly as a file of yours would be. Example:
 
     \b
         orderdiff rnn --print-eqs > elman.eqs
-        orderdiff rnn --activation relu --output linear-mse --no-bias
+        orderdiff rnn --activation relu --head linear-mse --no-bias
         orderdiff rnn --emit-python rnn_bptt.py
     """
-    text = elman(activation, out, bias)
-    if print_eqs:
-        write(text, output)
-        return
+    text = elman(activation, head, bias)
     try:
+        if print_eqs:
+            write(text, output)
+            return
+        from .parse import parse
+
         d = setup("<rnn>", None, steps=steps, system=parse(text, file="<rnn>"))
         unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
         rendered = render_blocks(d, fmt, body_only, unicode)

@@ -204,7 +204,7 @@ def test_check_agrees_on_the_examples(name):
 @pytest.mark.parametrize("bias", [True, False])
 def test_rnn_presets_derive_through_the_same_path(tmp_path, activation, output, bias):
     text = elman(activation, output, bias)
-    flags = ["--activation", activation, "--output", output, "--bias" if bias else "--no-bias"]
+    flags = ["--activation", activation, "--head", output, "--bias" if bias else "--no-bias"]
     shown = invoke(["rnn", *flags, "--print-eqs"])
     assert shown.exit_code == 0 and shown.output == text
     path = tmp_path / "preset.eqs"

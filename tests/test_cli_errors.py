@@ -9,6 +9,7 @@ run in a subprocess with a timeout.
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -248,6 +249,34 @@ def test_bad_option_value_is_located(tmp_path, content, options, where, source, 
         assert lines[2] == "    " + " " * (col - 1) + "^"
 
 
+# --- options of scalar files given a block file ---------------------------------------------
+
+ELMAN = str(Path(__file__).resolve().parent.parent / "examples" / "elman.eqs")
+
+
+def test_check_at_on_a_block_file_says_to_leave_it_out():
+    result = invoke(["check", ELMAN, "--at", "x=1"])
+    assert_failed_cleanly(result)
+    assert result.stdout == ""
+    head = result.stderr.splitlines()[0]
+    assert head.startswith(f"{ELMAN}: --at applies to scalar equation files, not to block files; "), head
+    assert "leave out --at" in head and "--points" in head and "--seed" in head, head
+    assert "'orderdiff check'" not in head, head  # not the command that was just run
+
+
+def test_derive_at_on_a_block_file_points_to_check():
+    result = invoke(["derive", ELMAN, "--at", "x=1"])
+    assert_failed_cleanly(result)
+    assert "'orderdiff check'" in result.stderr.splitlines()[0]
+
+
+def test_rnn_output_file_that_cannot_be_written(tmp_path):
+    path = str(tmp_path / "missing" / "elman.eqs")
+    result = invoke(["rnn", "--print-eqs", "-o", path])
+    assert_failed_cleanly(result)
+    assert result.stderr.startswith(f"{path}: cannot write the output: ")
+
+
 # --- click usage errors: status 2 ------------------------------------------------------------
 
 
@@ -259,8 +288,9 @@ def test_bad_option_value_is_located(tmp_path, content, options, where, source, 
     (["derive", "{path}", "--budget", "0"], "Invalid value for '--budget'"),
     (["check", "{path}", "--tol", "0"], "Invalid value for '--tol'"),
     (["differentiate", "{path}"], "No such command 'differentiate'"),
+    (["rnn", "--head", "linear"], "Invalid value for '--head'"),
 ], ids=["unknown-option", "missing-file-derive", "missing-file-check", "bad-form", "bad-budget", "bad-tol",
-        "unknown-command"])
+        "unknown-command", "bad-head"])
 def test_usage_errors_exit_2(tmp_path, args, message):
     path = write(tmp_path, RNN)
     result = invoke([a.format(path=path) for a in args])
@@ -288,6 +318,15 @@ def test_check_a_correct_file(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.exception is None
     assert re.fullmatch(r"OK: all 5 ordered derivatives agree \(worst error \S+\)", result.stdout.splitlines()[-1])
+
+
+def test_rnn_writes_the_chosen_head_to_its_output_file(tmp_path):
+    path = tmp_path / "elman.eqs"
+    result = invoke(["rnn", "--head", "linear-mse", "--print-eqs", "--output", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    text = path.read_text(encoding="utf-8")
+    assert "y[t]  = zo[t]\n" in text and "squared_error(yhat[t], y[t])" in text and "softmax" not in text
 
 
 def test_dash_reads_standard_input():
@@ -375,3 +414,19 @@ def test_a_hundred_thousand_linear_equations(tmp_path):
         assert proc.stdout.startswith("target: E\n")
     else:
         assert proc.stderr.startswith(f"{path}:")
+
+
+@pytest.mark.parametrize("command", ["derive", "check"])
+def test_an_input_named_like_a_constant_gets_a_note(tmp_path, command):
+    path = write(tmp_path, "y = sin(pi*x)\nE = y^2 + e*x\n")
+    result = CliRunner().invoke(main, [command, path])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert f"{path}: note: 'pi' is an input variable, not the constant π" in result.stderr
+    assert "write 3.141592653589793 instead" in result.stderr and "write exp(1) instead" in result.stderr
+    assert "note:" not in result.stdout
+
+
+def test_no_note_where_the_file_defines_the_name(tmp_path):
+    path = write(tmp_path, "pi = 3.141592653589793\ny = sin(pi*x)\nE = y^2\n")
+    result = CliRunner().invoke(main, ["derive", path])
+    assert result.exit_code == 0 and result.stderr == ""

@@ -1,4 +1,4 @@
-"""The seed's recurrent network as a preset: options in, the text of its equation file out.
+"""The Elman network (Elman 1990) as a preset: options in, the text of its equation file out.
 
 ``orderdiff rnn`` writes this text and derives it exactly as it would a user's file,
 so its formulas come from the same path (the preset only writes equations).
@@ -7,14 +7,35 @@ so its formulas come from the same path (the preset only writes equations).
 from __future__ import annotations
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu")
+# The heads: each output layer's equation, its loss, and how the target yhat is declared.
 OUTPUTS = {
     "softmax-xent": ("y[t]  = softmax(zo[t])", "C = sum_t(cross_entropy(yhat[t], y[t]))", " distribution"),
     "linear-mse": ("y[t]  = zo[t]", "C = sum_t(squared_error(yhat[t], y[t]))", ""),
 }
 
 
-def elman(activation="tanh", output="softmax-xent", bias=True):
-    """The equation file of an Elman network with the given activation, output and biases.
+def elman(activation="tanh", head="softmax-xent", bias=True):
+    """The equation file of an Elman network with the given activation, head and biases.
+
+    Parameters
+    ----------
+    activation : {"tanh", "sigmoid", "relu"}
+        The hidden layer's activation.
+    head : {"softmax-xent", "linear-mse"}
+        The output layer and loss: softmax and cross-entropy, or a linear output and
+        squared error.
+    bias : bool
+        Whether the hidden and output layers have biases.
+
+    Returns
+    -------
+    str
+        The text of the equation file.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation or head.
 
     Examples
     --------
@@ -23,10 +44,12 @@ def elman(activation="tanh", output="softmax-xent", bias=True):
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}")
-    out, loss, target = OUTPUTS[output]
+    if head not in OUTPUTS:
+        raise ValueError(f"unknown head {head!r}")
+    out, loss, target = OUTPUTS[head]
     b_ih, b_ho = (" + b_ih", " + b_ho") if bias else ("", "")
     lines = [
-        f"# Elman network: {activation} hidden layer, {output} output"
+        f"# Elman network: {activation} hidden layer, {head} output"
         + ("" if bias else ", no biases") + " (orderdiff rnn)",
         "dim n_x, n_h, n_y",
         "input x[t]: n_x",

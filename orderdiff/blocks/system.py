@@ -152,6 +152,11 @@ class BlockSystem:
 
     # ----- leaves ----------------------------------------------------------------------------
     @property
+    def notes(self):
+        """Remarks on how the text was read (as :attr:`orderdiff.System.notes`): none, every name is declared."""
+        return []
+
+    @property
     def params(self):
         return tuple(d for d in self.declarations.values() if d.kind == "param")
 
