@@ -7,6 +7,7 @@ form of Eq. 1; generated NumPy code names values ``v<i>``, ordered derivatives
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 
 from sympy import Function
@@ -109,3 +110,9 @@ class NameMap(Mapping):
 
     def __repr__(self):
         return "{" + ", ".join(f"{k}: {self[k]!r}" for k in self._keys) + "}"
+
+
+# The builtins a generated program may call; it binds none of Python's own names.
+# "_" is left out: an interactive session puts it among the builtins.
+CALLED_BUILTINS = frozenset({"dict", "float", "list", "print", "range", "reversed", "tuple", "zip"})
+PYTHON_NAMES = frozenset(dir(builtins)) - {"_"} | {"__builtins__", "__file__", "__cached__", "__annotations__"}

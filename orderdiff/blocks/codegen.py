@@ -8,7 +8,9 @@ ordered derivatives (Eq. 1, one statement per node), reading the adjoints of lat
 steps from arrays padded with zeros past T, and sums each parameter's shares.
 
 The same printer writes readable code (the user's names; ``--emit-python``) and the
-code that is compiled (generated names only: no user text reaches ``exec``).
+code that is compiled (generated names only: no user text reaches ``exec``). A user's
+name that Python or the generated module already uses (``print``, ``rng``, ``PARAMS``,
+``h_init`` for the initial value of ``h``) is written with underscores appended.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ import keyword
 
 from sympy import Number, Rational, Symbol
 
+from ..naming import PYTHON_NAMES
 from . import expr as B
 from .vjps import RULE_BY_NAME
 
+# every name the program and the module around it use, besides Python's own
 RESERVED = {"numpy", "softmax", "pad", "cat", "mm", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
-            "range", "float", "forward", "gradients", "values", "lax", "carry", "reversed"}
+            "forward", "gradients", "values", "lax", "carry", "_", "PARAMS", "INPUTS", "INITS",
+            "loss_and_gradients", "rng", "name", "g"} | PYTHON_NAMES
 
 HELPERS = '''def softmax(z):
     e = numpy.exp(z - numpy.max(z, axis=-1, keepdims=True))
@@ -54,25 +59,33 @@ def pad(g, start, n, axis):
 
 
 class Names:
-    """Identifiers of values (``h``), adjoints (``d_h``), gradients and dimensions."""
+    """Identifiers of values (``h``), adjoints (``d_h``), initial values (``h_init``, ``d_h_init``)
+    and dimensions; the user's names first, so that a generated name gives way to them."""
 
     def __init__(self, system, readable):
         self.readable = readable
         self.map = {}
-        self.taken = taken = set(RESERVED)
+        self.taken = set(RESERVED)
         leaves = [*system.dims, *system.declarations, *system.equations]
         for k, name in enumerate(leaves):
-            ident = name if readable else f"v{k}"
-            while ident in taken or keyword.iskeyword(ident):
-                ident += "_"
-            taken.add(ident)
-            self.map[name] = ident
+            self.map[name] = self.free(name if readable else f"v{k}")
         for name in [*system.declarations, *system.equations]:
-            ident = "d_" + self.map[name]
-            while ident in taken:
-                ident += "_"
-            taken.add(ident)
-            self.map["d+" + name] = ident
+            self.map["d+" + name] = self.free("d_" + self.map[name])
+        for name, slots in system.inits.items():
+            for s in slots:
+                ident = self.free(f"{self.map[name]}_init" if s == 0 else f"{self.map[name]}_init{-s}")
+                self.map["init", name, s] = ident
+                self.map["d+init", name, s] = self.free("d_" + ident)
+        # fresh() names are keys of map too: with generated identifiers, a user's sum0 must
+        # keep its key from the accumulator sum0
+        self.taken.update(leaves)
+
+    def free(self, ident):
+        """``ident``, or ``ident`` with underscores appended, not taken yet; now taken."""
+        while ident in self.taken or keyword.iskeyword(ident):
+            ident += "_"
+        self.taken.add(ident)
+        return ident
 
     def fresh(self, prefix):
         """A new identifier for generated code (accumulators), registered as a value."""
@@ -88,6 +101,13 @@ class Names:
 
     def adjoint(self, name):
         return self.map["d+" + name]
+
+    def init(self, name, s):
+        """The argument holding ``name[s]``, the initial value ``s`` steps before step 1."""
+        return self.map["init", name, s]
+
+    def init_adjoint(self, name, s):
+        return self.map["d+init", name, s]
 
 
 class Printer:
