@@ -1,9 +1,12 @@
-"""Text, LaTeX and JSON views of block derivations: golden strings checked by hand against
-seed-math.md section 2, each block class in each notation, and a real pdflatex compile."""
+"""Text, LaTeX and JSON views of block derivations: golden strings of the Elman (1990) network's
+recurrences worked out by hand, each block class in each notation, every pair of operations
+read back by a parser of each notation, and a real pdflatex compile."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from sympy import Integer, Rational, S, Symbol
@@ -11,7 +14,7 @@ from test_latex import pdflatex_or_skip
 
 import orderdiff
 from orderdiff.blocks import expr as B
-from orderdiff.printers.blockexpr import BlockLatexPrinter, BlockTextPrinter
+from orderdiff.printers.blockexpr import PRECEDENCE, BlockLatexPrinter, BlockTextPrinter
 
 ELMAN = Path(__file__).parent.parent / "examples" / "elman.eqs"
 
@@ -56,7 +59,7 @@ def section(text, title):
     return text[text.index(title):]
 
 
-# ----- the seed's recurrences (seed-math.md section 2) ---------------------------------------
+# ----- the Elman network's recurrences, worked by hand ----------------------------------------
 # delta_o = y - yhat; delta_h[t] = (W_ho^T delta_o[t] + W_hh^T delta_h[t+1]) (.) (1 - h (.) h) with
 # W_hh = W_ih[:, n_x:n_x+n_h] (xc = [x; h[t-1]]); at T no delta_h[T+1]; the four sums; h[0] takes
 # W_hh^T delta_h[1] (it enters only xc[1]).
@@ -64,7 +67,7 @@ ELMAN_BPTT = """\
 Backpropagation through time, t = T, T-1, ..., 1 (ordered derivatives past T are 0):
 ∂⁺C/∂zo[t] = y[t] - yhat[t]
 ∂⁺C/∂zh[t] = (W_hoᵀ ∂⁺C/∂zo[t] + W_ih[:, n_x:n_h + n_x]ᵀ ∂⁺C/∂zh[t+1]) ⊙ (1 - h[t] ⊙ h[t])
-  at t = T: ∂⁺C/∂zh[T] = W_hoᵀ ∂⁺C/∂zo[T] ⊙ (1 - h[T] ⊙ h[T])
+  at t = T: ∂⁺C/∂zh[T] = (W_hoᵀ ∂⁺C/∂zo[T]) ⊙ (1 - h[T] ⊙ h[T])
 substituted into their users: ∂⁺C/∂y[t], ∂⁺C/∂h[t], ∂⁺C/∂xc[t]
 assuming sum(yhat[t]) = 1 for every t (yhat is declared 'distribution' on line 5)
 
@@ -121,7 +124,7 @@ ELMAN_LATEX_ZH = r"""\begin{align*}
 &= \left(W_{ho}^{\top} \frac{\partial^{+} C}{\partial zo_{t}} + \left(\frac{\partial^{+} C}{\partial xc_{t+1}}\right)[n_{x}{:}n_{h} + n_{x}]\right) \odot \left(1 - h_{t} \odot h_{t}\right) \tag*{substituted} \\
 &= \left(W_{ho}^{\top} \frac{\partial^{+} C}{\partial zo_{t}} + \left(W_{ih}^{\top} \frac{\partial^{+} C}{\partial zh_{t+1}}\right)[n_{x}{:}n_{h} + n_{x}]\right) \odot \left(1 - h_{t} \odot h_{t}\right) \tag*{substituted} \\
 &= \left(W_{ho}^{\top} \frac{\partial^{+} C}{\partial zo_{t}} + W_{ih}[:,\, n_{x}{:}n_{h} + n_{x}]^{\top} \frac{\partial^{+} C}{\partial zh_{t+1}}\right) \odot \left(1 - h_{t} \odot h_{t}\right) \tag*{simplified} \\
-\frac{\partial^{+} C}{\partial zh_{T}} &= W_{ho}^{\top} \frac{\partial^{+} C}{\partial zo_{T}} \odot \left(1 - h_{T} \odot h_{T}\right) \tag*{at $t = T$}
+\frac{\partial^{+} C}{\partial zh_{T}} &= \left(W_{ho}^{\top} \frac{\partial^{+} C}{\partial zo_{T}}\right) \odot \left(1 - h_{T} \odot h_{T}\right) \tag*{at $t = T$}
 \end{align*}
 """
 
@@ -154,7 +157,16 @@ def test_elman_latex_golden(elman):
     assert "xc_{t} &= \\begin{bmatrix} x_{t} \\\\ h_{t-1} \\end{bmatrix} \\\\\n" in body
     assert "$W_{ih}$ & parameter & $n_{h} \\times \\left(n_{h} + n_{x}\\right)$ \\\\\n" in body
     assert "xc_{t} &\\leftarrow x_{t},\\ h_{t-1} \\\\\n" in body
-    assert "\\item sum(yhat[t]) = 1 for every t (yhat is declared 'distribution' on line 5)\n" in body
+    assert ("\\item $\\sum_{i} \\hat{y}_{t,i} = 1$ for every $t$ ($\\hat{y}$ is declared \\texttt{distribution} "
+            "on line 5)\n") in body
+    assert "sum(yhat" not in body
+
+
+def test_a_static_distribution_is_typeset_without_t():
+    d = orderdiff.derive(orderdiff.parse("dim n\ninput p_x: n distribution\nparam w: n\n"
+                                         "C = cross_entropy(p_x, softmax(w))"))
+    body = d.to_latex(body_only=True)
+    assert "\\item $\\sum_{i} {p_{x}}_{i} = 1$ ($p_{x}$ is declared \\texttt{distribution} on line 2)\n" in body
 
 
 # ----- a tiny system, whole ------------------------------------------------------------------
@@ -243,7 +255,7 @@ def test_lag_two_boundaries():
             "  at t = T-1: ∂⁺C/∂h[T-1] = 4·(dot(h[T-1], h[T-1]) · h[T-1]) "
             "+ V ∂⁺C/∂y[T-1] + W[:, n:m + n]ᵀ ∂⁺C/∂z[T] - ((∂⁺C/∂h[T] ⊙ ((a · h[T-2]) / (1 + abs(h[T-1])))) "
             "/ (1 + abs(h[T-1]))) ⊙ sign(h[T-1])\n") in text
-    assert "∂⁺C/∂h[-1] = a · (∂⁺C/∂h[1] / (1 + abs(h[0])))\n" in text
+    assert "∂⁺C/∂h[-1] = a · ((∂⁺C/∂h[1]) / (1 + abs(h[0])))\n" in text
     assert "  h[1] <- h[-1], h[0]\n  h[2] <- h[0]\n  h[t] <- a, z[t], h[t-2], h[t-1]\n" in text
 
 
@@ -270,12 +282,13 @@ CASES = [
     (B.Pad(a, n, 2 * n), "pad(a[t], n, 2*n)", "pad(a[t], n, 2*n)", r"\operatorname{pad}\left(a_{t}, n, 2 n\right)"),
     (B.Hadamard(a, B.Plus(S.One, B.Neg(B.Hadamard(h, h)))), "a[t] ⊙ (1 - h[t] ⊙ h[t])", "a[t] * (1 - h[t] * h[t])",
      r"a_{t} \odot \left(1 - h_{t} \odot h_{t}\right)"),
-    (B.Hadamard(a, B.MatProd(W, b)), "a[t] ⊙ W_ih b[t]", "a[t] * (W_ih @ b[t])", r"a_{t} \odot W_{ih} b_{t}"),
+    (B.Hadamard(a, B.MatProd(W, b)), "a[t] ⊙ (W_ih b[t])", "a[t] * (W_ih @ b[t])",
+     r"a_{t} \odot \left(W_{ih} b_{t}\right)"),
     (B.MatProd(W, B.Hadamard(a, b)), "W_ih (a[t] ⊙ b[t])", "W_ih @ (a[t] * b[t])",
      r"W_{ih} \left(a_{t} \odot b_{t}\right)"),
     (B.Divide(B.Neg(a), B.Hadamard(b, h)), "(-a[t]) / (b[t] ⊙ h[t])", "(-a[t]) / (b[t] * h[t])",
      r"\frac{-a_{t}}{b_{t} \odot h_{t}}"),
-    (B.Neg(B.Divide(a, b)), "-a[t] / b[t]", "-a[t] / b[t]", r"-\frac{a_{t}}{b_{t}}"),
+    (B.Neg(B.Divide(a, b)), "-a[t] / b[t]", "-(a[t] / b[t])", r"-\frac{a_{t}}{b_{t}}"),
     (B.Plus(a, B.Neg(B.Plus(b, h))), "a[t] - (b[t] + h[t])", "a[t] - (b[t] + h[t])",
      r"a_{t} - \left(b_{t} + h_{t}\right)"),
     (B.Plus(a, B.Hadamard(Integer(-2), b)), "a[t] - 2·b[t]", "a[t] - 2*b[t]", r"a_{t} - 2 b_{t}"),
@@ -315,6 +328,437 @@ def test_block_notation(expr, unicode, ascii, latex):
     assert BlockTextPrinter(C).doprint(expr) == unicode
     assert BlockTextPrinter(C, unicode=False).doprint(expr) == ascii
     assert BlockLatexPrinter(C).doprint(expr) == latex
+
+
+# ----- every pair of operations, printed and read back ----------------------------------------
+# For each operation of the precedence table (outer) and each place of an operand in it, every
+# operation (inner) is put there; the text of each notation must read back to the same tree.
+# ASCII is read by orderdiff's own block parser, after spelling out the four things the file
+# format writes otherwise: d+C/dv (a name adj_v), X^T and X[:, a:b] (transpose), and vectors
+# as one-column matrices (so that the b^T of an outer product a @ b^T parses). Unicode and
+# LaTeX are read by Reader below, which knows only the notation and refuses a juxtaposed
+# product next to ⊙, · or / without brackets.
+A_, M_ = B.Var("A", (n, n)), B.Var("M", (n, n))
+a_, b_ = B.Var("a", (n,)), B.Var("b", (n,))
+c_, d_ = B.Var("c"), B.Var("d")
+LEAVES = {"matrix": (A_, M_), "vector": (a_, b_), "scalar": (c_, d_)}
+SHAPES = {"matrix": (n, n), "vector": (n,), "scalar": ()}
+KINDS = {v.name: kind for kind, vs in LEAVES.items() for v in vs}
+ANY, MATRIX, VECTOR, SCALAR, ARRAY = LEAVES, ("matrix",), ("vector",), ("scalar",), ("matrix", "vector")
+
+
+def leaf(kind, k=0):
+    return LEAVES[kind][k]
+
+
+def only(kinds, make):
+    return lambda kind: make(kind) if kind in kinds else None
+
+
+# inner: kind -> an expression of that kind, or None where the operation gives no such value
+INNER = {
+    B.Plus: lambda k: B.Plus(leaf(k), leaf(k, 1)),
+    "minus": lambda k: B.Plus(leaf(k), B.Neg(leaf(k, 1))),
+    B.Neg: lambda k: B.Neg(leaf(k)),
+    B.Hadamard: only(ARRAY, lambda k: B.Hadamard(leaf(k), leaf(k, 1))),
+    "scale": lambda k: B.Hadamard(c_, leaf(k, 1)),
+    "number": lambda k: B.Hadamard(Integer(2), leaf(k)),
+    B.Broadcast: only(ARRAY, lambda k: B.Broadcast(c_, SHAPES[k])),
+    "ones": only(ARRAY, lambda k: B.Broadcast(S.One, SHAPES[k])),
+    B.Zeros: only(ARRAY, lambda k: B.Zeros(SHAPES[k])),
+    "rational": only(SCALAR, lambda k: Rational(1, 2)),
+    B.Divide: lambda k: B.Divide(leaf(k), leaf(k, 1)),
+    B.MatProd: only(ARRAY, lambda k: B.MatProd(A_, leaf(k, 1))),
+    B.Outer: only(MATRIX, lambda k: B.Outer(a_, b_)),
+    B.Adj: lambda k: B.Adj(leaf(k)),
+    B.Power: lambda k: B.Power(leaf(k), Integer(2)),
+    B.Trans: only(MATRIX, lambda k: B.Trans(A_)),
+    B.Rows: only(ARRAY, lambda k: B.Rows(leaf(k), S.Zero, n)),
+    B.Cols: only(MATRIX, lambda k: B.Cols(A_, S.Zero, n)),
+    B.SumT: lambda k: B.SumT(leaf(k)),
+    "call": lambda k: B.Elementwise(B.Str("tanh"), leaf(k)),
+}
+
+# outer: [(the kinds a place takes, (x, kind) -> the expression with x in that place)]
+OUTER = {
+    B.Plus: [(ANY, lambda x, k: B.Plus(x, leaf(k, 1))), (ANY, lambda x, k: B.Plus(leaf(k), x))],
+    "minus": [(ANY, lambda x, k: B.Plus(x, B.Neg(leaf(k, 1)))), (ANY, lambda x, k: B.Plus(leaf(k), B.Neg(x)))],
+    B.Neg: [(ANY, lambda x, k: B.Neg(x))],
+    B.Hadamard: [(ARRAY, lambda x, k: B.Hadamard(x, leaf(k, 1))), (ARRAY, lambda x, k: B.Hadamard(leaf(k), x))],
+    "scale": [(ANY, lambda x, k: B.Hadamard(c_, x)), (SCALAR, lambda x, k: B.Hadamard(x, a_)),
+              (SCALAR, lambda x, k: B.Hadamard(a_, x))],
+    "number": [(ANY, lambda x, k: B.Hadamard(Integer(2), x))],
+    B.Broadcast: [(SCALAR, lambda x, k: B.Broadcast(x, (n,)))],
+    B.Divide: [(ANY, lambda x, k: B.Divide(x, leaf(k, 1))), (ANY, lambda x, k: B.Divide(leaf(k), x))],
+    B.MatProd: [(MATRIX, lambda x, k: B.MatProd(x, a_)), (ARRAY, lambda x, k: B.MatProd(A_, x))],
+    B.Outer: [(VECTOR, lambda x, k: B.Outer(x, b_)), (VECTOR, lambda x, k: B.Outer(a_, x))],
+    B.Power: [(ANY, lambda x, k: B.Power(x, Integer(2)))],
+    B.Trans: [(MATRIX, lambda x, k: B.Trans(x))],
+    B.Rows: [(ARRAY, lambda x, k: B.Rows(x, S.Zero, n))],
+    B.Cols: [(MATRIX, lambda x, k: B.Cols(x, S.Zero, n))],
+    B.SumT: [(ANY, lambda x, k: B.SumT(x))],
+    "call": [(ANY, lambda x, k: B.Elementwise(B.Str("tanh"), x))],
+}
+# What prints as a bare number (0, 1, 1/2) is folded by a parser wherever it is the only
+# operand (-0, 1**2, 2*(1/2)): those places are left out, as is a sum over t of a sum over t.
+NUMBERS = {B.Zeros, "ones", "rational"}
+TAKES_NUMBERS = {B.Plus, B.Hadamard, "scale", B.Divide, B.SumT}
+# The file format has no broadcast: its c*1 is a scalar, which these operations refuse.
+SHAPED = {B.MatProd, B.Outer, B.Trans, B.Rows, B.Cols}
+NOTATIONS = ("ascii", "unicode", "latex")
+
+
+def pairs(outer):
+    for place, (kinds, build) in enumerate(OUTER[outer]):
+        for inner, make in INNER.items():
+            if (inner in NUMBERS and outer not in TAKES_NUMBERS) or inner is outer is B.SumT or (
+                    inner is B.Zeros and outer is B.Divide and place == 1):  # x / 0: refused by the parser
+                continue
+            notations = ("unicode", "latex") if inner is B.Broadcast and outer in SHAPED else NOTATIONS
+            for kind in kinds:
+                x = make(kind)
+                if x is not None:
+                    yield f"{name_of(outer)}[{place}]({name_of(inner)}, {kind})", build(x, kind), notations
+
+
+def name_of(key):
+    return key if isinstance(key, str) else key.__name__
+
+
+def tree(e):
+    """A block expression as nested tuples, with sums and elementwise products flattened (both
+    associative) and the notations' synonyms made one: c·1 is c ⊙ 1, a matrix product by a
+    transposed one-column matrix an outer product, transpose(transpose(W)[a:b]) W[:, a:b]."""
+    if isinstance(e, B.Var):
+        return e.name
+    if isinstance(e, B.Adj):
+        return "adj_" + e.args[0].name
+    if isinstance(e, B.Zeros):
+        return "0"
+    if isinstance(e, B.Broadcast):
+        c = e.args[0]
+        return "1" if c == 1 else flat(("Hadamard", tree(c), "1"))
+    if isinstance(e, B.MatProd) and isinstance(e.args[1], B.Trans) and e.args[1].args[0].shape[-1:] == (1,):
+        return ("Outer", tree(e.args[0]), tree(e.args[1].args[0]))
+    if isinstance(e, B.Trans) and isinstance(e.args[0], B.Rows) and isinstance(e.args[0].args[0], B.Trans):
+        W, lo, hi = e.args[0].args
+        return ("Cols", tree(W.args[0]), str(lo), str(hi))
+    if isinstance(e, B.Elementwise):
+        return (e.function, tree(e.args[1]))
+    if not isinstance(e, B.Block):
+        return str(e)
+    return flat((type(e).__name__, *(tree(x) for x in e.args)))
+
+
+def flat(t):
+    if t[0] not in ("Plus", "Hadamard"):
+        return t
+    return (t[0], *(y for x in t[1:] for y in (x[1:] if isinstance(x, tuple) and x[0] == t[0] else (x,))))
+
+
+FILE_HEADER = "dim n\n" + "".join(
+    f"param {p}{v}{shape}\n" for p in ("", "adj_")
+    for v, shape in (("A", ": n, n"), ("M", ": n, n"), ("a", ": n, 1"), ("b", ": n, 1"), ("c", ""), ("d", "")))
+
+
+def as_file_syntax(text):
+    """The ASCII notation in the file's syntax: d+C/dv as adj_v, X^T and X[:, a:b] by transpose."""
+    text = re.sub(r"d\+C/d(\w+)", r"adj_\1", text)
+    while found := re.search(r"\^T(?!\w)|\[:, ([^\]]*)\]", text):
+        start = operand_start(text, found.start())
+        x = text[start:found.start()]
+        done = f"transpose({x})" if found.group(1) is None else f"transpose(transpose({x})[{found.group(1)}])"
+        text = text[:start] + done + text[found.end():]
+    return text
+
+
+def operand_start(text, end):
+    """Where the operand of a postfix at ``end`` starts: a name, call or bracket, then slices."""
+    i = end
+    while i > 0 and text[i - 1] in ")]":
+        depth, i = 0, i - 1
+        while True:
+            depth += {")": 1, "]": 1, "(": -1, "[": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+            i -= 1
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"):
+        i -= 1
+    return i
+
+
+def read_ascii(text):
+    return tree(orderdiff.parse(FILE_HEADER + "E = " + as_file_syntax(text) + "\n").equations["E"].expr)
+
+
+class Ambiguous(ValueError):
+    """Text whose reading depends on a convention the notation leaves open."""
+
+
+class Read(NamedTuple):
+    tree: object
+    kind: str  # matrix, vector, scalar, row (a transposed vector) or ones (c·1: an array of any shape)
+    value: object = None  # the number, for a number
+    juxtaposed: bool = False  # an unbracketed product written by juxtaposition
+    adjoint: bool = False  # an unbracketed ∂⁺C/∂v
+
+
+# (pattern, kind): a kind of token, taking the pattern's group (or all of it), or a key of FIXED
+UNICODE_TOKENS = [(r"∂⁺C/∂([A-Za-z]+)", "adj"), (r"Σₜ", "Σ"), (r"([a-z]+)\(", "call"), (r"[A-Za-z_]+", "name"),
+                  (r"\d+", "num"), (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", "sup"), (r"[-+⊙·/()\[\]:,ᵀ^]", "op")]
+LATEX_TOKENS = [(r"\\frac\{\\partial\^\{\+\} C\}\{\\partial ([A-Za-z]+)\}", "adj"), (r"\\left\\langle", "dot("),
+                (r"\\right\\rangle", ")"), (r"\\left\(", "("), (r"\\right\)", ")"), (r"\\sum_\{t=1\}\^\{T\}", "Σ"),
+                (r"\^\{\\top\}", "ᵀ"), (r"\\odot", "⊙"), (r"\\cdot", "·"), (r"\\mathbf\{([01])\}", "num"),
+                (r"\\(tanh)\\left\(", "call"), (r"\\operatorname\{([a-z]+)\}\\left\(", "call"), (r"\\frac", "frac"),
+                (r"\{:\}", ":"), (r"\\,", None), (r"[A-Za-z_]+", "name"), (r"\d+", "num"), (r"[-+()\[\]:,^{}]", "op")]
+FIXED = {"Σ": [("op", "Σ")], "ᵀ": [("op", "ᵀ")], "⊙": [("op", "⊙")], "·": [("op", "·")], "(": [("op", "(")],
+         ")": [("op", ")")], ":": [("op", ":")], "frac": [("op", "frac")], "dot(": [("call", "dot")]}
+SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def tokens(text, table):
+    """``[(kind, text)]`` of ``text`` by the first pattern of ``table`` that matches at each place."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        for pattern, kind in table:
+            m = re.compile(pattern).match(text, i)
+            if m:
+                break
+        else:
+            raise Ambiguous(f"cannot read {text[i:]!r}")
+        i = m.end()
+        if kind in ("adj", "call", "name", "num", "sup", "op"):
+            out.append((kind, m.group(m.lastindex or 0)))
+        elif kind is not None:
+            out += FIXED[kind]
+    return out + [("end", "")]
+
+
+class Reader:
+    """The unicode notation (or LaTeX, tokenised into it) read back by its levels:
+    + - < unary - and Σₜ < ⊙ · / < juxtaposition < ᵀ [a:b] powers < atoms; juxtaposition
+    reads left to right, a unary minus takes the whole product after it, and a bare
+    juxtaposed product next to ⊙ · /, or two divisions, or ∂⁺C/∂v next to /, is refused."""
+
+    def __init__(self, toks):
+        self.toks, self.i = toks, 0
+
+    def read(self):
+        x = self.expr()
+        self.expect("end")
+        return flat(x.tree) if isinstance(x.tree, tuple) else x.tree
+
+    def peek(self):
+        return self.toks[self.i][1] if self.toks[self.i][0] != "end" else "end"
+
+    def take(self):
+        self.i += 1
+        return self.toks[self.i - 1][1]
+
+    def expect(self, text):
+        if self.peek() != text:
+            raise Ambiguous(f"expected {text!r} at {self.toks[self.i:]}")
+        self.take()
+
+    def starts_operand(self):
+        kind, text = self.toks[self.i]
+        return kind in ("name", "call", "num", "adj") or text in ("(", "frac")
+
+    def expr(self):
+        terms = [self.term()]
+        while self.peek() in ("+", "-"):
+            terms.append(self.term() if self.take() == "+" else negate(self.chain()))
+        return terms[0] if len(terms) == 1 else Read(("Plus", *(x.tree for x in terms)), kind_of(terms))
+
+    def term(self):
+        if self.peek() == "Σ":
+            self.take()
+            x = self.unary()
+            return Read(("SumT", x.tree), x.kind)
+        return self.unary()
+
+    def unary(self):
+        if self.peek() == "-":
+            self.take()
+            return negate(self.chain())
+        return self.chain()
+
+    def chain(self):
+        factors, seps = [self.juxtaposition()], []
+        while self.peek() in ("⊙", "·", "/") or (factors[-1].value is not None and self.starts_operand()):
+            seps.append(self.take() if self.peek() in ("⊙", "·", "/") else "number")
+            factors.append(self.juxtaposition())
+        if not seps:
+            return factors[0]
+        if any(f.juxtaposed for f in factors):
+            raise Ambiguous("a juxtaposed product next to ⊙, · or / without brackets")
+        if "/" not in seps:
+            return Read(("Hadamard", *(f.tree for f in factors)), product_kind(factors))
+        if len(seps) > 1 or any(f.adjoint for f in factors):
+            raise Ambiguous("a division next to another product or ∂⁺C/∂v")
+        return divide(*factors)
+
+    def juxtaposition(self):
+        x = self.postfix()
+        if x.value is not None:  # 2 a: a number scales what follows, as a factor of the chain
+            return x
+        count = 1
+        while self.starts_operand():
+            x, count = juxtapose(x, self.postfix()), count + 1
+        if x.kind == "row":
+            raise Ambiguous("a transposed vector outside an outer product")
+        return x._replace(juxtaposed=count > 1, adjoint=x.adjoint and count == 1)
+
+    def postfix(self):
+        x = self.atom()
+        while True:
+            kind, text = self.toks[self.i]
+            if text == "ᵀ":
+                self.take()
+                x = Read(("Trans", x.tree), "row" if x.kind == "vector" else x.kind)
+            elif kind == "sup":
+                self.take()
+                x = Read(("Power", x.tree, text.translate(SUPERSCRIPT_DIGITS)), x.kind)
+            elif text == "^":
+                self.take()
+                close = {"{": "}", "(": ")"}[self.take()]
+                p = self.expr()
+                self.expect(close)
+                x = Read(("Power", x.tree, str(p.value)), x.kind)
+            elif text == "[":
+                x = self.slice(x)
+            else:
+                return x
+
+    def slice(self, x):
+        self.take()
+        cols = self.peek() == ":"
+        if cols:
+            self.take()
+            self.expect(",")
+        lo = self.take()
+        self.expect(":")
+        hi = self.take()
+        self.expect("]")
+        return Read(("Cols" if cols else "Rows", x.tree, lo, hi), x.kind)
+
+    def atom(self):
+        kind, text = self.toks[self.i]
+        self.take()
+        if kind == "adj":
+            return Read("adj_" + text, KINDS[text], adjoint=True)
+        if kind == "num":
+            return Read(text, "scalar", Integer(text))
+        if kind == "call":  # the name and its opening bracket
+            args = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                args.append(self.expr())
+            self.expect(")")
+            call = {"tanh": ("tanh", args[0].kind), "dot": ("Inner", "scalar"), "sum": ("Total", "scalar")}
+            return Read((call[text][0], *(a.tree for a in args)), call[text][1])
+        if kind == "name":
+            return Read(text, KINDS[text])
+        if text == "(":
+            x = self.expr()
+            self.expect(")")
+            return x._replace(juxtaposed=False, adjoint=False)
+        if text == "frac":
+            parts = []
+            for _ in range(2):
+                self.expect("{")
+                parts.append(self.expr())
+                self.expect("}")
+            return divide(*parts)._replace(adjoint=False)
+        raise Ambiguous(f"unexpected {text!r}")
+
+
+def kind_of(parts):
+    kinds = [p.kind for p in parts]
+    return next((k for k in kinds if k in ("matrix", "vector")), "ones" if "ones" in kinds else "scalar")
+
+
+def product_kind(factors):
+    """Scalars times a last 1 are a broadcast (c·1, c \\mathbf{1}), of whatever shape is asked."""
+    if all(f.kind == "scalar" for f in factors) and factors[-1].value == 1:
+        return "ones"
+    return kind_of(factors)
+
+
+def negate(x):
+    return Read(str(-x.value), "scalar", -x.value) if x.value is not None else Read(("Neg", x.tree), x.kind)
+
+
+def divide(x, y):
+    if x.value is not None and y.value is not None:
+        q = x.value / y.value
+        return Read(str(q), "scalar", q)
+    return Read(("Divide", x.tree, y.tree), kind_of([x, y]))
+
+
+def juxtapose(x, y):
+    transposed = isinstance(y.tree, tuple) and y.tree[0] == "Trans"
+    if y.kind == "row" or (transposed and y.kind == "ones" and x.kind == "vector"):
+        return Read(("Outer", x.tree, y.tree[1]), "matrix")
+    if "scalar" in (x.kind, y.kind):  # c \mathbf{1}
+        return Read(("Hadamard", x.tree, y.tree), product_kind([x, y]))
+    return Read(("MatProd", x.tree, y.tree), y.kind)
+
+
+def read_unicode(text):
+    return Reader(tokens(text, UNICODE_TOKENS)).read()
+
+
+def read_latex(text):
+    return Reader(tokens(text, LATEX_TOKENS)).read()
+
+
+def test_the_pairs_cover_the_precedence_table():
+    keys = set(PRECEDENCE)
+    assert keys <= set(INNER) and keys - NUMBERS - {B.Adj} <= set(OUTER)
+
+
+@pytest.mark.parametrize("outer", list(OUTER), ids=name_of)
+def test_every_pair_of_operations_reads_back(outer):
+    C = B.Var("C")
+    ascii_p, unicode_p, latex_p = BlockTextPrinter(C, unicode=False), BlockTextPrinter(C), BlockLatexPrinter(C)
+    wrong = []
+    readers = {"ascii": (ascii_p, read_ascii), "unicode": (unicode_p, read_unicode), "latex": (latex_p, read_latex)}
+    for name, e, notations in pairs(outer):
+        want = tree(e)
+        for notation in notations:
+            p, read = readers[notation]
+            text = p.doprint(e)
+            try:
+                got = read(text)
+            except (Ambiguous, orderdiff.OrderdiffError) as err:
+                got = f"unreadable: {err}"
+            if got != want:
+                wrong.append(f"{name} {notation}: {text!r} reads {got}, not {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("text, read", [
+    ("A a ⊙ b", read_unicode), ("a ⊙ A a", read_unicode), ("c · A a", read_unicode), ("A a / b", read_unicode),
+    ("∂⁺C/∂a / b", read_unicode), ("a / b / a", read_unicode), ("a / b ⊙ a", read_unicode),
+    (r"A a \odot b", read_latex), (r"2 A a", read_latex)])
+def test_the_reader_refuses_what_a_reader_could_bind_two_ways(text, read):
+    with pytest.raises(Ambiguous):
+        read(text)
+
+
+def test_the_readers_read_what_they_are_told():
+    assert read_unicode("(A a) ⊙ b") == ("Hadamard", ("MatProd", "A", "a"), "b")
+    assert read_unicode("A M a") == ("MatProd", ("MatProd", "A", "M"), "a")
+    assert read_unicode("-A a + Σₜ a bᵀ a") == ("Plus", ("Neg", ("MatProd", "A", "a")),
+                                                ("SumT", ("MatProd", ("Outer", "a", "b"), "a")))
+    assert read_latex(r"\frac{1}{2} c \cdot a^{2}") == ("Hadamard", "1/2", "c", ("Power", "a", "2"))
+    assert read_ascii("(W^T @ d+C/da) * (1 - a * a)".replace("W", "A")) == (
+        "Hadamard", ("MatProd", ("Trans", "A"), "adj_a"), ("Plus", "1", ("Neg", ("Hadamard", "a", "a"))))
+    assert read_ascii("a @ (A @ a)^T") == ("Outer", "a", ("MatProd", "A", "a"))
 
 
 # ----- JSON ----------------------------------------------------------------------------------
@@ -372,16 +816,90 @@ DOCUMENTS = {
 }
 
 
-@pytest.mark.parametrize("name", DOCUMENTS)
-def test_document_compiles_with_pdflatex(name, tmp_path):
+def compile_tex(tex, tmp_path):
     exe = pdflatex_or_skip()
-    text, steps = DOCUMENTS[name]
-    d = orderdiff.derive(orderdiff.parse(text), steps=steps)
-    (tmp_path / "doc.tex").write_text(d.to_latex(), encoding="utf-8")
+    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
     run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_document_compiles_with_pdflatex(name, tmp_path):
+    pdflatex_or_skip()
+    text, steps = DOCUMENTS[name]
+    compile_tex(orderdiff.derive(orderdiff.parse(text), steps=steps).to_latex(), tmp_path)
+
+
+# ----- the notebook's display ------------------------------------------------------------------
+# The compact forms of ELMAN_LATEX_ZO, ELMAN_LATEX_ZH and ELMAN_LATEX_GRADIENTS above, one row each.
+ELMAN_DISPLAY = [
+    r"\frac{\partial^{+} C}{\partial zo_{t}} &= y_{t} - \hat{y}_{t}",
+    (r"\frac{\partial^{+} C}{\partial zh_{t}} &= \left(W_{ho}^{\top} \frac{\partial^{+} C}{\partial zo_{t}} + "
+     r"W_{ih}[:,\, n_{x}{:}n_{h} + n_{x}]^{\top} \frac{\partial^{+} C}{\partial zh_{t+1}}\right) \odot "
+     r"\left(1 - h_{t} \odot h_{t}\right)"),
+    (r"\frac{\partial^{+} C}{\partial zh_{T}} &= \left(W_{ho}^{\top} \frac{\partial^{+} C}{\partial zo_{T}}\right) "
+     r"\odot \left(1 - h_{T} \odot h_{T}\right) && \text{at } t = T"),
+    r"\frac{\partial^{+} C}{\partial W_{ih}} &= \sum_{t=1}^{T} \frac{\partial^{+} C}{\partial zh_{t}} xc_{t}^{\top}",
+    r"\frac{\partial^{+} C}{\partial b_{ih}} &= \sum_{t=1}^{T} \frac{\partial^{+} C}{\partial zh_{t}}",
+    r"\frac{\partial^{+} C}{\partial W_{ho}} &= \sum_{t=1}^{T} \frac{\partial^{+} C}{\partial zo_{t}} h_{t}^{\top}",
+    r"\frac{\partial^{+} C}{\partial b_{ho}} &= \sum_{t=1}^{T} \frac{\partial^{+} C}{\partial zo_{t}}",
+    (r"\frac{\partial^{+} C}{\partial h_{0}} &= W_{ih}[:,\, n_{x}{:}n_{h} + n_{x}]^{\top} "
+     r"\frac{\partial^{+} C}{\partial zh_{1}}"),
+    r"&\text{assuming } \sum_{i} \hat{y}_{t,i} = 1 \text{ for every } t",
+]
+OPEN, CLOSE = "$$\\begin{aligned}", "\\end{aligned}$$"
+# What MathJax's TeX input (its base and ams packages) knows, of what the block printer writes.
+MATHJAX = {"begin", "end", "frac", "partial", "left", "right", "odot", "cdot", "top", "sum", "operatorname",
+           "mathbf", "hat", "text", "quad", "vdots", "langle", "rangle", "sqrt", "sigma", "theta", "tanh", "exp",
+           "log", "sin", "cos", "tan", "sinh", "cosh", "arcsin", "arccos", "arctan"}
+
+
+def rows(shown):
+    assert shown.startswith(OPEN) and shown.endswith(CLOSE)
+    return shown[len(OPEN):-len(CLOSE)].replace(" \\\\[1ex] ", " \\\\ ").split(" \\\\ ")
+
+
+def test_elman_display_for_notebooks(elman):
+    assert rows(elman._repr_latex_()) == ELMAN_DISPLAY
+    assert elman._repr_latex_().count("\\\\[1ex]") == 2  # recurrences | gradients | assumptions
+
+
+def test_unrolled_display_for_notebooks(elman2):
+    shown = rows(elman2._repr_latex_())
+    # from the target back: y[2], zo[2], h[2], zh[2], xc[2], then step 1, then the gradients
+    assert [r[:r.index(" &=")] for r in shown[:10]] == [
+        rf"\frac{{\partial^{{+}} C}}{{\partial {v}_{{{k}}}}}" for k in (2, 1) for v in ("y", "zo", "h", "zh", "xc")]
+    assert shown[1 + 5] == r"\frac{\partial^{+} C}{\partial zo_{1}} &= y_{1} \odot \left(\frac{\partial^{+} C}" \
+        r"{\partial y_{1}} - \left\langle y_{1}, \frac{\partial^{+} C}{\partial y_{1}} \right\rangle\right)"
+    assert (r"\frac{\partial^{+} C}{\partial W_{ho}} &= \frac{\partial^{+} C}{\partial zo_{1}} h_{1}^{\top} + "
+            r"\frac{\partial^{+} C}{\partial zo_{2}} h_{2}^{\top}") in shown
+    assert sum(r.startswith(r"\frac{\partial^{+} C}{\partial h_{0}}") for r in shown) == 1
+
+
+def test_long_displays_are_cut():
+    # 12 steps of 5 nodes, then 5 gradients: 40 shown, 25 counted
+    shown = rows(orderdiff.derive(orderdiff.load(ELMAN), steps=12)._repr_latex_())
+    assert shown[-2] == r"&\vdots \quad \text{(25 more: see to\_latex())}"
+    assert len([r for r in shown if " &= " in r]) == 40
+
+
+@pytest.mark.parametrize("name", ["elman", "elman_steps2", "operations"])
+def test_display_uses_only_what_mathjax_knows(name):
+    text, steps = DOCUMENTS[name]
+    shown = orderdiff.derive(orderdiff.parse(text), steps=steps)._repr_latex_()
+    assert set(re.findall(r"\\([A-Za-z]+)", shown)) <= MATHJAX
+    assert set(re.findall(r"\\begin\{(\w+)\}", shown)) <= {"aligned", "bmatrix"}
+
+
+@pytest.mark.parametrize("name, steps", [("elman", None), ("elman", 2), ("elman", 12), ("operations", None),
+                                         ("operations", 3)])
+def test_display_compiles_with_pdflatex(name, steps, tmp_path):
+    pdflatex_or_skip()
+    shown = orderdiff.derive(orderdiff.parse(DOCUMENTS[name][0]), steps=steps)._repr_latex_()
+    compile_tex("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n" + shown
+                + "\n\\end{document}\n", tmp_path)
 
 
 def test_document_sections(elman, elman2):

@@ -157,7 +157,7 @@ def test_a_long_chain_of_lagged_uses_stays_linear():
 
 # ----- the command on the examples -------------------------------------------------------------
 
-def test_derive_prints_the_seed_recurrences():
+def test_derive_prints_the_elman_recurrences():
     result = invoke(["derive", str(EXAMPLES / "elman.eqs"), "--ascii"])
     assert result.exit_code == 0, result.output
     assert "d+C/dzo[t] = y[t] - yhat[t]\n" in result.output
@@ -308,3 +308,10 @@ def test_lambdify_checks_the_shapes_it_is_given():
         f({k: v for k, v in params.items() if k != "b_ho"}, inputs)
     with pytest.raises(orderdiff.ValueInputError, match=r"unknown inputs: z"):
         f(params, {**inputs, "z": numpy.zeros(1)})
+
+
+def test_a_static_distribution_is_assumed_without_a_time_index():
+    text = ("dim n\ninput p: n distribution\ninput x[t]: n\nparam W: n, n\ninit h[0] = 0\n"
+            "h[t] = tanh(W @ x[t] + h[t-1])\nC = sum_t(cross_entropy(p, softmax(h[t])))\n")
+    d = orderdiff.derive(orderdiff.parse(text))
+    assert d.assumptions == ("sum(p) = 1 (p is declared 'distribution' on line 2)",)

@@ -89,8 +89,12 @@ class BlockDerivation:
 
     @property
     def assumptions(self):
-        return tuple(f"sum({name}[t]) = 1 for every t ({name} is declared 'distribution' on line "
-                     f"{self.system.declarations[name].line})" for name in sorted(self.assume))
+        notes = []
+        for name in sorted(self.assume):
+            decl = self.system.declarations[name]
+            where = f"({name} is declared 'distribution' on line {decl.line})"
+            notes.append(f"sum({name}[t]) = 1 for every t {where}" if decl.timed else f"sum({name}) = 1 {where}")
+        return tuple(notes)
 
     @cached_property
     def plan(self):
@@ -186,6 +190,12 @@ class BlockDerivation:
         from ..printers.blockjson import render_json
 
         return render_json(self)
+
+    def _repr_latex_(self):
+        """The recurrences and gradients as one display, for Jupyter (see ``render_display``)."""
+        from ..printers.blocklatex import render_display
+
+        return render_display(self)
 
     def __repr__(self):
         mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"

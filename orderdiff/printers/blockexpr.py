@@ -1,4 +1,4 @@
-r"""Block expressions as text and LaTeX: one short ``_print_X`` method per block class.
+r"""Block expressions as text and LaTeX: one precedence table, one short ``_print_X`` per block class.
 
 ``Adj(v)`` is the ordered derivative d+C/dv of the target C. The notations, unicode text /
 ASCII text / LaTeX:
@@ -16,29 +16,93 @@ Broadcast, Zeros   ``c·1``, ``0``            ``c*1``, ``0``              ``c \m
 =================  ========================  ==========================  ===================================
 
 and ``pad(g, a, n)``, ``sum(x)``, ``dot(a, b)``, ``softmax(z)``, ``tanh(z)``, ``H(x)`` (Heaviside)
-as calls. Brackets are the fewest that keep the reading unique, by the levels
-Plus < Neg < Hadamard/Divide < MatProd/Outer (and Adj) < postfix (ᵀ, [a:b], powers) < atoms;
-``Σₜ`` binds loosest and is bracketed wherever it is not the whole expression (or a last term).
-In ASCII, as in the file format, ``*``, ``/`` and ``@`` bind alike, so a product of one
-kind inside another is always bracketed: ``(W^T @ g) * (1 - h * h)``.
+as calls. :data:`PRECEDENCE` holds, per notation, each operation's level (how tightly it
+binds), the least level of each operand printed without brackets, and how it prints; an
+operand that binds less tightly than its place asks is bracketed. Loosest first:
+
+    Σₜ < + - < unary - < ⊙ / · < juxtaposition (A x, a bᵀ) < ∂⁺C/∂v, \frac < powers < ᵀ [a:b] < atoms
+
+A factor of ``⊙``, ``/`` or ``·`` is never a product of another kind without brackets, a
+juxtaposed one included: ``(W_hoᵀ g) ⊙ (1 - h ⊙ h)``, ``c · (A x)``, ``(A x) / b``.
+Juxtaposition reads left to right (``A B x`` is ``(A B) x``; ``A (B x)`` keeps its
+brackets), a unary minus takes a whole product (``-A x`` is ``-(A x)``), an ordered
+derivative is bracketed as the operand of a division (``(∂⁺C/∂h) / b``), a power as
+the operand of a postfix (``(h²)ᵀ``), and ``Σₜ`` wherever it is not the whole
+expression or a last term. The ASCII form is read as the file format reads it:
+``*``, ``/`` and ``@`` bind alike, left to right, and a unary minus binds tighter
+than all three, so ``(W^T @ g) * (1 - h * h)`` and ``-(a / b)``.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import NamedTuple
 
 from sympy import Number, Symbol
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE as SYMPY_PRECEDENCE
+from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from ..blocks import expr as B
-from .latex import OrderdiffLatexPrinter, explicit, ordered
+from .latex import OrderdiffLatexPrinter, explicit
 
-SUMT, SUM, NEG, PRODUCT, MATPROD, FRACTION, POSTFIX, ATOM = 5, 10, 15, 20, 30, 35, 40, 50
+SUMT, SUM, NEG, PRODUCT, MATPROD, FRACTION, POWER, POSTFIX, ATOM = 5, 10, 15, 20, 30, 35, 38, 40, 50
+FACTOR = MATPROD + 1  # a factor of ⊙ / ·: no juxtaposed product bare
+QUOTIENT = FRACTION + 1  # an operand of a written-out division: no ∂⁺C/∂v bare either
 
-LEVELS = {B.SumT: SUMT, B.Plus: SUM, B.Neg: NEG, B.Hadamard: PRODUCT, B.Divide: PRODUCT,
-          B.MatProd: MATPROD, B.Outer: MATPROD, B.Adj: MATPROD, B.Trans: POSTFIX, B.Rows: POSTFIX,
-          B.Cols: POSTFIX, B.Power: POSTFIX}
+
+class Op(NamedTuple):
+    """One operation in one notation: ``level``, the least level of each operand printed
+    bare (the last one for any further operands), and ``form``, a format string over the
+    printed operands."""
+
+    level: int
+    operands: tuple
+    form: str
+
+
+def spelled(unicode, ascii, latex):
+    return {"unicode": Op(*unicode), "ascii": Op(*ascii), "latex": Op(*latex)}
+
+
+# Keys are block classes, and for the forms of a class that print apart: "minus" (a - b,
+# binary), "scale" and "number" (a factor of ⊙ next to a scalar or after a number),
+# "ones" (the broadcast of 1) and "rational" (a number p/q).
+PRECEDENCE = {
+    #              unicode                                ASCII                                  LaTeX
+    B.SumT: spelled((SUMT, (NEG,), "Σₜ {0}"), (ATOM, (0,), "sum_t({0})"),
+                    (SUMT, (NEG,), r"\sum_{{t=1}}^{{T}} {0}")),
+    B.Plus: spelled((SUM, (SUM,), "{0} + {1}"), (SUM, (SUM,), "{0} + {1}"), (SUM, (SUM,), "{0} + {1}")),
+    "minus": spelled((SUM, (SUM, PRODUCT), "{0} - {1}"), (SUM, (SUM, PRODUCT), "{0} - {1}"),
+                     (SUM, (SUM, PRODUCT), "{0} - {1}")),
+    B.Neg: spelled((NEG, (PRODUCT,), "-{0}"), (NEG, (FACTOR,), "-{0}"), (NEG, (PRODUCT,), "-{0}")),
+    B.Hadamard: spelled((PRODUCT, (FACTOR,), "{0} ⊙ {1}"), (PRODUCT, (FACTOR,), "{0} * {1}"),
+                        (PRODUCT, (FACTOR,), r"{0} \odot {1}")),
+    "scale": spelled((PRODUCT, (FACTOR,), "{0} · {1}"), (PRODUCT, (FACTOR,), "{0} * {1}"),
+                     (PRODUCT, (FACTOR,), r"{0} \cdot {1}")),
+    "number": spelled((PRODUCT, (FACTOR,), "{0}·{1}"), (PRODUCT, (FACTOR,), "{0}*{1}"),
+                      (PRODUCT, (FACTOR,), "{0} {1}")),
+    B.Broadcast: spelled((PRODUCT, (ATOM,), "{0}·1"), (PRODUCT, (ATOM,), "{0}*1"),
+                         (PRODUCT, (ATOM,), r"{0} \mathbf{{1}}")),
+    "rational": spelled((PRODUCT, (), "{0}/{1}"), (PRODUCT, (), "{0}/{1}"), (FRACTION, (), r"\frac{{{0}}}{{{1}}}")),
+    B.Divide: spelled((PRODUCT, (QUOTIENT, QUOTIENT), "{0} / {1}"), (PRODUCT, (QUOTIENT, QUOTIENT), "{0} / {1}"),
+                      (FRACTION, (0, 0), r"\frac{{{0}}}{{{1}}}")),
+    B.MatProd: spelled((MATPROD, (MATPROD, FACTOR), "{0} {1}"), (PRODUCT, (FACTOR, FACTOR), "{0} @ {1}"),
+                       (MATPROD, (MATPROD, FACTOR), "{0} {1}")),
+    B.Outer: spelled((MATPROD, (MATPROD, ATOM), "{0} {1}ᵀ"), (PRODUCT, (FACTOR, ATOM), "{0} @ {1}^T"),
+                     (MATPROD, (MATPROD, ATOM), r"{0} {1}^{{\top}}")),
+    B.Adj: spelled((FRACTION, (), "∂⁺{0}/∂{1}"), (FRACTION, (), "d+{0}/d{1}"),
+                   (FRACTION, (), r"\frac{{\partial^{{+}} {0}}}{{\partial {1}}}")),
+    B.Power: spelled((POWER, (ATOM,), "{0}^{1}"), (POWER, (ATOM,), "{0}**{1}"), (POWER, (ATOM,), "{0}^{{{1}}}")),
+    B.Trans: spelled((POSTFIX, (POSTFIX,), "{0}ᵀ"), (POSTFIX, (POSTFIX,), "{0}^T"),
+                     (POSTFIX, (POSTFIX,), r"{0}^{{\top}}")),
+    B.Rows: spelled((POSTFIX, (POSTFIX,), "{0}[{1}:{2}]"), (POSTFIX, (POSTFIX,), "{0}[{1}:{2}]"),
+                    (POSTFIX, (POSTFIX,), "{0}[{1}{{:}}{2}]")),
+    B.Cols: spelled((POSTFIX, (POSTFIX,), "{0}[:, {1}:{2}]"), (POSTFIX, (POSTFIX,), "{0}[:, {1}:{2}]"),
+                    (POSTFIX, (POSTFIX,), r"{0}[:,\, {1}{{:}}{2}]")),
+    "ones": spelled((ATOM, (), "1"), (ATOM, (), "1"), (ATOM, (), r"\mathbf{{1}}")),
+    B.Zeros: spelled((ATOM, (), "0"), (ATOM, (), "0"), (ATOM, (), r"\mathbf{{0}}")),
+}
+NOTATIONS = {name: {key: ops[name] for key, ops in PRECEDENCE.items()} for name in ("unicode", "ascii", "latex")}
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
@@ -49,67 +113,109 @@ def time_text(time):
 
 
 class Levels:
-    """Bracketing shared by the text and LaTeX printers (``self.brackets`` differ)."""
+    """Bracketing and the operators shared by the text and LaTeX printers, read from ``table``
+    (one notation's rows of :data:`PRECEDENCE`)."""
 
-    levels: ClassVar[dict] = LEVELS
+    table = NOTATIONS["unicode"]
     brackets = ("(", ")")
-    fraction = PRODUCT  # a number like 1/2
+
+    def form(self, key, *parts):
+        return self.table[key].form.format(*parts)
+
+    # the operators alone, which subclasses (and the pictures' labels) may respell
+    odot = property(lambda self: self.form(B.Hadamard, "", ""))
+    scalar_times = property(lambda self: self.form("scale", "", ""))
+    number_times = property(lambda self: self.form("number", "", ""))
+    matmul = property(lambda self: self.form(B.MatProd, "", ""))
+    top = property(lambda self: self.form(B.Trans, ""))
+    zero = property(lambda self: self.form(B.Zeros))
 
     def level(self, e):
-        if isinstance(e, B.Broadcast):
-            return ATOM if e.args[0] == 1 else PRODUCT
+        if isinstance(e, B.Broadcast) and e.args[0] == 1:
+            return self.table["ones"].level
         if isinstance(e, B.Block):
-            return self.levels.get(type(e), ATOM)
+            op = self.table.get(type(e))
+            return op.level if op else ATOM
         if isinstance(e, Number):
-            return NEG if e < 0 else self.fraction if e.is_Rational and not e.is_Integer else ATOM
+            return NEG if e < 0 else self.table["rational"].level if e.is_Rational and not e.is_Integer else ATOM
         p = precedence(e)
-        return SUM if p <= PRECEDENCE["Add"] else PRODUCT if p <= PRECEDENCE["Mul"] else ATOM
+        return SUM if p <= SYMPY_PRECEDENCE["Add"] else PRODUCT if p <= SYMPY_PRECEDENCE["Mul"] else ATOM
 
     def wrap(self, e, least):
         text = self._print(e)
         return f"{self.brackets[0]}{text}{self.brackets[1]}" if self.level(e) < least else text
+
+    def operand(self, e, key, k=0):
+        """``e`` printed as operand ``k`` of the operation ``key``, bracketed if it binds less tightly."""
+        slots = self.table[key].operands
+        return self.wrap(e, slots[min(k, len(slots) - 1)])
 
     def terms(self, expr):
         """``[(sign, text)]`` of the terms of a sum (one term for anything else)."""
         args = expr.args if isinstance(expr, B.Plus) else (expr,)
         out = []
         for k, a in enumerate(args):
-            if isinstance(a, B.Neg):
-                out.append(("-", self.wrap(a.args[0], PRODUCT)))
+            if isinstance(a, B.Neg):  # the first minus is unary, the others binary
+                out.append(("-", self.operand(a.args[0], B.Neg) if k == 0 else self.operand(a.args[0], "minus", 1)))
             elif isinstance(a, B.Hadamard) and isinstance(a.args[0], Number) and a.args[0] < 0:
                 c, rest = -a.args[0], a.args[1:]
                 if c != 1:
                     rest = (B.Hadamard(c, *rest),)
-                out.append(("-", self.wrap(rest[0] if len(rest) == 1 else B.Hadamard(*rest), PRODUCT)))
+                out.append(("-", self.operand(rest[0] if len(rest) == 1 else B.Hadamard(*rest), "minus", 1)))
             elif isinstance(a, Number) and a < 0:
                 out.append(("-", self._print(-a)))
             else:
                 last_sum = k == len(args) - 1 and isinstance(a, B.SumT)
-                out.append(("+", self._print(a) if last_sum else self.wrap(a, SUM)))
+                out.append(("+", self._print(a) if last_sum else self.operand(a, B.Plus)))
         return out
 
     def _print_Plus(self, expr):
         return join_terms(self.terms(expr))
 
     def _print_Neg(self, expr):
-        return "-" + self.wrap(expr.args[0], PRODUCT)
+        return self.form(B.Neg, self.operand(expr.args[0], B.Neg))
 
     def _print_Hadamard(self, expr):
-        out = self.wrap(expr.args[0], PRODUCT + 1)
+        out = self.operand(expr.args[0], B.Hadamard)
         for left, right in zip(expr.args, expr.args[1:]):
             scalar = not B.shape_of(left) or not B.shape_of(right)
             sep = (self.number_times if isinstance(left, Number) else self.scalar_times) if scalar else self.odot
-            out += sep + self.wrap(right, PRODUCT + 1)
+            out += sep + self.operand(right, B.Hadamard)
         return out
 
+    def _print_Divide(self, expr):
+        return self.form(B.Divide, *(self.operand(x, B.Divide, k) for k, x in enumerate(expr.args)))
+
     def _print_MatProd(self, expr):
-        return self.wrap(expr.args[0], MATPROD) + self.matmul + self.wrap(expr.args[1], MATPROD)
+        return self.operand(expr.args[0], B.MatProd) + self.matmul + self.operand(expr.args[1], B.MatProd, 1)
 
     def _print_Outer(self, expr):
-        return self.wrap(expr.args[0], MATPROD) + self.matmul + self.wrap(expr.args[1], ATOM) + self.top
+        return self.operand(expr.args[0], B.Outer) + self.matmul + self.operand(expr.args[1], B.Outer, 1) + self.top
 
     def _print_Trans(self, expr):
-        return self.wrap(expr.args[0], POSTFIX) + self.top
+        return self.operand(expr.args[0], B.Trans) + self.top
+
+    def _print_Adj(self, expr):
+        return self.ordered(expr.args[0])
+
+    def ordered(self, var, of=None):
+        """``∂⁺C/∂v`` in this notation (``of`` the target by default)."""
+        return self.form(B.Adj, self._print(of or self.target), self._print(var))
+
+    def _print_Rows(self, expr):
+        x, a, b = expr.args
+        return self.form(B.Rows, self.operand(x, B.Rows), self._print(a), self._print(b))
+
+    def _print_Cols(self, expr):
+        W, a, b = expr.args
+        return self.form(B.Cols, self.operand(W, B.Cols), self._print(a), self._print(b))
+
+    def _print_SumT(self, expr):
+        return self.form(B.SumT, self.operand(expr.args[0], B.SumT))
+
+    def _print_Broadcast(self, expr):
+        c = expr.args[0]
+        return self.form("ones") if c == 1 else self.form(B.Broadcast, self.operand(c, B.Broadcast))
 
     def _print_Zeros(self, expr):
         return self.zero
@@ -134,7 +240,7 @@ class BlockTextPrinter(Levels, StrPrinter):
     >>> W, h, C = B.Var("W", (n, n)), B.Var("h", (n,), (t,)), B.Var("C")
     >>> g = B.Hadamard(B.MatProd(B.Trans(W), B.Adj(h.at(t + 1))), B.Plus(1, B.Neg(B.Hadamard(h, h))))
     >>> print(BlockTextPrinter(C).doprint(g))
-    Wᵀ ∂⁺C/∂h[t+1] ⊙ (1 - h[t] ⊙ h[t])
+    (Wᵀ ∂⁺C/∂h[t+1]) ⊙ (1 - h[t] ⊙ h[t])
     >>> print(BlockTextPrinter(C, unicode=False).doprint(g))
     (W^T @ d+C/dh[t+1]) * (1 - h[t] * h[t])
     """
@@ -142,16 +248,8 @@ class BlockTextPrinter(Levels, StrPrinter):
     def __init__(self, target, *, unicode=True):
         super().__init__({"order": "none"})
         self.target, self.unicode = target, unicode
-        self.d, self.plus = ("∂", "⁺") if unicode else ("d", "+")
-        self.odot, self.matmul = (" ⊙ ", " ") if unicode else (" * ", " @ ")
-        self.scalar_times, self.number_times = (" · ", "·") if unicode else (" * ", "*")
-        self.top, self.zero = ("ᵀ" if unicode else "^T"), "0"
-        if not unicode:  # the file's syntax: * / @ bind alike, left to right
-            self.levels = {**LEVELS, B.SumT: ATOM, B.MatProd: PRODUCT, B.Outer: PRODUCT}
-
-    def ordered(self, var, of=None):
-        """``∂⁺C/∂v`` (``of`` the target by default)."""
-        return f"{self.d}{self.plus}{self._print(of or self.target)}/{self.d}{self._print(var)}"
+        self.table = NOTATIONS["unicode" if unicode else "ascii"]
+        self.d = "∂" if unicode else "d"
 
     def explicit(self, of, var):
         return f"{self.d}{self._print(of)}/{self.d}{self._print(var)}"
@@ -159,35 +257,13 @@ class BlockTextPrinter(Levels, StrPrinter):
     def _print_Var(self, expr):
         return expr.name + (f"[{time_text(expr.time[0])}]" if expr.time else "")
 
-    def _print_Adj(self, expr):
-        return self.ordered(expr.args[0])
-
-    def _print_Divide(self, expr):
-        return f"{self.wrap(expr.args[0], PRODUCT + 1)} / {self.wrap(expr.args[1], PRODUCT + 1)}"
-
     def _print_Power(self, expr):
         x, p = expr.args
+        base = self.operand(x, B.Power)
         if self.unicode and isinstance(p, Number) and p.is_Integer:
-            return self.wrap(x, ATOM) + str(p).translate(SUPERSCRIPTS)
-        exp = str(p) if isinstance(p, Number) and p.is_Integer and p >= 0 else f"({self._print(p)})"
-        return self.wrap(x, ATOM) + ("^" if self.unicode else "**") + exp
-
-    def _print_Rows(self, expr):
-        x, a, b = expr.args
-        return f"{self.wrap(x, POSTFIX)}[{self._print(a)}:{self._print(b)}]"
-
-    def _print_Cols(self, expr):
-        W, a, b = expr.args
-        return f"{self.wrap(W, POSTFIX)}[:, {self._print(a)}:{self._print(b)}]"
-
-    def _print_Broadcast(self, expr):
-        c = expr.args[0]
-        return "1" if c == 1 else self.wrap(c, ATOM) + self.number_times + "1"
-
-    def _print_SumT(self, expr):
-        if self.unicode:
-            return "Σₜ " + self.wrap(expr.args[0], NEG)
-        return f"sum_t({self._print(expr.args[0])})"
+            return base + str(p).translate(SUPERSCRIPTS)
+        bare = isinstance(p, Number) and p.is_Integer and p >= 0
+        return self.form(B.Power, base, str(p) if bare else f"({self._print(p)})")
 
     def call(self, name, *args):
         return f"{name}({', '.join(self._print(a) for a in args)})"
@@ -236,50 +312,28 @@ class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
     """
 
     brackets = (r"\left(", r"\right)")
-    levels: ClassVar[dict] = {**LEVELS, B.Divide: FRACTION}
-    fraction = ATOM  # \frac{1}{2}
-    odot, matmul, scalar_times, number_times = r" \odot ", " ", r" \cdot ", " "
-    top, zero = r"^{\top}", r"\mathbf{0}"
+    table = NOTATIONS["latex"]
 
     def __init__(self, target):
         super().__init__({"order": "none"})
         self.target = target
 
-    def ordered(self, var, of=None):
-        return ordered(self, of or self.target, var)
-
     def explicit(self, of, var):
         return explicit(self, of, var)
 
     def _print_Var(self, expr):
-        name = self._print(Symbol(expr.name))
-        if not expr.time:
+        return self.entry(expr)
+
+    def entry(self, var, *index):
+        r"""``var`` with its time and then ``index`` as subscripts: ``\hat{y}_{t,i}``."""
+        name = self._print(Symbol(var.name))
+        sub = ",".join([*(time_text(x) for x in var.time), *index])
+        if not sub:
             return name
-        return f"{{{name}}}_{{{time_text(expr.time[0])}}}" if "_" in name else f"{name}_{{{time_text(expr.time[0])}}}"
-
-    def _print_Adj(self, expr):
-        return self.ordered(expr.args[0])
-
-    def _print_Divide(self, expr):
-        return rf"\frac{{{self._print(expr.args[0])}}}{{{self._print(expr.args[1])}}}"
+        return f"{{{name}}}_{{{sub}}}" if "_" in name else f"{name}_{{{sub}}}"
 
     def _print_Power(self, expr):
-        return f"{self.wrap(expr.args[0], ATOM)}^{{{self._print(expr.args[1])}}}"
-
-    def _print_Rows(self, expr):
-        x, a, b = expr.args
-        return f"{self.wrap(x, POSTFIX)}[{self._print(a)}{{:}}{self._print(b)}]"
-
-    def _print_Cols(self, expr):
-        W, a, b = expr.args
-        return rf"{self.wrap(W, POSTFIX)}[:,\, {self._print(a)}{{:}}{self._print(b)}]"
-
-    def _print_Broadcast(self, expr):
-        c = expr.args[0]
-        return r"\mathbf{1}" if c == 1 else self.wrap(c, ATOM) + r" \mathbf{1}"
-
-    def _print_SumT(self, expr):
-        return r"\sum_{t=1}^{T} " + self.wrap(expr.args[0], NEG)
+        return self.form(B.Power, self.operand(expr.args[0], B.Power), self._print(expr.args[1]))
 
     def call(self, name, *args):
         return rf"{name}\left({', '.join(self._print(a) for a in args)}\right)"
@@ -314,4 +368,4 @@ class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
         return rf"\left\langle {self._print(expr.args[0])}, {self._print(expr.args[1])} \right\rangle"
 
 
-__all__ = ["BlockLatexPrinter", "BlockTextPrinter", "join_terms", "time_text"]
+__all__ = ["BlockLatexPrinter", "BlockTextPrinter", "NOTATIONS", "Op", "PRECEDENCE", "join_terms", "time_text"]

@@ -13,7 +13,8 @@ Shape::
              "loop": {"forward": n, "backward": n}}}
 
 Expressions are in the ASCII notation of :class:`~orderdiff.printers.blockexpr.BlockTextPrinter`
-(``d+C/dzh[t+1]``, ``W_ho^T @ g``, ``a * b``, ``sum_t(...)``); shapes are lists of
+(``d+C/dzh[t+1]``, ``W_ho^T @ g``, ``a * b``, ``sum_t(...)``), bracketed as the file format
+reads them (``(W_ho^T @ g) * (1 - h * h)``, ``-(yhat[t] / y[t])``); shapes are lists of
 dimension strings (``[]`` for a scalar). Unrolled, ``recurrences`` is empty and
 ``gradients`` holds the parameters' and initial values' Eq. 1 in the steps' adjoints.
 

@@ -8,6 +8,9 @@ Eq. 1 for every node h_1, ..., h_T. Column blocks print as ``W_{ih}[:,\, n_{x}{:
 + n_{x}]`` (the NumPy slice, the block of W_ih acting on h_{t-1}); the rest of the
 notation is in :mod:`orderdiff.printers.blockexpr`. Sums too wide for a line continue
 on the next (``\quad + ...``); ``\allowdisplaybreaks`` lets long derivations span pages.
+An input declared ``distribution`` is stated as ``\sum_{i} \hat{y}_{t,i} = 1``, its entries
+i at each step t. :func:`render_display` gives the recurrences and gradients alone, as one
+display for a notebook.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from .blockcontent import boundaries, dependencies, folded, is_generic, shares, 
 from .blockexpr import SUM, BlockLatexPrinter, BlockTextPrinter, time_text
 from .blocktext import eq1_generic
 from .content import fmt_number
-from .latex import FIGURE_BOX, PREAMBLE, escape
+from .latex import FIGURE_BOX, PREAMBLE
 
 WIDTH = 56  # characters of the unicode text form that fit on one line of a display
 PER_LINE = 8  # nodes per line in a list of dependencies
+SUMMARY_ROWS = 40  # formulas in a notebook's display; to_latex() has them all
 
 
 def render_latex(derivation, *, body_only=False, figure=None):
@@ -231,10 +235,28 @@ class Document:
         return out + self.assumptions()
 
     def assumptions(self):
-        if not self.d.assumptions:
+        if not self.d.assume:
             return []
-        items = [f"\\item {escape(a)}" for a in self.d.assumptions]
+        items = [f"\\item {self.distribution(name)}" for name in sorted(self.d.assume)]
         return ["Assuming:", "\\begin{itemize}", *items, "\\end{itemize}", ""]
+
+    def formula(self, v, e, note=None):
+        """``v``'s ordered derivative ``= e`` as lines of an aligned display, wrapped at WIDTH."""
+        first, *rest = wrapped(self.terms(e))
+        tag = f" && \\text{{at }} {note}" if note else ""
+        return [f"{self.p.ordered(v)} &= {first}{tag}"] + [f"&\\quad {x}" for x in rest]
+
+    def display_distribution(self, name):
+        every = r" \text{ for every } t" if self.d.system.declarations[name].timed else ""
+        return distribution_sum(self.p, self.d.system, name) + every
+
+    def distribution(self, name):
+        """What declaring ``name`` a distribution assumes, where, in running text."""
+        system = self.d.system
+        decl = system.declarations[name]
+        every = " for every $t$" if decl.timed else ""
+        return (f"${distribution_sum(self.p, system, name)}${every} (${self.p.doprint(B.Var(name))}$ is declared "
+                f"\\texttt{{distribution}} on line {decl.line})")
 
     def unfolded(self, v):
         steps = unfold(self.d, v)
@@ -261,3 +283,68 @@ def wrapped(terms):
         else:
             line, width = (f"{line} {piece}" if line else piece), width + w + 3
     return lines + [line]
+
+
+def distribution_sum(p, system, name):
+    r"""``\sum_{i} \hat{y}_{t,i} = 1``: the entries of the distribution input ``name`` sum to 1."""
+    return rf"\sum_{{i}} {p.entry(system.var(name), 'i')} = 1"
+
+
+def render_display(derivation):
+    r"""The ordered derivatives a program runs, as one ``aligned`` display, for Jupyter's ``_repr_latex_``.
+
+    Generic in t: the backward recurrences, each with its forms at the last steps (where
+    the ordered derivatives past T are zero), then the parameter gradients. Unrolled: the
+    Eq. 1 of every defined node from the target back, then the gradients. Then what the
+    forms assume. MathJax renders it: ``aligned``, ``\text`` and ``\operatorname`` are the
+    only commands beyond plain TeX's. Past ``SUMMARY_ROWS`` formulas, the rest are counted.
+
+    Parameters
+    ----------
+    derivation : BlockDerivation
+
+    Returns
+    -------
+    str
+        ``$$\begin{aligned} ... \end{aligned}$$``, groups apart by ``\\[1ex]``.
+
+    Examples
+    --------
+    >>> import orderdiff
+    >>> d = orderdiff.derive(orderdiff.parse("dim n\nparam w: n\ninput x[t]: n\ninit h[0] = 0\n"
+    ...                                      "h[t] = tanh(w * h[t-1] + x[t])\nC = sum_t(sum(h[t]))"))
+    >>> print(render_display(d).replace(" \\\\", "\n"))
+    $$\begin{aligned}\frac{\partial^{+} C}{\partial h_{t}} &= \mathbf{1} + \frac{\partial^{+} C}{\partial h_{t+1}} \odot \left(1 - h_{t+1} \odot h_{t+1}\right) \odot w
+     \frac{\partial^{+} C}{\partial h_{T}} &= \mathbf{1} && \text{at } t = T
+    [1ex] \frac{\partial^{+} C}{\partial w} &= \sum_{t=1}^{T} \frac{\partial^{+} C}{\partial h_{t}} \odot \left(1 - h_{t} \odot h_{t}\right) \odot h_{t-1}
+     \frac{\partial^{+} C}{\partial h_{0}} &= \frac{\partial^{+} C}{\partial h_{1}} \odot \left(1 - h_{1} \odot h_{1}\right) \odot w\end{aligned}$$
+    """
+    doc = Document(derivation)
+    recurrences, gradients = split(derivation)
+    if is_generic(derivation):
+        first = []
+        for v, e in recurrences.items():
+            first.append(doc.formula(v, e))
+            first += [doc.formula(w, f, f"t = {time_text(when)}") for when, w, f in boundaries(derivation, v, e)]
+    else:
+        defined = derivation.system.equations
+        first = [doc.formula(v, derivation.recursive[v]) for v in reversed(derivation.order)
+                 if v.name in defined and v != derivation.target and v not in gradients]
+    groups = capped([first, [doc.formula(v, e) for v, e in gradients.items()]])
+    groups.append([[f"&\\text{{assuming }} {doc.display_distribution(name)}"] for name in sorted(derivation.assume)])
+    return "$$\\begin{aligned}" + " \\\\[1ex] ".join(joined(g) for g in groups if g) + "\\end{aligned}$$"
+
+
+def capped(groups):
+    """The groups with at most ``SUMMARY_ROWS`` formulas in all, the rest counted in the last."""
+    out, room = [], SUMMARY_ROWS
+    for g in groups:
+        out.append(g[:max(room, 0)])
+        room -= len(g)
+    if room < 0:
+        out[-1] = out[-1] + [[rf"&\vdots \quad \text{{({-room} more: see to\_latex())}}"]]
+    return out
+
+
+def joined(formulas):
+    return " \\\\ ".join(line for lines in formulas for line in lines)
