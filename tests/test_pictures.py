@@ -1,12 +1,13 @@
 """Pictures: the files are produced and valid, and their labels carry the right derivatives.
 
-Labels are checked against the worked example's numbers (seed-math §1, typed in here,
+Labels are checked against the worked example's numbers (Werbos 1990, typed in here,
 not taken from orderdiff) and, at a point, against finite differences of a forward
 pass written in the test. SVG must parse as XML, a PNG's header must give the size
 the picture asked for, the TikZ must compile with pdflatex, and the DOT is read back
 by a strict parser of the subset it writes (and by pydot and Graphviz when present).
 """
 
+import functools
 import math
 import os
 import re
@@ -16,6 +17,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import networkx as nx
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -27,6 +29,8 @@ from orderdiff.pictures import (Label, MAX_NODES, arrange, draw, picture, to_dot
                                 to_tikz, write)
 from orderdiff.pictures import dot as dot_writer
 from orderdiff.pictures import mpl
+from orderdiff.pictures.model import EDGE_PT, NODE_PT
+from orderdiff.pictures.textsize import plain_size, text_size
 
 # The worked example: dz_j/dz_i on each edge and d+E/dv on each node, from Werbos (1990), docs/math.md.
 WERBOS_EDGES = {("z1", "z2"): 2, ("z1", "z3"): 1, ("z2", "z3"): 3, ("z1", "z4"): 1, ("z2", "z4"): 2,
@@ -427,7 +431,7 @@ def test_a_large_document_scales_its_picture_and_compiles(tmp_path):
     exe = pdflatex_with_tikz_or_skip()
     d = orderdiff.derive(orderdiff.parse(CHAIN))
     document = d.to_latex(values={"x": 0.5})
-    assert "\\scalebox{" in document and "more are left out." in document
+    assert "more are left out." in document and smallest_label_pt(document) >= 7
     log = compile_latex(exe, tmp_path, document)
     # the long equations of the derivations overflow anyway; the picture adds nothing to that
     without = compile_latex(exe, tmp_path, d.to_latex(values={"x": 0.5}, figure=False))
@@ -503,7 +507,7 @@ def test_derive_latex_no_figure(tmp_path):
 
 
 # --- block files: the unrolled graph and the folded cell --------------------------------------
-# The shares are the seed's (seed-math §2), typed in here: xc = [x; h[t-1]] passes back the slices
+# The shares of the Elman network (Elman 1990), worked by hand and typed in here: xc = [x; h[t-1]] passes back the slices
 # of its g, zh = W_ih xc + b passes W_ihᵀ g, tanh' = 1 - h ⊙ h, softmax' g = y ⊙ (g - <y, g>), and
 # C = -Σ yhat · log y gives ∂C/∂y = -yhat / y and ∂C/∂yhat = -log y.
 
@@ -607,15 +611,21 @@ def test_folded_cell_shows_the_compact_forms():
     def form(name):
         return " ".join(line.text for line in p.node(name).lines[1:])
 
-    # the seed's deltas (seed-math §2) and gradients
+    # the deltas of backpropagation through time, and the gradients
     assert form("zh[t]") == ("∂⁺C/∂zh[t] = (W_hoᵀ ∂⁺C/∂zo[t] + W_ih[:, n_x:n_h + n_x]ᵀ "
                              "∂⁺C/∂zh[t+1]) ⊙ (1 - h[t] ⊙ h[t])")
     assert form("zo[t]") == "∂⁺C/∂zo[t] = y[t] - yhat[t]"
     assert form("W_ih") == "∂⁺C/∂W_ih = Σₜ ∂⁺C/∂zh[t] xc[t]ᵀ"
     assert form("h[0]") == "∂⁺C/∂h[0] = W_ih[:, n_x:n_h + n_x]ᵀ ∂⁺C/∂zh[1]"
     assert form("xc[t]") == form("h[t]") == form("C") == ""  # folded into their users
-    assert p.node("W_ih").y == p.node("zh[t]").y < p.node("W_ho").y == p.node("zo[t]").y
-    assert p.node("W_ih").x > p.node("zh[t]").x > p.node("h[0]").x
+    # the parameters stand in one column on the right, each pair around the node that uses it
+    assert p.node("b_ih").y < p.node("zh[t]").y < p.node("W_ih").y < p.node("b_ho").y < p.node("zo[t]").y \
+        < p.node("W_ho").y
+    lefts = {round(p.node(v).x - p.node(v).w / 2, 9) for v in ("W_ih", "b_ih", "W_ho", "b_ho")}
+    main = [n for n in p.nodes if n.column == 0]
+    assert len(lefts) == 1 and lefts.pop() > max(n.x + n.w / 2 for n in main)
+    h0 = p.node("h[0]")  # beside the step, on one side or the other
+    assert h0.x - h0.w / 2 > max(n.x + n.w / 2 for n in main) or h0.x + h0.w / 2 < min(n.x - n.w / 2 for n in main)
     assert_no_overlap(p)
 
 
@@ -667,7 +677,10 @@ def test_block_latex_includes_the_picture_unless_told_not_to():
     d = orderdiff.derive(orderdiff.load(ELMAN))
     document = d.to_latex()
     assert "\\usepackage{tikz}\n" in document and "\\section*{One step as a graph}" in document
-    assert to_tikz(d).rstrip("\n") in document
+    # the same nodes and edges; the legend is in the text, not under the picture
+    drawn = [line for line in to_tikz(d).splitlines() if line.startswith(("\\node[od", "\\draw"))]
+    assert all(line in document for line in drawn if "od note" not in line)
+    assert "stands for d+C/dv" not in document and "with $g$ standing for" in document
     plain = d.to_latex(figure=False)
     assert "tikz" not in plain and "as a graph" not in plain
     assert "tikz" not in d.to_latex(body_only=True)
@@ -731,3 +744,236 @@ def test_a_block_system_without_steps_is_drawn_in_columns(tmp_path):
     assert edges["x", "h"].label.text == "W1ᵀ (g ⊙ (1 - h ⊙ h))"
     assert edges["h", "out"].label.text == "g · w2"
     assert "\\section*{The network as a graph}" in d.to_latex()
+
+
+# --- labels collide with nothing: not another label, not a box, not an edge not their own ------
+# The geometry here is the test's own: curves sampled finely, segments tested against boxes
+# with orientation tests, independent of the layout's clipping.
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
+BLOCK_EXAMPLES = ("elman", "jordan", "gru", "lstm")
+SCALAR_EXAMPLES = ("werbos", "neuron")
+EVERY_PICTURE = ([(f, None) for f in SCALAR_EXAMPLES + BLOCK_EXAMPLES]
+                 + [(f, t) for f in BLOCK_EXAMPLES for t in (2, 3)])
+
+
+@functools.lru_cache(maxsize=None)
+def example_picture(name, steps):
+    return picture(orderdiff.derive(orderdiff.load(os.path.join(EXAMPLES, f"{name}.eqs")), steps=steps))
+
+
+def curve_points(route, n=400):
+    """``n + 1`` points along the quadratic Bézier curve ``route``, as an array."""
+    (x0, y0), (cx, cy), (x2, y2) = route
+    t = np.linspace(0.0, 1.0, n + 1)[:, None]
+    return (1 - t) ** 2 * np.array([x0, y0]) + 2 * t * (1 - t) * np.array([cx, cy]) + t * t * np.array([x2, y2])
+
+
+def polyline_enters(points, box):
+    """Whether the polyline through ``points`` has a point strictly inside ``box``: a vertex inside,
+    or a segment properly crossing one of its sides."""
+    x, y, w, h = box
+    if np.any((np.abs(points[:, 0] - x) < w / 2) & (np.abs(points[:, 1] - y) < h / 2)):
+        return True
+    p, q = points[:-1], points[1:]
+    corners = [(x - w / 2, y - h / 2), (x + w / 2, y - h / 2), (x + w / 2, y + h / 2), (x - w / 2, y + h / 2)]
+    for a, b in zip(corners, corners[1:] + corners[:1]):
+        a, b = np.array(a), np.array(b)
+
+        def side(u, v, r):  # the sign of the turn u -> v -> r
+            return np.sign((v[..., 0] - u[..., 0]) * (r[..., 1] - u[..., 1])
+                           - (v[..., 1] - u[..., 1]) * (r[..., 0] - u[..., 0]))
+
+        if np.any((side(p, q, a) * side(p, q, b) < 0) & (side(a, b, p) * side(a, b, q) < 0)):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name, steps", EVERY_PICTURE)
+def test_no_label_meets_another_label_a_box_or_an_edge_not_its_own(name, steps):
+    p = example_picture(name, steps)
+    labels = [(*e.at, e.w, e.h) for e in p.edges]
+    boxes = [(n.x, n.y, n.w, n.h) for n in p.nodes]
+    for e in p.edges:  # each box holds its text, as the layout measures it
+        w, h = text_size([e.label], EDGE_PT)
+        assert e.w >= w and e.h >= h
+    for i, a in enumerate(labels):
+        assert not any(overlap(a, b) for b in labels[i + 1:]), p.edges[i]
+        assert not any(overlap(a, b) for b in boxes), p.edges[i]
+    for i, e in enumerate(p.edges):
+        points = curve_points(e.clipped_route)
+        crossed = [p.edges[j].label.text for j, box in enumerate(labels) if j != i and polyline_enters(points, box)]
+        assert not crossed, (e.u, e.v, crossed)
+        x, y, w, h = labels[i]  # and its own label sits on it
+        assert np.any((np.abs(points[:, 0] - x) <= w / 2) & (np.abs(points[:, 1] - y) <= h / 2)), (e.u, e.v)
+
+
+def test_the_oracle_sees_a_crossing_and_a_clear_miss():
+    box = (0.0, 0.0, 1.0, 0.4)
+    assert polyline_enters(curve_points(((-2, -1), (0, 0), (2, 1))), box)  # through the middle
+    assert polyline_enters(np.array([[-1.0, 0.19], [1.0, 0.19]]), box)  # one straight piece, no vertex in
+    assert not polyline_enters(curve_points(((-2, 0.21), (0, 0.21), (2, 0.21))), box)
+    assert not polyline_enters(curve_points(((-2, -1), (0, 3), (2, -1))), box)  # an arc over it
+
+
+@pytest.mark.parametrize("name", BLOCK_EXAMPLES)
+def test_a_folded_cell_is_no_larger_than_a_page_or_two(name):
+    p = example_picture(name, None)
+    assert p.width < 36 and p.height < 30  # cm
+
+
+# --- the size estimate against the typesetters ---------------------------------------------------
+
+EXTRA_LABELS = [r"\partial^{+} E / \partial z_{1} = 136", r"1.5 \cdot 10^{20}", r"\frac{\alpha}{x^{2} + 1}",
+                r"\mathrm{sigmoid}\left(h\right) \alpha / \left(x^{2} + 1\right)", r"\sqrt{x + 1}",
+                r"\theta\left(x\right)", r"\partial a / \partial w_{1} = 0.0835635"]
+
+
+def every_label():
+    """The edge labels and the node boxes' lines of every example picture, and a few labels more."""
+    pictures = [example_picture(*k) for k in EVERY_PICTURE]
+    pictures.append(picture(orderdiff.derive(orderdiff.load(os.path.join(EXAMPLES, "neuron.eqs"))),
+                            values={"w1": 0.5, "x1": 1, "w2": -0.3, "x2": 2, "b": 0.4, "target": 0.2}))
+    edges = {e.label.math for p in pictures for e in p.edges} | set(EXTRA_LABELS)
+    nodes = {tuple(line.math for line in n.lines) for p in pictures for n in p.nodes}
+    notes = {line for p in pictures for line in p.note_lines}
+    return sorted(edges), sorted(nodes), sorted(notes)
+
+
+def test_the_size_estimate_is_never_smaller_than_matplotlibs_rendering():
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    edges, nodes, notes = every_label()
+    assert len(edges) > 100 and len(nodes) > 100
+    with matplotlib.rc_context(mpl.RC):
+        fig = Figure(figsize=(20, 20), dpi=600)
+        FigureCanvasAgg(fig)
+        ax, renderer = fig.add_axes((0, 0, 1, 1)), fig.canvas.get_renderer()
+
+        def rendered(text, pt):  # width and height in cm, as drawn
+            t = ax.text(0.5, 0.5, text, fontsize=pt, multialignment="center")
+            box = t.get_window_extent(renderer)
+            t.remove()
+            return box.width / fig.dpi * 2.54, box.height / fig.dpi * 2.54
+
+        checks = ([(f"${m}$", EDGE_PT, text_size([Label(m, m)], EDGE_PT)) for m in edges]
+                  + [("\n".join(f"${m}$" for m in ms), NODE_PT, text_size([Label(m, m) for m in ms], NODE_PT))
+                     for ms in nodes])
+        for text, pt, (w, h) in checks:
+            real_w, real_h = rendered(text, pt)
+            assert real_w <= w and real_h <= h, (text, real_w, w, real_h, h)
+            assert w < 1.6 * real_w + 0.1 and h < 1.8 * real_h + 0.1, text  # and not absurdly more
+        for line in notes:
+            real_w, _ = rendered(mpl.plain(line), EDGE_PT)
+            assert real_w <= plain_size([line], EDGE_PT)[0], line
+
+
+def test_the_size_estimate_is_never_smaller_than_texs_setting(tmp_path):
+    exe = pdflatex_with_tikz_or_skip()
+    edges, nodes, _ = every_label()
+    node_font, edge_font = "\\fontsize{10}{12}\\selectfont", "\\fontsize{8}{9.5}\\selectfont"
+    stacked = ["\\begin{tikzpicture}\\node[align=center, inner sep=0pt, font=" + node_font + "] {"
+               + " \\\\ ".join(f"${m}$" for m in ms) + "};\\end{tikzpicture}" for ms in nodes]
+    measure = ("\\def\\m#1#2{\\sbox0{#1}\\typeout{M:#2:\\the\\wd0:\\the\\ht0:\\the\\dp0}}\n"
+               + "".join(f"\\m{{{edge_font}${m}$}}{{e{k}}}\n" for k, m in enumerate(edges))
+               + "".join(f"\\m{{{box}}}{{n{k}}}\n" for k, box in enumerate(stacked)))
+    log = compile_latex(exe, tmp_path, f"\\documentclass{{article}}\n\\usepackage{{tikz}}\n\\begin{{document}}\n"
+                                       f"{measure}x\n\\end{{document}}\n")
+    found = dict((m[0], [float(v) * 2.54 / 72.27 for v in m[1:]])
+                 for m in re.findall(r"^M:(\w+):([\d.]+)pt:([\d.]+)pt:([\d.]+)pt", log, re.M))
+    assert len(found) == len(edges) + len(nodes)
+    for key, lines, pt in ([(f"e{k}", [m], EDGE_PT) for k, m in enumerate(edges)]
+                           + [(f"n{k}", list(ms), NODE_PT) for k, ms in enumerate(nodes)]):
+        w, h = text_size([Label(m, m) for m in lines], pt)
+        real_w, real_h, real_d = found[key]
+        assert real_w <= w and real_h + real_d <= h, (lines, real_w, w, real_h + real_d, h)
+
+
+# --- the legend explains the symbol the labels use --------------------------------------------
+
+FUNCTION_WORDS = {"log", "exp", "tanh", "sigmoid", "softmax", "dot", "pad", "sum"}
+
+
+@pytest.mark.parametrize("name, steps", [(f, t) for f in BLOCK_EXAMPLES for t in (None, 2)] + [("mlp", None)])
+def test_every_adjoint_symbol_on_an_edge_is_explained_by_the_legend(name, steps):
+    d = (orderdiff.derive(orderdiff.parse(MLP)) if name == "mlp" else
+         orderdiff.derive(orderdiff.load(os.path.join(EXAMPLES, f"{name}.eqs")), steps=steps))
+    p = picture(d)
+    system = d.system
+    known = {*system.equations, *system.declarations, *system.inits, *system.dims, "t", *FUNCTION_WORDS}
+    used = {w for e in p.edges for w in re.findall(r"(?<![\w'])[A-Za-z_]\w*'*", e.label.text, re.ASCII)} - known
+    # a system with a variable g writes g' for the ordered derivative at the head
+    expected = "g'" if "g" in system.equations else "g"
+    assert used == {expected} and p.adjoint == expected
+    assert any(f"{expected} stands for d+{d.target.name}/dv" in note for note in p.legend)
+    assert all(f"{other} stands for" not in note for note in p.legend for other in {"g", "g'"} - {expected})
+    assert f"with ${expected}$ standing for" in d.to_latex()
+    assert f"({expected}: the ordered derivative at its head)" in to_dot(d).splitlines()[0]
+
+
+# --- the picture in a LaTeX document: labels of 7 pt or more, no half-empty page ----------------
+
+def smallest_label_pt(document):
+    """The smallest size (pt) a label of the document's picture is set at: the least TikZ font size
+    times the \\scalebox around the picture."""
+    figure = document[document.index("\\begin{figure}"):document.index("\\end{figure}")]
+    sizes = [float(n) for n in re.findall(r"\\fontsize\{([\d.]+)\}", figure)]
+    factors = [float(f) for f in re.findall(r"\\scalebox\{([\d.]+)\}", figure)]
+    return min(sizes) * math.prod(factors)
+
+
+DOCUMENTS = [("werbos", None), ("neuron", None), ("elman", None), ("elman", 2), ("elman", 3), ("jordan", None),
+             ("gru", None), ("lstm", None), ("lstm", 3)]
+
+
+def document(name, steps):
+    return orderdiff.derive(orderdiff.load(os.path.join(EXAMPLES, f"{name}.eqs")), steps=steps).to_latex()
+
+
+@pytest.mark.parametrize("name, steps", DOCUMENTS)
+def test_a_documents_picture_keeps_its_labels_at_7_points_or_more(name, steps):
+    text = document(name, steps)
+    assert smallest_label_pt(text) >= 7
+    sideways = "\\rotatebox{90}" in text
+    assert ("\\begin{figure}[p]" in text) == sideways and ("\\begin{figure}[htbp]" in text) != sideways
+
+
+def test_a_document_says_what_its_picture_stands_in_for():
+    three = document("elman", 3)
+    assert "the graph unrolled over 3 steps does not fit on a page. Instead, the picture" in three
+    assert "draws the folded cell" in three and "\\section*{The unrolled graph, $T = 3$}" in three
+    lstm = document("lstm", None)
+    assert "The parameters are left out, so that it fits." in lstm and "Not drawn: W, b, W\\_y, b\\_y." in lstm
+    assert "with $g'$ standing for" in lstm
+
+
+def page_words(pdf, page):
+    """``(page height, [(word, yMax)])`` of one page of ``pdf``, read by pdftotext."""
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
+                         capture_output=True, text=True, timeout=60).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', out).group(1))
+    return height, [(w, float(y)) for y, w in re.findall(r'yMax="([\d.]+)">([^<]*)</word>', out)]
+
+
+def pages_of(pdf):
+    return int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                           text=True).stdout).group(1))
+
+
+@pytest.mark.parametrize("name, steps", [("werbos", None), ("elman", None), ("elman", 3), ("gru", None)])
+def test_a_documents_picture_leaves_no_half_empty_page(tmp_path, name, steps):
+    exe = pdflatex_with_tikz_or_skip()
+    if not (shutil.which("pdftotext") and shutil.which("pdfinfo")):
+        pytest.skip("pdftotext and pdfinfo (poppler-utils) not installed")
+    d = orderdiff.derive(orderdiff.load(os.path.join(EXAMPLES, f"{name}.eqs")), steps=steps)
+    compile_latex(exe, tmp_path, d.to_latex())
+    log = compile_latex(exe, tmp_path, d.to_latex())  # again, for the page reference
+    assert "undefined" not in log.lower()
+    pages = pages_of(tmp_path / "doc.pdf")
+    height, words = page_words(tmp_path / "doc.pdf", 1)
+    body = [y for w, y in words if w != "1"]  # all but the page number
+    assert max(body) > 0.7 * height  # the text runs on down page 1, whatever comes after it
+    compile_latex(exe, tmp_path, d.to_latex(figure=False))
+    assert pages <= pages_of(tmp_path / "doc.pdf") + 1  # the picture takes one page at most

@@ -1,7 +1,7 @@
 """Pictures of a block derivation: the graph unrolled over t = 1..T, and the folded cell.
 
 Unrolled (``derive(system, steps=T)``, T at most ``MAX_STEPS``), the picture reads like
-the seed's figure of the Elman network: time runs left to right, one column per step,
+the usual figure of the Elman network: time runs left to right, one column per step,
 and each step's nodes stand in rows, the inputs at the bottom and the output at the top
 (x[t], xc[t], zh[t], h[t], zo[t], y[t] next to yhat[t]); the initial value h[0] stands in
 a column of its own before step 1, and the target C above the steps. Each node shows
@@ -12,17 +12,21 @@ every step, they would join every column; the picture names them in a note, and
 ``orderdiff derive`` prints their gradients, the sums of the steps' shares.
 
 Generic in t (``derive(system)``), the folded cell draws one step: the same rows, the
-parameters on the right next to the row that uses them, the initial values on the
-left. A solid edge is a use within the step, a dashed one marked ``t-1`` (``t-k``) a
-use of the previous step's value, and an initial value's dashed edge is marked with the
-step that uses it (``t = 1``). The boxes of the nodes in the derivation's ``compact``
-forms (the backward recurrences, the seed's deltas, and the gradients) show them.
+parameters in a column on the right, each as level with the node that uses it as the
+column allows, and the initial values in one beside the step, on whichever side makes
+the smaller picture. A solid edge is a use within the step, a dashed one marked ``t-1``
+(``t-k``) a use of the previous step's value, and an initial value's dashed edge is
+marked with the step that uses it (``t = 1``). The boxes of the nodes in the derivation's ``compact``
+forms (the backward recurrences, their deltas, and the gradients) show them.
 A block system without time steps (a feed-forward network) is drawn like a scalar
 system, in columns from the inputs to the target, with the unrolled picture's labels.
 
-Both are laid out by :mod:`~orderdiff.pictures.grid`; a picture's ``columns`` list
-each column's nodes bottom to top, and its ``ranks`` (what Graphviz keeps level) are
-the rows, so that a ``.dot`` file runs the data path left to right.
+Both are laid out by :mod:`~orderdiff.pictures.grid`, their labels placed clear of one
+another and of every other edge (:mod:`~orderdiff.pictures.placement`); where a label
+finds no room, the rows and boxes around its edge are spread apart and the picture laid
+out again. A picture's ``columns`` list each column's nodes bottom to top, and its
+``ranks`` (what Graphviz keeps level) are the rows of the step (a parameter is ranked
+with its first user), so that a ``.dot`` file runs the data path left to right.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from dataclasses import replace
 import networkx as nx
 
 from ..blocks import expr as B
-from ..blocks.derive import base, generic, offset
+from ..blocks.derive import base, derive_blocks, generic, offset
 from ..errors import OrderdiffError
 from ..printers.blockcontent import shown_user
 from . import grid
@@ -42,9 +46,9 @@ from .model import EDGE_PT, Picture, text_size
 
 MAX_STEPS = 8
 ROW_GAP = 1.3  # cm between the rows of a step: an edge label's height and some air
-TOP_GAP = 2.6  # cm between a step's top row and the sums over time above it
-WIDER = 1.06  # boxes: the estimated text widths are good to about 5 %
+TOP_GAP = 2.6  # cm between the steps' top row and the sums over time above them (unrolled)
 COL_GAP = 1.0  # cm between columns at least; more when a label sits between them
+SPREADS = 3  # times the rows and columns are spread apart for labels that found no room
 
 
 def picture(derivation):
@@ -122,8 +126,8 @@ def unrolled(d):
     specs = edges(d, labels, drawn)
     left = sorted({v.name for v in d.order if not v.time and v.name not in system.after},
                   key=[*system.declarations, *system.equations].index)
-    legend = [(f"On an edge from u to v, g stands for d+{d.target.name}/dv: the label is v's share of "
-               f"d+{d.target.name}/du in Eq. 1.")]
+    legend = [f"On an edge from u to v, {labels.g} stands for d+{d.target.name}/dv: the label is v's share "
+              f"of d+{d.target.name}/du in Eq. 1."]
     left_out = [f"Used at every step and not drawn: {', '.join(left)}."] if left else []
     columns = range(int(min(c for _, c in cells.values())), T + 1)
     return assemble(d, labels, cells, lines, specs, legend, left_out, key=order_key(d), columns=columns,
@@ -147,8 +151,9 @@ def edges(d, labels, drawn):
     return specs
 
 
-def static(d):
-    """A block system without time steps: laid out like a scalar system's DAG, in columns."""
+def static(d, depth=None):
+    """A block system without time steps: laid out like a scalar system's DAG, in columns (only
+    the nodes within ``depth`` edges of the target, if given)."""
     labels = BlockLabels(d)
     drawn = [*d.order, d.target]
     specs = edges(d, labels, drawn)
@@ -156,10 +161,11 @@ def static(d):
     G.add_nodes_from(drawn)
     G.add_edges_from((u, v, {"label": label}) for u, v, label, _ in specs)
     shown = arrange(G, d.target, lambda v: labels.node(v, d.recursive.get(v, 1)),
-                    lambda u, v: G.edges[u, v]["label"], name=labels.name, key=order_key(d))
-    legend = (f"On an edge from u to v, g stands for d+{d.target.name}/dv: the label is v's share of "
-              f"d+{d.target.name}/du in Eq. 1.",)
-    return finish(replace(shown, notes=legend, legend=legend), {n.key: n for n in shown.nodes})
+                    lambda u, v: G.edges[u, v]["label"], name=labels.name, key=order_key(d), depth=depth)
+    legend = (f"On an edge from u to v, {labels.g} stands for d+{d.target.name}/dv: the label is v's share "
+              f"of d+{d.target.name}/du in Eq. 1.",)
+    shown = replace(shown, notes=legend, legend=legend, adjoint=labels.g)
+    return finish(shown, {n.key: n for n in shown.nodes})
 
 
 def order_key(d):
@@ -171,8 +177,9 @@ def order_key(d):
 
 # ----- the folded cell ------------------------------------------------------------------------
 
-def cell(d):
-    """The folded cell: one step, parameters on the right, initial values on the left."""
+def cell(d, parameters=True):
+    """The folded cell: one step, parameters on the right (unless left out), initial values on
+    whichever side makes the smaller picture."""
     system, labels = d.system, BlockLabels(d)
     row, top = levels(system)
     nodes = [*d.order, d.target]
@@ -182,26 +189,59 @@ def cell(d):
             specs.append(cell_edge(labels, v, base(user), shown_user(user, share), share))
         if not B.is_zero(d.explicit[v]):
             specs.append((v, d.target, labels.share(v, d.target, d.explicit[v]), False))
-    cells = {}
+    cells, initial = {}, {}
     for v in nodes:
         if v.name in row and (generic(v) or not v.time):
             cells[v] = (row[v.name], 0)
-        elif v.time:  # an initial value, left of the first node that uses it
-            cells[v] = (min((row[base(u).name] for u, _ in d.steps[v].terms), default=0), -1)
-    for v in reversed(nodes):  # parameters and static nodes: right of their first user
-        if v not in cells:
-            users = [cells[w][0] for u, w, _, _ in specs if u == v and w in cells]
-            cells[v] = (min(users, default=top), 1)
+        elif v.time:  # an initial value, level with the first node that uses it
+            initial[v] = min((row[base(u).name] for u, _ in d.steps[v].terms), default=0)
+    left = [v for v in nodes if v not in cells and v not in initial]
+    for v in reversed(left if parameters else []):  # parameters and static nodes: right of their users
+        users = [cells[w][0] for u, w, _, _ in specs if u == v and w in cells]
+        cells[v] = (min(users, default=top), 1)
+    specs = [spec for spec in specs if spec[0] in cells or spec[0] in initial]
     lines = {v: labels.node(v, d.compact.get(v)) for v in nodes}
-    C = d.target.name
-    legend = [(f"One step t. On an edge from u to v, g stands for d+{C}/dv: the label is v's share of "
-               f"d+{C}/du."),
-              ("A dashed edge marked t-k is a use of the value k steps back (its g is taken k steps "
-               "later); a label with a sum over t adds the shares of every step."),
-              (f"Boxes show d+{C}/dv where the compact form keeps it: the backward recurrences and "
-               "the gradients.")]
-    return assemble(d, labels, cells, lines, specs, legend, [], key=order_key(d), columns=(-1, 0, 1),
-                    top_gap=lambda r, s: TOP_GAP if r <= top < s else ROW_GAP)
+    left_out = [] if parameters else [f"Not drawn: {', '.join(labels.name(v) for v in left)}."]
+
+    def drawn(side):
+        placed = {**cells, **{v: (r, side) for v, r in initial.items()}}
+        return assemble(d, labels, placed, lines, specs, cell_legend(d, labels), left_out, key=order_key(d),
+                        columns=(-1, 0, 1), top_gap=lambda r, s: ROW_GAP,
+                        sides={v: c for v, (_, c) in placed.items() if c})
+
+    return min((drawn(side) for side in ((-1, 1) if initial else (-1,))), key=lambda p: p.width * p.height)
+
+
+def cell_legend(d, labels):
+    C, g = d.target.name, labels.g
+    return [f"One step t. On an edge from u to v, {g} stands for d+{C}/dv: the label is v's share of "
+            f"d+{C}/du.",
+            (f"A dashed edge marked t-k is a use of the value k steps back (its {g} is taken k steps later); "
+             "a label with a sum over t adds the shares of every step."),
+            (f"Boxes show d+{C}/dv where the compact form keeps it: the backward recurrences and "
+             "the gradients.")]
+
+
+def stand_ins(d):
+    """``(steps, parameters, picture)`` for each picture that can stand for ``d``, the fullest first.
+
+    Unrolled over T steps: unrolled over T (at most ``MAX_STEPS``), T-1, ..., 2 steps, then
+    the folded cell; then the folded cell without its parameters (``parameters`` False).
+    A system without time steps: its picture, then the target's neighbourhoods, the
+    nodes within fewer and fewer edges of it (the picture's ``depth``).
+    """
+    if not d.system.timed:
+        whole = picture(d)
+        yield None, True, whole
+        for depth in range(len(whole.columns) - 2, 0, -1):
+            yield None, True, static(d, depth)
+        return
+    T = d.steps_count
+    for k in range(min(T or 0, MAX_STEPS), 1, -1):
+        yield k, True, picture(d if k == T else derive_blocks(d.system, d.target.name, steps=k))
+    folded = d if T is None else derive_blocks(d.system, d.target.name)
+    yield None, True, cell(folded)
+    yield None, False, cell(folded, parameters=False)
 
 
 def cell_edge(labels, v, user, shown, share):
@@ -215,24 +255,84 @@ def cell_edge(labels, v, user, shown, share):
 
 # ----- both -----------------------------------------------------------------------------------
 
-def assemble(d, labels, cells, lines, specs, legend, left_out, *, key, columns, top_gap):
-    """Place the nodes of ``cells``, route ``specs`` and finish the :class:`Picture`."""
-    sizes = {v: (box_size(lines[v])[0] * WIDER, box_size(lines[v])[1]) for v in cells}
+def assemble(d, labels, cells, lines, specs, legend, left_out, *, key, columns, top_gap, sides=None):
+    """Place the nodes of ``cells``, route ``specs`` and finish the :class:`Picture`.
+
+    ``cells`` gives each node its row and column; a node in ``sides`` (+1 right, -1 left)
+    stands instead in a column of its own beside the others, as level with its users as
+    that column allows (:func:`~orderdiff.pictures.grid.beside`).
+    """
+    sides = sides or {}
+    sizes = {v: box_size(lines[v]) for v in cells}
     col = {v: c for v, (_, c) in cells.items()}
     between = {}
     for u, v, label, _ in specs:  # room for the labels of edges to the next column
         if abs(col[u] - col[v]) == 1 and col[u] == int(col[u]):
             gap = min(col[u], col[v])
             between[gap] = max(between.get(gap, COL_GAP), text_size([label], EDGE_PT)[0] + 0.6)
-    at = grid.positions(cells, sizes, key, top_gap, lambda c, _: between.get(c, COL_GAP))
-    placed = {v: grid.node(v, labels.name(v), lines[v], at[v], sizes[v], round(col[v])) for v in cells}
-    edges = grid.edges(placed, specs)
+    rows, wider, higher, apart = sorted({r for r, _ in cells.values()}), {}, {}, {}
+    for _ in range(SPREADS + 1):  # spread the rows and columns where a label found no room
+        at = grid.positions({v: c for v, c in cells.items() if v not in sides}, sizes, key,
+                            lambda r, s: top_gap(r, s) + higher.get(r, 0.0),
+                            lambda c, _: between.get(c, COL_GAP) + wider.get(c, 0.0),
+                            lambda r: apart.get(r, 0.0))
+        for side in (1, -1):
+            room = between.get(0 if side > 0 else -1, COL_GAP) + wider.get(0 if side > 0 else -1, 0.0)
+            at.update(beside_column(at, sizes, specs, [v for v in cells if sides.get(v) == side], side,
+                                    room, key))
+        placed = {v: grid.node(v, labels.name(v), lines[v], at[v], sizes[v], round(col[v])) for v in cells}
+        edges, strays = grid.edges(placed, specs)
+        if not strays:
+            break
+        spread(strays, cells, rows, higher, wider, apart)
     names = {v: placed[v].name for v in cells}
-    by_column = [tuple(names[v] for v in sorted(cells, key=lambda v: (cells[v][0], key(v)))
+    by_column = [tuple(names[v] for v in sorted(cells, key=lambda v: (at[v][1], at[v][0]))
                        if cells[v][1] == c) for c in columns]
     by_row = [tuple(names[v] for v in sorted(cells, key=lambda v: (cells[v][1], key(v)))
                     if cells[v][0] == r) for r in sorted({r for r, _ in cells.values()})]
     shown = Picture(names[d.target], tuple(placed[v] for v in sorted(cells, key=lambda v: cells[v])),
                     edges, tuple(c for c in by_column if c), notes=tuple(legend + left_out),
-                    ranks=tuple(by_row), legend=tuple(legend))
+                    ranks=tuple(by_row), legend=tuple(legend), adjoint=labels.g)
     return finish(shown, placed)
+
+
+def spread(strays, cells, rows, higher, wider, apart):
+    """Widen the gaps a label found no room in, once by its largest label: the gaps between the
+    boxes of the rows a stray edge joins where they stand side by side, else each row gap it
+    spans, and within a row the column gap. ``higher[r]`` is the extra room over row ``r``,
+    ``apart[r]`` between the boxes in row ``r``."""
+    crowded = {}
+    for v, (r, c) in cells.items():
+        crowded[r, c] = crowded.get((r, c), 0) + 1
+    more = {"higher": {}, "wider": {}, "apart": {}}
+    for u, v, (w, h) in strays:
+        (ru, cu), (rv, cv) = cells[u], cells[v]
+        fanned = [r for r, c in {(ru, cu), (rv, cv)} if crowded[r, c] > 1]
+        for r in fanned:  # a fan of edges to boxes side by side: only moving them apart makes room
+            more["apart"][r] = max(more["apart"].get(r, 0.0), w / 2)
+        if fanned and ru != rv:
+            continue
+        lo, hi = min(ru, rv), max(ru, rv)
+        spanned = [r for r in rows[:-1] if lo <= r < hi] or [r for r in rows[:-1] if lo - 1 <= r <= hi]
+        for r in spanned:
+            more["higher"][r] = max(more["higher"].get(r, 0.0), h + ROW_GAP / 2)
+        if ru == rv and cu != cv:
+            c = int(min(cu, cv))
+            more["wider"][c] = max(more["wider"].get(c, 0.0), w / 2)
+    for gaps, extra in ((higher, more["higher"]), (wider, more["wider"]), (apart, more["apart"])):
+        for k, x in extra.items():
+            gaps[k] = gaps.get(k, 0.0) + x
+
+
+def beside_column(at, sizes, specs, nodes, side, gap, key):
+    """Positions of ``nodes`` in a column on ``side`` of those placed ``at``, each wanting the mean
+    height of the users placed there."""
+    if not nodes:
+        return {}
+    edge = (max if side > 0 else min)(x + side * sizes[v][0] / 2 for v, (x, _) in at.items())
+    top = max(y for _, y in at.values())
+    wanted = {}
+    for v in nodes:
+        ys = [at[w][1] for u, w, _, _ in specs if u == v and w in at]
+        wanted[v] = sum(ys) / len(ys) if ys else top
+    return grid.beside(wanted, sizes, key, edge, side, gap)

@@ -20,6 +20,7 @@ from .model import EDGE_PT, GAP, MAX_NODES, NODE_PT, PAD, Node, Picture, plain_s
 from .routes import bezier, route_edges
 
 ROW_GAP = 2 * GAP
+NOTE_WIDTH = 12.0  # cm: notes wrap at the drawing's width, or at this if it is narrower
 STEEP = 0.3  # cm of room between columns per cm that an edge between them climbs
 
 
@@ -155,18 +156,44 @@ def column_positions(columns, sizes, ys, edge_labels):
 
 
 def finish(picture, nodes):
-    """The picture with its notes and bounds filled in."""
+    """The picture with its notes and bounds filled in; the notes wrap at the drawing's width."""
     notes = [*picture.notes, *picture_notes(picture)]
     boxes = [(n.x, n.y, n.w, n.h) for n in picture.nodes] + [(*e.at, e.w, e.h) for e in picture.edges]
     points = [bezier(e.route, t / 8) for e in picture.edges for t in range(9)]
     xs = [x + s * w / 2 for x, _, w, _ in boxes for s in (-1, 1)] + [p[0] for p in points]
     ys = [y + s * h / 2 for _, y, _, h in boxes for s in (-1, 1)] + [p[1] for p in points]
     xmin, ymin, xmax, ymax = min(xs) - GAP, min(ys) - GAP, max(xs) + GAP, max(ys) + GAP
-    if notes:
-        w, h = plain_size(notes, EDGE_PT)
+    lines = wrapped(notes, max(xmax - xmin - 2 * GAP, NOTE_WIDTH))
+    if lines:
+        w, h = plain_size(lines, EDGE_PT)
         xmax, ymin = max(xmax, xmin + w + 2 * GAP), ymin - h - GAP
     by_name = {n.name: n for n in nodes.values()}
-    return replace(picture, notes=tuple(notes), bounds=(xmin, ymin, xmax, ymax), node_map=by_name)
+    return replace(picture, notes=tuple(notes), note_lines=tuple(lines), bounds=(xmin, ymin, xmax, ymax),
+                   node_map=by_name)
+
+
+def without_legend(picture):
+    """``picture`` without the notes that say how to read it (for a text that says so), its bounds
+    shrunk to what is left."""
+    told = set(picture.legend) | set(picture_notes(picture))
+    kept = replace(picture, notes=tuple(n for n in picture.notes if n not in told), legend=())
+    return finish(kept, picture.node_map)
+
+
+def wrapped(notes, width):
+    """The lines of ``notes``, each broken at spaces into lines at most ``width`` cm wide (a
+    longer word stands alone)."""
+    lines = []
+    for note in notes:
+        line = ""
+        for word in note.split(" "):
+            longer = f"{line} {word}" if line else word
+            if line and plain_size([longer], EDGE_PT)[0] > width:
+                lines.append(line)
+                longer = word
+            line = longer
+        lines.append(line)
+    return lines
 
 
 def picture_notes(picture):

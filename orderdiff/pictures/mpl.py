@@ -52,8 +52,8 @@ def figure(picture, spell):
     for e in picture.edges:
         draw_edge(ax, e, spell)
     if picture.notes:
-        ax.text(xmin + GAP, ymin + GAP / 2, plain("\n".join(picture.notes)), fontsize=EDGE_PT,
-                ha="left", va="bottom", color="0.3")
+        ax.text(xmin + GAP, ymin + GAP / 2, plain("\n".join(picture.note_lines or picture.notes)),
+                fontsize=EDGE_PT, ha="left", va="bottom", color="0.3")
     return fig
 
 

@@ -4,17 +4,17 @@ An edge between neighbouring columns is straight. An edge that skips columns is 
 quadratic Bézier arc whose control point lies straight above (or below) the middle of
 its chord, so that its height over each column is known in closed form: the arc goes
 over the top (or under the bottom) of every box in the columns it skips, and arcs
-over overlapping column ranges are stacked one label height apart. Each label then
-takes the first spot along the visible part of its curve (between the two boxes)
-that overlaps no box and no earlier label.
+over overlapping column ranges are stacked one label height apart. The labels then go
+where :mod:`~orderdiff.pictures.placement` finds room along the visible part of their
+curves (between the two boxes), clear of the boxes, the other labels and the other edges.
 """
 
 from __future__ import annotations
 
+from . import placement
 from .model import EDGE_PT, GAP, Edge, text_size
+from .placement import bezier
 
-STRAIGHT_SPOTS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.15, 0.85)
-ARC_SPOTS = (0.5, 0.42, 0.58, 0.35, 0.65)
 LABEL_PAD = 0.05  # cm around an edge label's text
 
 
@@ -33,17 +33,15 @@ def route_edges(nodes, edge_labels, key):
         else:
             routes[u, v], side, apex = arc(nodes[u], nodes[v], sizes[u, v], nodes.values(), arcs)
             arcs.append((nodes[u].column, nodes[v].column, side, apex, sizes[u, v][1]))
-    boxes = [(n.x, n.y, n.w, n.h) for n in nodes.values()]
-    edges = []
+    chosen = {}
     for u, v in sorted(edge_labels, key=order):
         route, a, b = routes[u, v], nodes[u], nodes[v]
         t0 = crossing(route, (a.x, a.y, a.w, a.h), leaving=True)
         t1 = crossing(route, (b.x, b.y, b.w, b.h), leaving=False)
-        visible = sub_curve(route, t0, t1)
-        at = place(visible, sizes[u, v], STRAIGHT_SPOTS if b.column == a.column + 1 else ARC_SPOTS, boxes)
-        boxes.append((*at, *sizes[u, v]))
-        edges.append(Edge(a.name, b.name, edge_labels[u, v], route, visible, at, *sizes[u, v]))
-    return tuple(edges)
+        chosen[u, v] = route, sub_curve(route, t0, t1)
+    placed = placement.place([(n.x, n.y, n.w, n.h) for n in nodes.values()], chosen, sizes)
+    return tuple(Edge(nodes[u].name, nodes[v].name, edge_labels[u, v], routes[u, v], placed[u, v].visible,
+                      placed[u, v].at, *sizes[u, v]) for u, v in chosen)
 
 
 def label_size(label):
@@ -97,24 +95,6 @@ def lift(a, b, size, side, nodes, arcs):
             crowd += 1
             m = max(m, side * apex + (h + lh) / 2 + GAP - side * my)
     return m, crowd
-
-
-def place(route, size, spots, boxes):
-    """The first spot along ``route`` where a label of ``size`` overlaps none of ``boxes``."""
-    w, h = size
-    for t in spots:
-        x, y = bezier(route, t)
-        if not any(abs(x - bx) < (w + bw) / 2 + LABEL_PAD and abs(y - by) < (h + bh) / 2
-                   for bx, by, bw, bh in boxes):
-            return x, y
-    return bezier(route, spots[0])
-
-
-def bezier(route, t):
-    """The point at ``t`` of the quadratic Bézier curve ``route``."""
-    (x0, y0), (cx, cy), (x2, y2) = route
-    a, b, c = (1 - t) ** 2, 2 * t * (1 - t), t * t
-    return a * x0 + b * cx + c * x2, a * y0 + b * cy + c * y2
 
 
 def sub_curve(route, t0, t1):

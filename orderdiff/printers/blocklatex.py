@@ -78,27 +78,48 @@ def render_latex(derivation, *, body_only=False, figure=None):
 
 
 def figure_section(derivation, p):
-    """The picture of the folded cell or of the unrolled graph, scaled down to fit ``FIGURE_BOX``."""
+    """The picture of the folded cell or of the unrolled graph, or of a smaller stand-in when that
+    would set its labels too small (:func:`~orderdiff.pictures.tikz.figure`), and how to read it."""
     from ..pictures import blocks, tikz
+    from ..pictures.layout import without_legend
 
-    shown = blocks.picture(derivation)
-    C = p.doprint(derivation.target)
+    T = derivation.steps_count
+    title = ("\\section*{The network as a graph}" if not derivation.system.timed
+             else "\\section*{One step as a graph}" if T is None
+             else f"\\section*{{The unrolled graph, $T = {T}$}}")
+    for steps, parameters, shown in blocks.stand_ins(derivation):
+        placed = tikz.figure(without_legend(shown), FIGURE_BOX)
+        if placed is not None:
+            return [title, figure_text(derivation, p, shown, steps, parameters, tikz), placed, ""]
+    return [title, f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, no picture of the network "
+            "fits on a page; \\texttt{orderdiff graph} draws it.", ""]
+
+
+def figure_text(derivation, p, shown, steps, parameters, tikz):
+    """How to read the picture, and what it stands in for when it is not the graph asked for
+    (``tikz``: :mod:`orderdiff.pictures.tikz`, which labels the float and sets the least size)."""
+    T, C = derivation.steps_count, p.doprint(derivation.target)
+    text = f"the picture on page~\\pageref{{{tikz.LABEL}}} draws "
     if not derivation.system.timed:
-        title, text = "\\section*{The network as a graph}", ""
-    elif derivation.steps_count is None:
-        title = "\\section*{One step as a graph}"
-        text = ("One step $t$ of the loop: a dashed arrow marked $t-k$ uses the value of $k$ steps before, "
-                "and the parameters are on the right. ")
+        text += "the network. " if not shown.beyond else (
+            f"the {len(shown.nodes)} nodes within {shown.depth} edges of ${C}$; at {tikz.MIN_PT:g} pt, the "
+            f"smallest size its labels may take, the whole network does not fit on a page. ")
+    elif steps is not None:
+        text += (f"{'it unrolled over ' + str(steps) + ' steps, ' if steps != T else ''}one column per step; "
+                 "the parameters, used at every step, are not drawn. ")
     else:
-        title = f"\\section*{{The unrolled graph, $T = {derivation.steps_count}$}}"
-        text = "One column per step; the parameters, used at every step, are not drawn. "
-    text += (f"Each arrow $u \\to v$ carries $v$'s share of $\\partial^{{+}} {C} / \\partial u$ in Eq.~1, "
-             f"with $g$ standing for $\\partial^{{+}} {C} / \\partial v$.")
-    scale = min(1.0, FIGURE_BOX[0] / shown.width, FIGURE_BOX[1] / shown.height)
-    picture = tikz.render(shown).rstrip("\n")
-    if scale < 1:
-        picture = f"\\scalebox{{{scale:.3f}}}{{%\n{picture}%\n}}"
-    return [title, text, "\\begin{center}", f"\\makebox[\\linewidth]{{%\n{picture}%\n}}", "\\end{center}", ""]
+        text += ("the folded cell, one step $t$ that stands for every step: a dashed arrow marked $t-k$ uses "
+                 "the value of $k$ steps before, and the parameters and initial values stand beside the step. "
+                 f"A box shows $\\partial^{{+}} {C} / \\partial v$ where the derivation keeps a compact form: "
+                 "the backward recurrences and the gradients. ")
+    if T is not None and steps != T:
+        text = (f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, the graph unrolled over {T} "
+                f"steps does not fit on a page. Instead, {text}")
+    if not parameters:
+        text += "The parameters are left out, so that it fits. "
+    return text[0].upper() + text[1:] + (
+        f"Each arrow $u \\to v$ carries $v$'s share of $\\partial^{{+}} {C} / \\partial u$ in Eq.~1, "
+        f"with ${shown.adjoint or 'g'}$ standing for $\\partial^{{+}} {C} / \\partial v$.")
 
 
 def align(lines):

@@ -22,7 +22,7 @@ PREAMBLE = r"""\documentclass{article}
 {packages}\allowdisplaybreaks
 \begin{document}
 """
-FIGURE_BOX = (17.0, 19.0)  # cm: a larger picture is scaled down to fit a page (margins included)
+FIGURE_BOX = (18.6, 19.0)  # cm of an upright page a picture may take, over both margins alike
 
 
 class OrderdiffLatexPrinter(LatexPrinter):
@@ -88,24 +88,30 @@ def system_section(derivation, p):
 
 
 def figure_section(derivation, p, evaluation):
-    """The picture of the system, scaled down to fit ``FIGURE_BOX``, and what it leaves out."""
+    """The picture of the system, or of the target's nearest variables when the whole would set its
+    labels too small (:func:`~orderdiff.pictures.tikz.figure`), and what it leaves out."""
     from ..pictures import arrange_derivation, tikz
 
     shown = arrange_derivation(derivation, evaluation)
+    placed = tikz.figure(shown, FIGURE_BOX)
+    for depth in range((shown.depth or len(shown.columns)) - 1, 0, -1):
+        if placed is not None:
+            break
+        shown = arrange_derivation(derivation, evaluation, depth=depth)
+        placed = tikz.figure(shown, FIGURE_BOX)
     e = p.doprint(derivation.target)
     where = " at the given point" if evaluation is not None else ""
-    text = [r"Each arrow $z_i \to z_j$ carries the explicit partial $\partial z_j / \partial z_i$, "
+    if placed is None:
+        return ["\\section*{The system as a graph}",
+                f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, no picture of the system "
+                "fits on a page; \\texttt{orderdiff graph} draws it.", ""]
+    text = [f"The picture on page~\\pageref{{{tikz.LABEL}}} draws the system: each arrow $z_i \\to z_j$ "
+            r"carries the explicit partial $\partial z_j / \partial z_i$, "
             rf"each variable $v$ its ordered derivative $\partial^{{+}} {e} / \partial v${where}."]
     if shown.beyond:
-        text.append(f"The picture shows the {len(shown.nodes)} variables within {shown.depth} "
+        text.append(f"It shows the {len(shown.nodes)} variables within {shown.depth} "
                     f"edges of ${e}$; {len(shown.beyond)} more are left out.")
-    scale = min(1.0, FIGURE_BOX[0] / shown.width, FIGURE_BOX[1] / shown.height)
-    picture = tikz.render(shown).rstrip("\n")
-    if scale < 1:
-        picture = f"\\scalebox{{{scale:.3f}}}{{%\n{picture}%\n}}"
-    # wider than the text block: centred on the page, over both margins alike
-    return ["\\section*{The system as a graph}", " ".join(text), "\\begin{center}",
-            f"\\makebox[\\linewidth]{{%\n{picture}%\n}}", "\\end{center}", ""]
+    return ["\\section*{The system as a graph}", " ".join(text), placed, ""]
 
 
 def table_section(selected, p, E, evaluation):
