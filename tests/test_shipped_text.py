@@ -29,7 +29,7 @@ WORDS = [
     r"\bshared" + r"/",
     r"\breference" + r"-math",
     r"\bSTYLE" + r"\.md",
-    r"\bsession" + r"s?\b",
+    r"\b(?:this|an earlier|a later|the next|previous) " + r"session",
 ]
 PATTERN = re.compile("|".join(WORDS), re.IGNORECASE)
 
