@@ -977,3 +977,16 @@ def test_a_documents_picture_leaves_no_half_empty_page(tmp_path, name, steps):
     assert max(body) > 0.7 * height  # the text runs on down page 1, whatever comes after it
     compile_latex(exe, tmp_path, d.to_latex(figure=False))
     assert pages <= pages_of(tmp_path / "doc.pdf") + 1  # the picture takes one page at most
+
+
+def test_a_split_label_keeps_the_brackets_of_a_product_next_to_odot():
+    from orderdiff.blocks import expr as B
+    from orderdiff.pictures.blocklabels import pieces
+    from orderdiff.printers.blockexpr import BlockLatexPrinter, BlockTextPrinter
+
+    d = orderdiff.derive(orderdiff.load(os.path.join(EXAMPLES, "elman.eqs")))
+    (zh,) = [form for v, form in d.compact.items() if v.name == "zh"]
+    shares, derivative = zh.args  # (W_hoᵀ g + ...) ⊙ (1 - h ⊙ h)
+    at_T = B.Hadamard(shares.args[0], derivative)
+    lines = [text for text, _ in pieces(at_T, BlockTextPrinter(d.target), BlockLatexPrinter(d.target), 10)]
+    assert lines[0] == "(W_hoᵀ ∂⁺C/∂zo[t])" and lines[1].startswith("⊙ (")

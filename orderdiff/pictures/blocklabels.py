@@ -130,7 +130,7 @@ def pieces(e, text, latex, limit):
             out += sub
         return out
     for k, f in enumerate(e.args):
-        sub = bracketed(f, PRODUCT + 1, text, latex, limit)
+        sub = bracketed(f, text.table[B.Hadamard].operands[0], text, latex, limit)
         left = e.args[k - 1] if k else None
         if k and isinstance(left, Number):  # keep a number with what it scales
             out[-1] = (f"{out[-1][0]}{text.number_times}{sub[0][0]}", f"{out[-1][1]} {sub[0][1]}")
