@@ -65,6 +65,19 @@ class Program:
                     bound.add(n)
                     self.emit(f"{self.names.value(n.name)} = {self.names.value(d.name)}.shape[{axis + skip}]")
 
+    def block_axes(self, shape):
+        """The axes after time and batch of an array of blocks of ``shape``: 1 for a scalar,
+        which the program keeps with a trailing axis (as ``numpy.sum(..., keepdims=True)``
+        leaves it), so that it broadcasts against the vectors of its sample."""
+        return ", ".join(self.p.dim(n) for n in shape) if shape else "1"
+
+    def lift_scalar_inputs(self):
+        """A scalar input, given as (T, B) or (B,), gets the program's trailing axis."""
+        for d in self.system.inputs:
+            if not d.shape:
+                name = self.names.value(d.name)
+                self.emit(f"{name} = {name}[..., None]")
+
     def forward(self):
         system, p, s, half = self.system, self.p, self.s, self.plan.forward
         self.comment("forward: parameters-only equations; the nodes off the recurrence for all t "
@@ -73,7 +86,7 @@ class Program:
             self.emit(f"{self.names.value(v)} = {p.code(system.equations[v].expr)}")
         looped = [v for v, _ in half.loop]
         for v in [*looped, *(v for v in [*half.before, *half.after] if self.offsets.get(v))]:
-            shape = ", ".join(self.p.dim(n) for n in system.equations[v].var.shape)
+            shape = self.block_axes(system.equations[v].var.shape)
             k = self.offsets.get(v, 0)
             self.emit(f"{self.names.value(v)} = numpy.empty((T + {k}, B, {shape}))" if k else
                       f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
@@ -109,7 +122,7 @@ class Program:
         var, e = self.system.equations[v].var, self.system.equations[v].expr
         if self.offsets.get(v) or self.s.lead(e) < 2:
             if not self.offsets.get(v):
-                shape = ", ".join(self.p.dim(n) for n in var.shape)
+                shape = self.block_axes(var.shape)
                 self.emit(f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
             self.store(self.names.value(v), self.s.index(var), self.s.code(e))
         else:
@@ -144,7 +157,7 @@ class Program:
         ahead = 1 + max(system.lags.values(), default=0)
         timed = [v for v in system.timed if system.var(v) in forms]
         for v in timed:
-            shape = ", ".join(self.p.dim(n) for n in system.equations[v].var.shape)
+            shape = self.block_axes(system.equations[v].var.shape)
             self.emit(f"{self.names.adjoint(v)} = numpy.zeros((T + {ahead}, B, {shape}))")
         statics = [v for v in [*system.before, *(x.name for x in system.params)] if system.var(v) in forms]
         for v in statics:
@@ -366,6 +379,7 @@ def wrapper(program):
 
 def program_body(program):
     program.dims()
+    program.lift_scalar_inputs()
     program.forward()
     program.backward()
     program.returns()
