@@ -52,8 +52,9 @@ def test_the_corpus_is_not_empty():
     assert len(files) > 50
 
 
-@pytest.mark.parametrize("text", ["the seed's network", "see seed-math.md", "Targets of issue 4",
-                                  "the acceptance example", "no GPU was lent", "on this project's machines"])
+@pytest.mark.parametrize("text", ["the se" + "ed's network", "see seed" + "-math.md", "Targets of iss" + "ue 4",
+                                  "the accept" + "ance example", "no GPU was " + "lent",
+                                  "on this project" + "'s machines"])
 def test_the_pattern_catches_each_kind(text):
     assert PATTERN.search(text)
 
@@ -67,8 +68,6 @@ def test_the_pattern_leaves_ordinary_words(text):
 def test_no_shipped_text_points_outside_the_repository():
     hits = []
     for f in shipped_files():
-        if f == Path(__file__).resolve():
-            continue  # its own examples of what is caught
         for number, line in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             if PATTERN.search(line):
                 hits.append(f"{f.relative_to(ROOT)}:{number}: {line.strip()}")
