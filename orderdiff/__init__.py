@@ -25,8 +25,8 @@ __all__ = [
 ]
 
 # The module of each name that loads on first use (the errors above cost nothing to import).
-_HOME = {"parse": "parse", "load": "parse", "derive": "derive", "System": "system", "Equation": "system",
-         "Derivation": "derivation", "FormMap": "derivation", "Dplus": "naming"}
+_HOME = {"parse": "api", "load": "api", "derive": "api", "System": "system", "Equation": "system",
+         "Derivation": "api", "FormMap": "derivation", "Dplus": "naming"}
 
 
 def __getattr__(name):
@@ -46,13 +46,14 @@ def __dir__():
 class _Package(types.ModuleType):
     """The package's module type: ``orderdiff.parse`` and ``orderdiff.derive`` stay functions.
 
-    Importing a submodule binds it on its package; the modules ``parse`` and ``derive``
-    share their names with the functions they define, which this binding must not replace.
+    Importing a submodule binds it on its package; the modules ``parse`` (the reader of
+    scalar files) and ``derive`` (the sweep) share their names with the API's functions,
+    so that binding is left out, and the names load from :mod:`orderdiff.api` on first use.
     """
 
     def __setattr__(self, name, value):
         if name in ("parse", "derive") and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
+            return
         super().__setattr__(name, value)
 
 

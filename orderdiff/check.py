@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy
 
-from .codegen import bind_inputs, evaluate
+from .codegen import bind_inputs, compiled_forward, compiled_sweep, evaluate
 from .errors import OrderdiffError
 
 BATCH = 256
@@ -38,7 +38,7 @@ def finite_differences(derivation, point, values=None):
     if values is None:
         values = evaluate(derivation, point, compiled=True).values
     base = [values[v] for v in order]
-    forward = derivation._forward
+    forward = compiled_forward(derivation)
     inputs = {v: i for i, v in enumerate(derivation.inputs)}
     out = {}
     for start in range(0, len(order), BATCH):
@@ -81,7 +81,7 @@ def random_points(derivation, count, seed=0, tries=100):
     (for logarithms and square roots). Raises :class:`OrderdiffError` if none is found.
     """
     rng = numpy.random.default_rng(seed)
-    sweep = derivation._sweep
+    sweep = compiled_sweep(derivation)
     names = [str(v) for v in derivation.inputs]
     points = []
     for attempt in range(tries):

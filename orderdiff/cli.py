@@ -103,7 +103,7 @@ def fail(error, file):
 
 def read_system(file):
     """The system in ``file``, with unreadable files reported like other bad input."""
-    from .parse import load
+    from .api import load
 
     try:
         system = load(file)
@@ -116,7 +116,7 @@ def read_system(file):
 
 def setup(file, target, budget=DEFAULT_MAX_SIZE, steps=None, system=None):
     """Load ``file`` and derive it for ``--target`` (located in the option on error)."""
-    from .derive import derive
+    from .api import derive
 
     system = read_system(file) if system is None else system
     if target is not None:
@@ -381,7 +381,7 @@ def rnn_command(activation, head, bias, print_eqs, steps, fmt, output, body_only
         if print_eqs:
             write(text, output)
             return
-        from .parse import parse
+        from .api import parse
 
         d = setup("<rnn>", None, steps=steps, system=parse(text, file="<rnn>"))
         unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))

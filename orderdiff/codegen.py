@@ -14,11 +14,13 @@ from __future__ import annotations
 import math
 import re
 import types
+import weakref
 
 import numpy
 from sympy import Add, Mul, Number, NumberSymbol, Pow, Rational, Symbol
 
 from . import naming
+from .derive import numeric_sweep
 from .errors import ValueInputError
 from .functions import RULES
 from .naming import NameMap
@@ -263,17 +265,32 @@ class Evaluation:
         return f"<Evaluation: total {self.total!r}>"
 
 
+def compiled_sweep(derivation):
+    """The compiled :func:`sweep_source` of ``derivation``, compiled once per derivation."""
+    if derivation not in _SWEEPS:
+        _SWEEPS[derivation] = compile_function(sweep_source(derivation))
+    return _SWEEPS[derivation]
+
+
+def compiled_forward(derivation):
+    """The compiled :func:`forward_source` of ``derivation``, compiled once per derivation."""
+    if derivation not in _FORWARDS:
+        _FORWARDS[derivation] = compile_function(forward_source(derivation))
+    return _FORWARDS[derivation]
+
+
+_SWEEPS, _FORWARDS = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
+
+
 def run(derivation, arrays):
     with numpy.errstate(all="ignore"):
-        return derivation._sweep(*arrays)
+        return compiled_sweep(derivation)(*arrays)
 
 
 def evaluate(derivation, values, compiled=False):
     """Numbers at one point: by the direct float sweep (:func:`orderdiff.derive.numeric_sweep`),
     or with ``compiled`` by the generated program, which evaluates the symbolic partials
     themselves (what ``check`` verifies)."""
-    from .derive import numeric_sweep
-
     arrays = bind_inputs(derivation, values)
     for name, a in zip(derivation.inputs, arrays):
         if a.ndim:

@@ -1,17 +1,21 @@
-"""The finished result of a Werbos sweep, and the views printers and users read.
+"""The finished result of a Werbos sweep over a scalar system, as printers and users read it.
 
 A :class:`Derivation` holds, for one target E, every variable's explicit dE/dv,
 the structure of Eq. 1 (``steps``), and gives the ordered d+E/dv in three forms
-(``recursive``, ``closed``, ``inputs``) and as numbers. Every symbolic entry is built
-on first use (the closed and inputs forms within the size budget); the numbers come
-from a direct float sweep that needs none of them.
+(``recursive``, ``closed``, ``inputs``). Every symbolic entry is built on first use (the
+closed and inputs forms within the size budget). It is data: the numbers
+(:mod:`orderdiff.codegen`), the printers and the pictures are functions of it, and the
+API's :class:`orderdiff.api.Derivation` adds them as methods.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 
+from .derive import DEFAULT_MAX_SIZE, LocalPartials, choose_target, recursive, step
+from .forms import closed_forms, input_forms
 from .naming import NameMap, name_of
+from .partials import paused_gc
 
 FORMS = ("recursive", "closed", "inputs")
 
@@ -64,9 +68,16 @@ class Derivation:
         The target and the variables it depends on; the others have d+E/dv = 0.
     """
 
-    def __init__(self, system, target, max_size, relevant):
-        from .derive import LocalPartials, step
+    @classmethod
+    def of(cls, system, target=None, *, max_size=DEFAULT_MAX_SIZE):
+        """The derivation of ``target`` (by default the one variable nothing else uses) over
+        ``system``; see :func:`orderdiff.api.derive`."""
+        with paused_gc():
+            target = choose_target(system, target)
+            relevant = system.ancestors(target) | {target}
+            return cls(system, target, max_size, relevant)
 
+    def __init__(self, system, target, max_size, relevant):
         self.system = system
         self.target = target
         self.order = system.order
@@ -79,14 +90,10 @@ class Derivation:
 
     @cached_property
     def recursive(self):
-        from .derive import recursive
-
         return FormMap(self.order, compute=lambda v: recursive(self, v))
 
     @cached_property
     def closed(self):
-        from .forms import closed_forms
-
         return FormMap(*closed_forms(self))
 
     @property
@@ -95,8 +102,6 @@ class Derivation:
 
     @cached_property
     def in_inputs(self):
-        from .forms import input_forms
-
         return FormMap(*input_forms(self, self.closed))
 
     def form(self, name):
@@ -112,151 +117,6 @@ class Derivation:
         if name not in FORMS:
             raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
         return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])
-
-    def numpy_source(self):
-        """The generated NumPy code of the numeric sweep, for reading (names are generated).
-
-        Examples
-        --------
-        >>> from orderdiff import parse, derive
-        >>> print(derive(parse("h = tanh(z)\\nE = h**2")).numpy_source())
-        def sweep(v0):
-            v1 = numpy.tanh(v0)
-            v2 = v1**2
-            p0 = 1.0 - v2
-            p1 = 2.0*v1
-            g2 = 1.0
-            g1 = p1
-            g0 = 0.0 + g1*p0
-            return (v0, v1, v2, ), (0.0, p1, 1.0, ), (g0, g1, g2, ), (p0, p1, )
-        """
-        from .codegen import sweep_source
-
-        return sweep_source(self)
-
-    @cached_property
-    def _sweep(self):
-        from .codegen import compile_function
-
-        return compile_function(self.numpy_source())
-
-    @cached_property
-    def _forward(self):
-        from .codegen import compile_function, forward_source
-
-        return compile_function(forward_source(self))
-
-    def evaluate(self, values):
-        """Values, explicit and ordered derivatives at one point, in float64.
-
-        Parameters
-        ----------
-        values : mapping
-            ``{input: number}`` for every input (names as ``str`` or ``Symbol``).
-
-        Returns
-        -------
-        Evaluation
-            With ``.values``, ``.explicit`` and ``.total``, each ``{variable: float}``.
-
-        Raises
-        ------
-        ValueInputError
-            A missing or extra input value.
-
-        Examples
-        --------
-        >>> from orderdiff import parse, derive
-        >>> d = derive(parse("h = tanh(z)\\nE = h**2"))
-        >>> round(d.evaluate({"z": 0.5}).total["z"], 6)
-        0.726862
-        """
-        from .codegen import evaluate
-
-        return evaluate(self, values)
-
-    def lambdify(self, wrt=None):
-        """A NumPy function of the inputs that returns the ordered derivatives.
-
-        Parameters
-        ----------
-        wrt : sequence of str or Symbol, optional
-            The variables whose d+E/dv to return (default: all, in order).
-
-        Returns
-        -------
-        callable
-            ``f(*inputs)`` or ``f(**inputs)`` with arrays broadcast together; returns
-            ``{variable: ndarray of d+E/dv}``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from orderdiff import parse, derive
-        >>> f = derive(parse("y = x**3")).lambdify()
-        >>> f(np.array([1.0, 2.0]))["x"]
-        array([ 3., 12.])
-        """
-        from .codegen import make_function
-
-        return make_function(self, wrt)
-
-    def _at(self, values):
-        return None if values is None else self.evaluate(values)
-
-    def to_text(self, *, form="closed", values=None, wrt=None, unicode=True):
-        """The table and the Werbos steps as plain text; ``values``: numbers at that point.
-
-        Examples
-        --------
-        >>> from orderdiff import parse, derive
-        >>> print(derive(parse("y = 3*x\\nE = y**2")).to_text(unicode=False).splitlines()[-1])
-        d+E/dx = dE/dx + d+E/dy*dy/dx = 0 + 2*y*3 = 6*y
-        """
-        from .partials import paused_gc
-        from .printers.text import render_text
-
-        with paused_gc():  # printing builds the forms: many small objects, no cycles
-            return render_text(self, form=form, evaluation=self._at(values), wrt=wrt, unicode=unicode)
-
-    def to_latex(self, *, form="closed", values=None, wrt=None, body_only=False, figure=None):
-        """A LaTeX document (or with ``body_only``, its body) of the whole derivation.
-
-        ``figure``: include the picture of the system, a ``tikzpicture`` (default: in a
-        document, which then loads ``tikz``; not in a body, unless ``figure=True``).
-
-        Examples
-        --------
-        >>> from orderdiff import parse, derive
-        >>> print("\\n".join(derive(parse("y = 3*x")).to_latex(body_only=True).splitlines()[-3:-1]))
-        \\frac{\\partial^{+} y}{\\partial x} &= \\frac{\\partial y}{\\partial x} \\\\
-        &= 3
-        """
-        from .printers.latex import render_latex
-
-        return render_latex(self, form=form, evaluation=self._at(values), wrt=wrt, body_only=body_only,
-                            figure=figure)
-
-    def to_json(self, *, form="closed", values=None, wrt=None):
-        """The derivation as JSON text, with stable key order.
-
-        Examples
-        --------
-        >>> import json
-        >>> from orderdiff import parse, derive
-        >>> json.loads(derive(parse("y = 3*x")).to_json())["nodes"]["x"]["total"]
-        '3'
-        """
-        from .partials import paused_gc
-        from .printers.jsonout import render_json
-
-        with paused_gc():
-            return render_json(self, form=form, evaluation=self._at(values), wrt=wrt)
-
-    def _repr_latex_(self):
-        from .printers.latex import render_summary
-
-        return render_summary(self)
 
     def __repr__(self):
         return (f"<Derivation of {self.target} over {len(self.order)} variables "

@@ -21,7 +21,6 @@ from functools import cached_property
 import numpy
 from sympy import Add, S
 
-from .derivation import Derivation
 from .errors import TargetError
 from .fastpartials import fast_partials, folding, mult, ordered
 from .limits import bounded_replace
@@ -40,50 +39,6 @@ class Step:
 
     explicit: object
     terms: tuple
-
-
-def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
-    """Explicit and ordered derivatives of ``target`` with respect to every variable.
-
-    Parameters
-    ----------
-    system : System
-        The equations, from :func:`orderdiff.parse` or built from sympy objects.
-    target : str or Symbol, optional
-        The variable to differentiate; by default the one variable nothing else uses.
-    steps : int, optional
-        For a block (vector, time-indexed) system: unroll over this many steps
-        instead of deriving generic in t (see :func:`orderdiff.blocks.derive.derive_blocks`).
-    max_size : int, optional
-        Size budget (expression-tree nodes) for the ``closed`` and ``inputs`` forms;
-        a form that exceeds it is reported as such instead of being built.
-
-    Returns
-    -------
-    Derivation
-
-    Raises
-    ------
-    TargetError
-        An unknown target, or several candidate targets and none chosen.
-
-    Examples
-    --------
-    >>> from orderdiff import parse, derive
-    >>> d = derive(parse("z2 = 2*z1\\nz3 = 3*z2 + z1\\nz4 = 4*z3 + 2*z2 + z1\\nE = 4*z4 + 2*z2"))
-    >>> [d.total[v] for v in ("z1", "z2", "z3", "z4")]
-    [136, 58, 16, 4]
-    >>> d.recursive["z2"]
-    3*Dplus(E, z3) + 2*Dplus(E, z4) + 2
-    """
-    if getattr(system, "is_block", False):
-        from .blocks.derive import derive_blocks
-
-        return derive_blocks(system, target, steps=steps)
-    with paused_gc():
-        target = choose_target(system, target)
-        relevant = system.ancestors(target) | {target}
-        return Derivation(system, target, max_size, relevant)
 
 
 def step(derivation, v):

@@ -16,9 +16,9 @@ from sympy import Add, Integer, S, Symbol
 from .errors import LimitError, ParseError, UnknownFunctionError, did_you_mean
 from .fastread import read_fast
 from .functions import FUNCTIONS, build
-from .lexer import decode, logical_lines, tokenize
+from .lexer import tokenize
 from .limits import MAX_LITERAL_DIGITS, MAX_NESTING, TooLarge, check_power
-from .partials import paused_gc, to_sympy
+from .partials import to_sympy
 from .system import Equation, System
 
 INVALID_RESULTS = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
@@ -222,39 +222,9 @@ class Parser:
         return expr
 
 
-def parse(text, file="<string>"):
-    """Parse the text of an equation file into a :class:`System`.
-
-    Parameters
-    ----------
-    text : str
-        The equations, one ``name = expression`` per line.
-    file : str, optional
-        The name used in error messages.
-
-    Returns
-    -------
-    System
-        The equations in file order, with their inputs and dependency order.
-
-    Raises
-    ------
-    ParseError
-        Syntax errors, unknown functions, numbers or nesting too large, an empty file.
-    DefinitionError
-        A name defined twice.
-    CycleError
-        Equations that depend on each other in a cycle.
-
-    Examples
-    --------
-    >>> from orderdiff import parse
-    >>> system = parse("z2 = 2*z1\\nE = z2^2 + z1")
-    >>> system.order
-    (z1, z2, E)
-    >>> system.inputs
-    (z1,)
-    """
+def scalar_system(lines, file):
+    """The :class:`System` of the logical ``lines`` of a scalar equation file (see
+    :func:`orderdiff.api.parse`)."""
     symbols = {}
 
     def symbol_of(name):
@@ -262,16 +232,6 @@ def parse(text, file="<string>"):
             symbols[name] = Symbol(name)
         return symbols[name]
 
-    from .blocks.read import is_block_file, parse_blocks
-
-    with paused_gc():
-        lines = list(logical_lines(text, file))
-        if not is_block_file(lines):
-            return _scalar_system(lines, file, symbol_of)
-    return parse_blocks(lines, file)
-
-
-def _scalar_system(lines, file, symbol_of):
     equations, seen = [], {}
     for line, fast in zip(lines, read_fast(lines)):
         if fast is None:
@@ -294,39 +254,3 @@ def _scalar_system(lines, file, symbol_of):
 def _builder(form, symbol_of):
     """The sympy expression of a fast form, built when first needed (:func:`~orderdiff.partials.to_sympy`)."""
     return lambda: to_sympy(form, symbol_of)
-
-
-def load(path):
-    """Read and parse an equation file (UTF-8); ``-`` reads standard input.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file to read.
-
-    Returns
-    -------
-    System
-
-    Raises
-    ------
-    ParseError
-        Also for bytes that are not UTF-8, at their line and column.
-    OSError
-        If the file cannot be read.
-
-    Examples
-    --------
-    >>> import orderdiff, pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "eqs.txt"
-    >>> _ = path.write_text("y = sin(x)\\n")
-    >>> orderdiff.load(path).inputs
-    (x,)
-    """
-    import sys
-
-    name = str(path)
-    data = sys.stdin.buffer.read() if name == "-" else open(path, "rb").read()
-    return parse(decode(data, name), file=name)
-
-

@@ -15,8 +15,27 @@ from sympy import Integer
 
 from ..errors import ValueInputError
 from . import expr as B
-from .derive import compact, generic, offset, recursive_form
+from .derive import compact, generic, offset, recursive_form, sweep_system
 from .simplify import lookahead, simplify
+
+
+def derive_blocks(system, target=None, *, steps=None):
+    """Explicit and ordered derivatives of a block system, generic in t or unrolled.
+
+    Parameters
+    ----------
+    system : BlockSystem
+    target : str, optional
+        A scalar variable defined without [t]; by default the one nothing else uses.
+    steps : int, optional
+        Unroll over this many steps (every node h[1..T] its own derivative).
+
+    Returns
+    -------
+    BlockDerivation
+    """
+    target, steps_of, order, assume = sweep_system(system, target, steps)
+    return BlockDerivation(system, target, steps_of, order, steps, assume)
 
 
 class BlockDerivation:

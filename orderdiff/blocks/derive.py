@@ -26,30 +26,17 @@ from .simplify import simplify
 from .vjps import local_vjps
 
 
-def derive_blocks(system, target=None, *, steps=None):
-    """Explicit and ordered derivatives of a block system, generic in t or unrolled.
-
-    Parameters
-    ----------
-    system : BlockSystem
-    target : str, optional
-        A scalar variable defined without [t]; by default the one nothing else uses.
-    steps : int, optional
-        Unroll over this many steps (every node h[1..T] its own derivative).
-
-    Returns
-    -------
-    BlockDerivation
-    """
-    from .derivation import BlockDerivation
-
+def sweep_system(system, target, steps):
+    """Eq. 1 over a block system: ``(target, {node: Step}, order, assumed)``, generic in t
+    (``steps`` None) or unrolled over ``steps`` steps (see
+    :func:`orderdiff.blocks.derivation.derive_blocks`)."""
     target = choose_target(system, target)
     assume = {d.name for d in system.inputs if d.distribution}
     if steps is None:
         edges, order = generic_edges(system), generic_order(system)
     else:
         edges, order = unrolled_edges(system, steps), unrolled_order(system, steps)
-    return BlockDerivation(system, target, sweep(edges, target, assume), order, steps, assume)
+    return target, sweep(edges, target, assume), order, assume
 
 
 def generic_order(system):

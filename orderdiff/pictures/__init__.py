@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..blocks.system import BlockSystem
+from ..codegen import evaluate
 from ..errors import OrderdiffError
 from . import blocks, dot, mpl, tikz
 from .labels import DerivationLabels
@@ -64,12 +66,12 @@ def picture(derivation, *, values=None, depth=None, max_nodes=MAX_NODES):
     >>> p.edge("z3", "z4").label.text, p.node("z1").lines[1].text
     ('∂z4/∂z3 = 4', '∂⁺E/∂z1 = 136')
     """
-    if getattr(derivation.system, "is_block", False):
+    if isinstance(derivation.system, BlockSystem):
         if values is not None or depth is not None:
             raise OrderdiffError("values and depth apply to pictures of scalar systems; a block "
                                  "derivation's picture draws every node of its steps")
         return blocks.picture(derivation)
-    evaluation = derivation.evaluate(values) if values is not None else None
+    evaluation = evaluate(derivation, values) if values is not None else None
     return arrange_derivation(derivation, evaluation, depth, max_nodes)
 
 

@@ -36,7 +36,8 @@ from dataclasses import replace
 import networkx as nx
 
 from ..blocks import expr as B
-from ..blocks.derive import base, derive_blocks, generic, offset
+from ..blocks.derivation import derive_blocks
+from ..blocks.derive import base, generic, offset
 from ..errors import OrderdiffError
 from ..printers.blockcontent import shown_user
 from . import grid

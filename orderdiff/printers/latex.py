@@ -1,7 +1,7 @@
-r"""LaTeX view: a standalone document (article + amsmath) or its body.
+r"""LaTeX view of a scalar derivation: the sections of its document (article + amsmath).
 
-A document includes the picture of the system (a ``tikzpicture``, loading ``tikz``);
-a body includes it only when asked to (``figure=True``).
+The system, the table and each variable's Eq. 1; :mod:`orderdiff.documents` puts them
+together with the picture of the system.
 
 The ordered derivative d+E/dz prints as ``\frac{\partial^{+} E}{\partial z}``, the
 explicit one as ``\frac{\partial E}{\partial z}``; names follow sympy (``z3`` ->
@@ -13,7 +13,7 @@ from __future__ import annotations
 from sympy import Add, Symbol
 from sympy.printing.latex import LatexPrinter
 
-from .content import bracketed, eq1_parts, fmt_number, rows
+from .content import bracketed, eq1_parts, fmt_number
 
 BRACKETS = (r"\left(", r"\right)")
 PREAMBLE = r"""\documentclass{article}
@@ -44,40 +44,6 @@ def explicit(p, of, var):
     return rf"\frac{{\partial {p.doprint(of)}}}{{\partial {p.doprint(var)}}}"
 
 
-def render_latex(derivation, *, form="closed", evaluation=None, wrt=None, body_only=False, figure=None):
-    """The derivation as LaTeX: system, order, table, and each variable's Eq. 1.
-
-    Parameters
-    ----------
-    derivation : Derivation
-    form : {'closed', 'recursive', 'inputs'}
-    evaluation : Evaluation, optional
-        Numbers at a point, substituted in each derivation and shown in the table.
-    wrt : sequence, optional
-        Only these variables.
-    body_only : bool
-        Leave out the preamble and ``\\begin{document}``/``\\end{document}``.
-    figure : bool, optional
-        Include the picture of the system (needs ``\\usepackage{tikz}``); default:
-        in a document, not in a body.
-
-    Returns
-    -------
-    str
-    """
-    p = OrderdiffLatexPrinter({"order": "none"})
-    E = derivation.target
-    selected = rows(derivation, form, wrt)[::-1]
-    figure = not body_only if figure is None else figure
-    pictured = figure_section(derivation, p, evaluation) if figure else []
-    body = "\n".join(system_section(derivation, p) + pictured + table_section(selected, p, E, evaluation))
-    body += "\n" + derivation_section(derivation, selected, p, form, evaluation)
-    if body_only:
-        return body
-    preamble = PREAMBLE.replace("{packages}", "\\usepackage{tikz}\n" if figure else "")
-    return preamble + body + "\\end{document}\n"
-
-
 def system_section(derivation, p):
     system = derivation.system
     lines = [rf"{p.doprint(v)} &= {p.doprint(eq.expr)}" for v, eq in system.equations.items()]
@@ -85,33 +51,6 @@ def system_section(derivation, p):
     return ["\\section*{The system}", "\\begin{align*}", " \\\\\n".join(lines), "\\end{align*}",
             f"Inputs: {names(derivation.inputs)}. Order: {names(derivation.order)}. "
             f"Target: ${p.doprint(derivation.target)}$.", ""]
-
-
-def figure_section(derivation, p, evaluation):
-    """The picture of the system, or of the target's nearest variables when the whole would set its
-    labels too small (:func:`~orderdiff.pictures.tikz.figure`), and what it leaves out."""
-    from ..pictures import arrange_derivation, tikz
-
-    shown = arrange_derivation(derivation, evaluation)
-    placed = tikz.figure(shown, FIGURE_BOX)
-    for depth in range((shown.depth or len(shown.columns)) - 1, 0, -1):
-        if placed is not None:
-            break
-        shown = arrange_derivation(derivation, evaluation, depth=depth)
-        placed = tikz.figure(shown, FIGURE_BOX)
-    e = p.doprint(derivation.target)
-    where = " at the given point" if evaluation is not None else ""
-    if placed is None:
-        return ["\\section*{The system as a graph}",
-                f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, no picture of the system "
-                "fits on a page; \\texttt{orderdiff graph} draws it.", ""]
-    text = [f"The picture on page~\\pageref{{{tikz.LABEL}}} draws the system: each arrow $z_i \\to z_j$ "
-            r"carries the explicit partial $\partial z_j / \partial z_i$, "
-            rf"each variable $v$ its ordered derivative $\partial^{{+}} {e} / \partial v${where}."]
-    if shown.beyond:
-        text.append(f"It shows the {len(shown.nodes)} variables within {shown.depth} "
-                    f"edges of ${e}$; {len(shown.beyond)} more are left out.")
-    return ["\\section*{The system as a graph}", " ".join(text), placed, ""]
 
 
 def table_section(selected, p, E, evaluation):
