@@ -46,9 +46,9 @@ def derive_blocks(system, target=None, *, steps=None):
     target = choose_target(system, target)
     assume = {d.name for d in system.inputs if d.distribution}
     if steps is None:
-        edges, order = generic_edges(system), generic_order(system)
+        edges, order = relevant(generic_edges(system), target, base), generic_order(system)
     else:
-        edges, order = unrolled_edges(system, steps), unrolled_order(system, steps)
+        edges, order = relevant(unrolled_edges(system, steps), target), unrolled_order(system, steps)
     return BlockDerivation(system, target, sweep(edges, target, assume), order, steps, assume)
 
 
@@ -130,6 +130,25 @@ def unrolled_edges(system, steps):
     for var, expr in instances:
         for leaf, share in local_vjps(expr, B.Adj(var)).items():
             yield leaf, var, share.xreplace(fold)
+
+
+def relevant(edges, target, node=lambda v: v):
+    """The edges into the target and the nodes it depends on; ``node`` maps a use to its node
+    (generic in t, xc[t+1] is a use of xc[t]).
+
+    Another loss D beside the target C passes back no share: d+C/dD is 0, not a new adjoint.
+    """
+    edges = list(edges)
+    feeders = {}
+    for v, user, _ in edges:
+        feeders.setdefault(node(user), set()).add(node(v))
+    reached, stack = {target}, [target]
+    while stack:
+        for v in feeders.get(stack.pop(), ()):
+            if v not in reached:
+                reached.add(v)
+                stack.append(v)
+    return [e for e in edges if node(e[1]) in reached]
 
 
 def sweep(edges, target, assume):
