@@ -85,3 +85,46 @@ def test_check_chooses_one_of_two_losses(tmp_path):
         result = invoke(["check", path, "--target", target])
         assert result.exit_code == 0, result.output
         assert result.output.startswith(f"target {target}, ") and "OK: all 2 gradients agree" in result.output
+
+
+# ----- target errors, located ---------------------------------------------------------------------
+
+ONE_STEP = "dim n\nparam w: n\ninput x[t]: n\ninit h[0] = 0\nh[t] = tanh(w * h[t-1] + x[t])\n"
+
+TARGET_ERRORS = [
+    # id, file, options, line, col, message (regular expression)
+    ("several-losses", TWO_LOSSES, [], 6, 1,
+     r"2 variables are used by no other equation: C, D; choose the target with --target"),
+    ("no-loss", ONE_STEP, [], 5, 1, r"every variable is used by another equation, so none is the loss; add one"),
+    ("no-equations", "dim n\nparam w: n\ninput x[t]: n\n", [], 3, 1, r"the file has no equations"),
+    ("declared-target", TWO_LOSSES, ["--target", "x"], 3, 7,
+     r"the target must be a scalar defined without \[t\] .*'x' is declared, not defined by an equation"),
+    ("timed-target", TWO_LOSSES, ["--target", "h"], 5, 1, r"'h' is indexed by time"),
+]
+
+
+@pytest.mark.parametrize("text, options, line, col, message", [c[1:] for c in TARGET_ERRORS],
+                         ids=[c[0] for c in TARGET_ERRORS])
+def test_target_errors_are_located(tmp_path, text, options, line, col, message):
+    path = write(tmp_path, text)
+    for command in ("derive", "check"):
+        result = invoke([command, path, *options])
+        assert_failed_cleanly(result)
+        lines = result.output.splitlines()
+        assert lines[0].startswith(f"{path}:{line}:{col}: "), lines[0]
+        assert re.search(message, lines[0]), lines[0]
+        assert lines[1] == "    " + text.splitlines()[line - 1]
+        assert lines[2] == "    " + " " * (col - 1) + "^"
+    with pytest.raises(TargetError) as info:
+        orderdiff.derive(orderdiff.load(path), options[1] if options else None)
+    assert (info.value.file, info.value.line, info.value.col) == (path, line, col)
+
+
+@pytest.mark.parametrize("command", ["derive", "check", "graph"])
+def test_an_unknown_target_is_located_in_the_option(tmp_path, command):
+    extra = ["-o", str(tmp_path / "net.svg")] if command == "graph" else []
+    result = invoke([command, ELMAN, "--target", "c", *extra])
+    assert_failed_cleanly(result)
+    lines = result.output.splitlines()
+    assert lines[0].startswith("--target:1:1: unknown target 'c' (did you mean 'C'"), lines[0]
+    assert lines[1:3] == ["    c", "    ^"]

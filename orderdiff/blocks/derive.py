@@ -71,22 +71,41 @@ def unrolled_order(system, steps):
 
 
 def choose_target(system, target):
-    if target is not None:
-        name = system.resolve(target, "target")
-    else:
-        sinks = system.target_candidates
-        if len(sinks) != 1:
-            raise TargetError(f"{len(sinks)} variables are used by no other equation: {', '.join(sinks)}; "
-                              "choose the target with --target", file=system.file)
-        name = sinks[0]
+    """The target's :class:`Var`; every error is located where the file shows its cause."""
+    name = system.resolve(target, "target") if target is not None else only_candidate(system)
     eq = system.equations.get(name)
     if eq is None or eq.var.time or eq.var.shape:
         what = ("is declared, not defined by an equation" if eq is None else "is indexed by time"
                 if eq.var.time else f"has shape ({', '.join(map(str, eq.var.shape))})")
+        where = eq if eq is not None else system.declarations[name]
         raise TargetError(f"the target must be a scalar defined without [t] (e.g. C = sum_t(...)); "
-                          f"'{name}' {what}", file=system.file,
-                          **({} if eq is None else dict(line=eq.line, col=eq.col, source=eq.source)))
+                          f"'{name}' {what}", file=system.file, line=where.line, col=where.col,
+                          source=where.source)
     return eq.var
+
+
+def only_candidate(system):
+    """The one variable no other equation uses; else a :class:`TargetError` at the first candidate
+    (when every variable is used, at the last equation; with no equations, the last declaration)."""
+    sinks = system.target_candidates
+    if len(sinks) == 1:
+        return sinks[0]
+    if not system.equations:
+        decls = [*system.declarations.values(), *(d for slots in system.inits.values() for d in slots.values())]
+        where = max(decls, key=lambda d: d.line, default=None)
+        raise TargetError("the file has no equations, so no loss to differentiate; "
+                          "add one without [t] (e.g. C = sum_t(sum(h[t])))", file=system.file,
+                          **({} if where is None else dict(line=where.line, col=1, source=where.source)))
+    if sinks:
+        shown = ", ".join(sinks[:10]) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
+        message = (f"{len(sinks)} variables are used by no other equation: {shown}; choose the target "
+                   "with --target")
+        eq = system.equations[sinks[0]]
+    else:
+        message = ("every variable is used by another equation, so none is the loss; add one without [t] "
+                   "(e.g. C = sum_t(sum(h[t]))) or choose the target with --target")
+        eq = list(system.equations.values())[-1]
+    raise TargetError(message, file=system.file, line=eq.line, col=eq.col, source=eq.source)
 
 
 def fold_map(system):
