@@ -128,3 +128,123 @@ def test_an_unknown_target_is_located_in_the_option(tmp_path, command):
     lines = result.output.splitlines()
     assert lines[0].startswith("--target:1:1: unknown target 'c' (did you mean 'C'"), lines[0]
     assert lines[1:3] == ["    c", "    ^"]
+
+
+# ----- the JSON's top-level keys ------------------------------------------------------------------
+
+SCALAR_KEYS = list(json.loads(orderdiff.derive(orderdiff.load(str(EXAMPLES / "werbos.eqs"))).to_json()))
+BLOCK_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.eqs") if getattr(orderdiff.load(str(p)), "is_block", False))
+
+
+@pytest.mark.parametrize("steps", [None, 2])
+@pytest.mark.parametrize("example", BLOCK_EXAMPLES)
+def test_block_json_has_the_scalar_keys_in_their_order(example, steps):
+    assert SCALAR_KEYS == ["target", "form", "order", "inputs", "nodes"]
+    options = [] if steps is None else ["--steps", str(steps)]
+    result = invoke(["derive", str(EXAMPLES / example), "--format", "json", *options])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert [k for k in doc if k in SCALAR_KEYS] == SCALAR_KEYS
+    assert {"mode", "steps", "recurrences", "gradients", "declarations", "equations", "ops"} <= set(doc)
+    assert doc["form"] == ("closed" if steps is None else "recursive")
+    declared = {name for name, d in doc["declarations"].items() if d["kind"] == "input"}
+    assert doc["inputs"] and set(doc["inputs"]) <= set(doc["order"])
+    assert {v.split("[")[0] for v in doc["inputs"]} == declared
+    d = orderdiff.derive(orderdiff.load(str(EXAMPLES / example)), steps=steps)
+    assert [str(v.name) for v in d.inputs] == [v.split("[")[0] for v in doc["inputs"]]
+
+
+# ----- the API: the keywords of Derivation, mappings keyed by name ---------------------------------
+
+@pytest.fixture(scope="module")
+def elman():
+    return orderdiff.derive(orderdiff.load(ELMAN))
+
+
+@pytest.fixture(scope="module")
+def elman2():
+    return orderdiff.derive(orderdiff.load(ELMAN), steps=2)
+
+
+@pytest.mark.parametrize("method", ["to_text", "to_latex", "to_json"])
+def test_views_take_the_keywords_of_a_scalar_derivation(method):
+    import inspect
+
+    from orderdiff.blocks.derivation import BlockDerivation
+
+    scalar = inspect.signature(getattr(orderdiff.Derivation, method)).parameters
+    block = inspect.signature(getattr(BlockDerivation, method)).parameters
+    assert set(scalar) <= set(block)
+    assert all(block[k].kind == inspect.Parameter.KEYWORD_ONLY for k in scalar if k != "self")
+
+
+def test_the_default_form_is_closed_generic_and_recursive_unrolled(elman, elman2):
+    assert elman.to_text(form="closed") == elman.to_text()
+    assert elman.to_json(form="closed") == elman.to_json()
+    assert elman2.to_text(form="recursive") == elman2.to_text()
+    assert elman2.to_latex(form="recursive") == elman2.to_latex()
+    assert elman.form("recursive") is elman.recursive and elman.form() is elman.compact is not None
+    assert dict(elman.closed) == dict(elman.total) == dict(elman.compact)
+
+
+@pytest.mark.parametrize("call", ["to_text", "to_latex", "to_json", "form"])
+def test_a_form_that_does_not_apply_is_a_value_error(elman, elman2, call):
+    def run(d, **kw):
+        return getattr(d, call)(kw["form"]) if call == "form" else getattr(d, call)(**kw)
+
+    with pytest.raises(ValueError, match="the inputs form does not apply to a block file"):
+        run(elman, form="inputs")
+    with pytest.raises(ValueError, match="unrolled over 2 steps, .* leave out the steps"):
+        run(elman2, form="closed")
+    with pytest.raises(ValueError, match="unknown form 'total'; choose one of recursive, closed"):
+        run(elman, form="total")
+    with pytest.raises(ValueError, match="unrolled over 2 steps"):
+        elman2.total
+
+
+@pytest.mark.parametrize("method", ["to_text", "to_latex", "to_json"])
+def test_values_are_refused_with_the_way_to_numbers(elman, method):
+    assert getattr(elman, method)(values=None) == getattr(elman, method)()
+    with pytest.raises(ValueError, match=r"lambdify\(\) returns f\(params, inputs, init\)"):
+        getattr(elman, method)(values={"x": 1.0})
+
+
+def test_wrt_takes_names_and_nodes(elman):
+    by_name = elman.to_json(wrt=["zh", "h[0]"])
+    assert elman.to_json(wrt=[elman.system.var("zh"), elman.system.var("h", 0)]) == by_name
+    assert elman.to_json(wrt="zh") == elman.to_json(wrt=["zh"])
+    assert list(json.loads(by_name)["nodes"]) == ["zh[t]", "h[0]"]
+    with pytest.raises(TargetError, match="unknown variable 'W_hh'"):
+        elman.to_latex(wrt=["W_hh"])
+
+
+MAPPINGS = ["explicit", "recursive", "steps", "compact", "closed", "total", "recurrences", "gradients"]
+
+
+@pytest.mark.parametrize("attr", MAPPINGS)
+def test_mappings_take_a_node_its_text_or_its_name(elman, attr):
+    import sympy
+
+    from orderdiff.blocks.nodes import node_text
+
+    m = getattr(elman, attr)
+    assert list(m) == [v for v in elman.order if v in m] and len(m) > 0
+    for v in m:
+        assert m[node_text(v)] == m[v] and node_text(v) in m
+        if not v.time or v.time[0] == sympy.Symbol("t", integer=True):
+            assert m[v.name] == m[sympy.Symbol(v.name)] == m[v]
+    assert ("h[0]" in m) == (elman.system.var("h", 0) in m)
+    assert "h[1]" not in m and elman.system.var("h", 1) not in m and "nothing" not in m
+
+
+def test_mappings_keep_their_keys_and_take_steps_unrolled(elman, elman2):
+    zh = elman.system.var("zh")
+    assert elman.recurrences[zh] == elman.recurrences["zh"] == elman.recurrences["zh[t]"]
+    h, h0 = elman.system.var("h"), elman.system.var("h", 0)
+    assert elman.steps["h"] is elman.steps[h] and elman.steps["h[0]"] is elman.steps[h0]
+    assert elman.steps["h"].terms != elman.steps["h[0]"].terms  # h[t] and h[0] are two nodes
+    assert elman2.recursive["h[2]"] == elman2.recursive[elman2.system.var("h", 2)]
+    assert "h" not in elman2.recursive  # unrolled, a bare name is no one node
+    with pytest.raises(KeyError):
+        elman2.recursive["h"]
+    assert elman.steps["W_ih"].terms == elman.steps[elman.system.var("W_ih")].terms

@@ -16,7 +16,10 @@ from sympy import Integer
 from ..errors import ValueInputError
 from . import expr as B
 from .derive import compact, generic, offset, recursive_form
+from .nodes import NodeMap
 from .simplify import lookahead, simplify
+
+FORMS = ("recursive", "closed")
 
 
 class BlockDerivation:
@@ -30,27 +33,44 @@ class BlockDerivation:
         T when unrolled, ``None`` when generic in t.
     order : tuple of Var
         The nodes, leaves first, in dependency order (one step's order for generic t).
-    steps : dict
+    inputs : tuple of Var
+        The nodes of the declared inputs (x[t]; unrolled, x[1], ..., x[T]).
+    steps : mapping
         ``{node: Step(explicit, ((user, share), ...))}``: Eq. 1 before it is summed.
-    explicit, recursive : dict
+    explicit, recursive : mapping
         ``{node: dE/dv}`` and ``{node: Eq. 1 in the users' d+E/du}``.
+    compact, closed, total : mapping
+        Generic in t: ``{node: d+E/dv}`` of the nodes whose ordered derivatives the
+        generated program keeps, every adjoint used once substituted (``closed`` and
+        ``total`` are ``compact``; see :meth:`form`).
+    recurrences, gradients : mapping
+        ``compact`` split: the backward recurrences, and the parameters' and initial values'.
     assumptions : tuple of str
         What the simplification assumed (inputs declared ``distribution``).
+
+    Every mapping takes a node as a ``Var``, as its text (``'h[t]'``, ``'h[0]'``, ``'W_ih'``)
+    or, for the node that stands for every step, as its bare name (``'h'`` or ``Symbol('h')``),
+    and iterates in dependency order.
     """
 
     def __init__(self, system, target, steps, order, steps_count, assume):
         self.system = system
         self.target = target
-        self.steps = steps
         self.order = tuple(v for v in order if v in steps)
+        self.steps = NodeMap({**{v: steps[v] for v in self.order}, **steps})  # in dependency order
         self.steps_count = steps_count
         self.assume = frozenset(assume)
-        self.explicit = {v: s.explicit for v, s in steps.items()}
+        self.explicit = NodeMap({v: s.explicit for v, s in self.steps.items()})
         self._programs = {}  # {(backend, dtype): compiled program}, see _compiled
+
+    @property
+    def inputs(self):
+        data = {d.name for d in self.system.inputs}
+        return tuple(v for v in self.order if v.name in data)
 
     @cached_property
     def recursive(self):
-        return {v: recursive_form(self.steps[v], self.assume) for v in self.order}
+        return NodeMap(self.order, compute=lambda v: recursive_form(self.steps[v], self.assume))
 
     @cached_property
     def compact(self):
@@ -65,19 +85,71 @@ class BlockDerivation:
         boundary = {v for v in keep if v.time}
         forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
         result = compact(forms, keep, boundary, self.assume)
-        return {v: result[v] for v in self.order if v in result}
+        return NodeMap({v: result[v] for v in self.order if v in result})
 
     @property
     def recurrences(self):
         """The compact forms of the defined nodes kept: the backward recurrences (and shared adjoints)."""
-        return {v: e for v, e in self.compact.items() if v.name in self.system.equations and
-                (generic(v) or not v.time)}
+        return NodeMap({v: e for v, e in self.compact.items() if v.name in self.system.equations and
+                        (generic(v) or not v.time)})
 
     @property
     def gradients(self):
         """The compact forms of the parameters and initial values."""
         kept = self.recurrences
-        return {v: e for v, e in self.compact.items() if v not in kept}
+        return NodeMap({v: e for v, e in self.compact.items() if v not in kept})
+
+    @property
+    def closed(self):
+        return self.form("closed")
+
+    @property
+    def total(self):
+        return self.form("closed")
+
+    def choose_form(self, form=None):
+        """The name of ``form`` where it applies; by default ``closed`` generic in t, ``recursive``
+        unrolled.
+
+        Raises
+        ------
+        ValueError
+            A form that does not apply: ``inputs`` (a recurrence over the steps cannot be
+            written in the inputs alone), or ``closed`` unrolled.
+        """
+        if form is None:
+            return "closed" if self.steps_count is None else "recursive"
+        if form == "inputs":
+            raise ValueError("the inputs form does not apply to a block file: its ordered derivatives "
+                             "are written in its nodes, a recurrence over the steps in the adjoints of "
+                             "the next one; choose recursive or closed")
+        if form == "closed" and self.steps_count is not None:
+            raise ValueError(f"unrolled over {self.steps_count} steps, every node keeps its own ordered "
+                             "derivative, written in the adjoints of its users (the recursive form); the "
+                             "closed form, the recurrences of BPTT, is that of the derivation generic in t: "
+                             "leave out the steps")
+        if form not in FORMS:
+            raise ValueError(f"unknown form {form!r}; choose one of {', '.join(FORMS)}")
+        return form
+
+    def form(self, name=None):
+        """The ordered derivatives in form ``name`` (see :meth:`choose_form`).
+
+        ``recursive``: Eq. 1 of every node, in its users' ordered derivatives. ``closed``
+        (generic in t): the compact forms, every adjoint used once substituted into its user,
+        so that only the recurrences of BPTT keep their adjoints.
+
+        Examples
+        --------
+        >>> import orderdiff
+        >>> from orderdiff.printers.blockexpr import BlockTextPrinter
+        >>> d = orderdiff.derive(orderdiff.parse("dim n\\nparam w: n\\ninput x[t]: n\\n"
+        ...                                      "z[t] = w * x[t]\\nh[t] = tanh(z[t])\\nC = sum_t(sum(h[t]))"))
+        >>> p = BlockTextPrinter(d.target, unicode=False)
+        >>> p.doprint(d.form("recursive")["z"]), p.doprint(d.form("closed")["w"])
+        ('d+C/dh[t] * (1 - h[t] * h[t])', 'sum_t((1 - h[t] * h[t]) * x[t])')
+        """
+        return self.recursive if self.choose_form(name) == "recursive" else self.compact
 
     @cached_property
     def min_steps(self):
@@ -176,20 +248,30 @@ class BlockDerivation:
         return Gradients(self, backend, dtype)
 
     # ----- views --------------------------------------------------------------------------
-    def to_text(self, *, unicode=True):
+    # The keywords of Derivation.to_text/to_latex/to_json: ``form`` as in :meth:`form`
+    # (default: closed generic in t, recursive unrolled); ``wrt`` the names whose ordered
+    # derivatives to show (see :func:`orderdiff.blocks.nodes.nodes_named`); ``values`` has no
+    # meaning here, since a block derivation's numbers need arrays: see :meth:`lambdify`.
+    def to_text(self, *, form=None, values=None, wrt=None, unicode=True):
+        """The derivation as text (see :func:`orderdiff.printers.blocktext.render_text`)."""
         from ..printers.blocktext import render_text
 
-        return render_text(self, unicode=unicode)
+        no_values(values)
+        return render_text(self, form=form, wrt=wrt, unicode=unicode)
 
-    def to_latex(self, *, body_only=False, figure=None):
+    def to_latex(self, *, form=None, values=None, wrt=None, body_only=False, figure=None):
+        """The derivation as LaTeX (see :func:`orderdiff.printers.blocklatex.render_latex`)."""
         from ..printers.blocklatex import render_latex
 
-        return render_latex(self, body_only=body_only, figure=figure)
+        no_values(values)
+        return render_latex(self, form=form, wrt=wrt, body_only=body_only, figure=figure)
 
-    def to_json(self):
+    def to_json(self, *, form=None, values=None, wrt=None):
+        """The derivation as JSON text (see :func:`orderdiff.printers.blockjson.render_json`)."""
         from ..printers.blockjson import render_json
 
-        return render_json(self)
+        no_values(values)
+        return render_json(self, form=form, wrt=wrt)
 
     def _repr_latex_(self):
         """The recurrences and gradients as one display, for Jupyter (see ``render_display``)."""
@@ -200,6 +282,14 @@ class BlockDerivation:
     def __repr__(self):
         mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"
         return f"<BlockDerivation of {self.target.name}, {mode}, {len(self.order)} nodes>"
+
+
+def no_values(values):
+    """Refuse a ``values`` point: the numbers of a block derivation need arrays."""
+    if values is not None:
+        raise ValueError("values are for scalar derivations; a block derivation's numbers need arrays of "
+                         "its parameters and inputs: lambdify() returns f(params, inputs, init) -> "
+                         "(loss, gradients)")
 
 
 class Gradients:
