@@ -248,3 +248,152 @@ def test_mappings_keep_their_keys_and_take_steps_unrolled(elman, elman2):
     with pytest.raises(KeyError):
         elman2.recursive["h"]
     assert elman.steps["W_ih"].terms == elman.steps[elman.system.var("W_ih")].terms
+
+
+# ----- --wrt and --form through the command -------------------------------------------------------
+
+def derive_ascii(*options):
+    result = invoke(["derive", *options, "--ascii"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def section(text, title):
+    """The lines of the section of ``text`` that starts with ``title``, up to the blank line."""
+    return text.split("\n" + title, 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+
+
+def lhs(lines):
+    """The ordered derivatives a section defines: ``d+C/dzh[t]`` of ``d+C/dzh[t] = ...``."""
+    return [line.split(" = ", 1)[0] for line in lines if line.startswith("d+C/d")]
+
+
+def test_wrt_through_the_command_is_the_api(elman, tmp_path):
+    out = tmp_path / "out.txt"
+    assert invoke(["derive", ELMAN, "--wrt", "W_ih,h[0]", "-o", str(out)]).exit_code == 0
+    assert out.read_text(encoding="utf-8") == elman.to_text(wrt=["W_ih", "h[0]"])
+
+
+def test_wrt_a_parameter_shows_its_gradient_and_the_recurrences_it_reads():
+    everything = derive_ascii(ELMAN)
+    text = derive_ascii(ELMAN, "--wrt", "W_ih")
+    assert text.split("Ordered derivatives")[0] == everything.split("Ordered derivatives")[0]  # the network
+    assert lhs(section(text, "Ordered derivatives (Eq. 1)")) == ["d+C/dW_ih"]
+    assert section(text, "Parameter gradients:") == ["d+C/dW_ih = sum_t(d+C/dzh[t] @ xc[t]^T)"]
+    # d+C/dzh[t] reads d+C/dzo[t]: both recurrences, as in the whole derivation
+    bptt = section(text, "Backpropagation through time")
+    assert lhs(bptt) == lhs(section(everything, "Backpropagation through time")) == ["d+C/dzo[t]", "d+C/dzh[t]"]
+    assert "(also shown: d+C/dzo[t], d+C/dzh[t], which the selected forms read)" in bptt
+
+
+def test_wrt_a_name_is_every_node_of_it_and_an_index_one():
+    text = derive_ascii(ELMAN, "--wrt", "h")
+    assert lhs(section(text, "Ordered derivatives (Eq. 1)")) == ["d+C/dh[t]", "d+C/dh[0]"]
+    assert lhs(section(text, "Parameter gradients:")) == ["d+C/dh[0]"]
+    text = derive_ascii(ELMAN, "--wrt", "h[0], zo")
+    assert lhs(section(text, "Ordered derivatives (Eq. 1)")) == ["d+C/dzo[t]", "d+C/dh[0]"]
+    assert "(also shown: d+C/dzh[t], which the selected forms read)" in text
+    unrolled = derive_ascii(ELMAN, "--steps", "2", "--wrt", "h")
+    assert lhs(section(unrolled, "Ordered derivatives (Eq. 1)")) == ["d+C/dh[2]", "d+C/dh[1]", "d+C/dh[0]"]
+    unrolled = derive_ascii(ELMAN, "--steps", "2", "--wrt", "h[1],C")
+    assert lhs(section(unrolled, "Ordered derivatives (Eq. 1)")) == ["d+C/dC", "d+C/dh[1]"]
+
+
+def test_wrt_a_variable_the_target_does_not_depend_on_is_zero(tmp_path):
+    path = write(tmp_path, TWO_LOSSES.replace("param w: n\n", "param w: n\nparam u: n\n"))
+    text = derive_ascii(path, "--target", "C", "--wrt", "u,D")
+    assert section(text, "Ordered derivatives (Eq. 1)")[1:] == ["d+C/du = 0   (C does not depend on u)",
+                                                                "d+C/dD = 0   (C does not depend on D)"]
+    doc = json.loads(invoke(["derive", path, "--target", "C", "--wrt", "u", "--format", "json"]).output)
+    assert doc["nodes"] == {"u": {"shape": ["n"], "explicit": "0", "users": [], "recursive": "0"}}
+
+
+@pytest.mark.parametrize("example", ["elman", "lstm", "gru", "jordan"])
+def test_wrt_json_shows_every_recurrence_its_forms_read(example):
+    """With --wrt one parameter, every adjoint the shown forms read has its recurrence shown."""
+    path = str(EXAMPLES / f"{example}.eqs")
+    whole = json.loads(invoke(["derive", path, "--format", "json"]).output)
+    for name in (d for d, decl in whole["declarations"].items() if decl["kind"] == "param"):
+        result = invoke(["derive", path, "--format", "json", "--wrt", name])
+        assert result.exit_code == 0, result.output
+        doc = json.loads(result.output)
+        assert list(doc["nodes"]) == [name] and list(doc["gradients"]) == [name]
+        assert doc["gradients"][name] == whole["gradients"][name]
+        assert doc["order"] == whole["order"] and doc["inputs"] == whole["inputs"]
+        shown = {k.split("[")[0] for k in doc["recurrences"]}
+        forms = [doc["gradients"][name]] + [r["form"] for r in doc["recurrences"].values()]
+        read = {m for f in forms for m in re.findall(r"d\+C/d(\w+)\[", f)}
+        assert read <= shown, (name, read - shown)
+        assert all(doc["recurrences"][k] == whole["recurrences"][k] for k in doc["recurrences"])
+
+
+def test_wrt_latex_shows_the_selected_gradient():
+    result = invoke(["derive", ELMAN, "--format", "latex", "--body-only", "--wrt", "b_ho"])
+    assert result.exit_code == 0, result.output
+    gradients = result.output.split("\\section*{Parameter gradients}")[1]
+    assert "\\partial b_{ho}}" in gradients and "\\partial W_{ih}}" not in gradients
+    assert "The recurrences of $zo_{t}$ are shown because the selected forms read them." in result.output
+
+
+def test_rnn_takes_wrt_and_form():
+    result = invoke(["rnn", "--ascii", "--wrt", "W_ho", "--form", "recursive"])
+    assert result.exit_code == 0, result.output
+    assert lhs(section(result.output, "Ordered derivatives (Eq. 1)")) == ["d+C/dW_ho"]
+    assert "Backpropagation" not in result.output and "Parameter gradients" not in result.output
+
+
+WRT_ERRORS = [
+    # id, options, source of the option, column, message (regular expression)
+    ("unknown", ["--wrt", "x,W_hh"], "x,W_hh", 3, r"unknown variable 'W_hh' \(did you mean 'W_ih' or 'W_ho'"),
+    ("step-of-generic", ["--wrt", "zh, h[1]"], "zh, h[1]", 5,
+     r"no node h\[1\] in this derivation; the nodes of h are h\[0\], h\[t\] \(--steps T unrolls"),
+    ("step-past-T", ["--steps", "2", "--wrt", "h[3]"], "h[3]", 1,
+     r"no node h\[3\] in this derivation; the nodes of h are h\[0\], h\[1\], h\[2\]$"),
+    ("index-of-static", ["--wrt", "W_ih[0]"], "W_ih[0]", 1, r"no node W_ih\[0\] .* the nodes of W_ih are W_ih$"),
+    ("not-a-node", ["--wrt", "h[t"], "h[t", 1, r"'h\[t' is not a node"),
+]
+
+
+@pytest.mark.parametrize("options, source, col, message", [c[1:] for c in WRT_ERRORS],
+                         ids=[c[0] for c in WRT_ERRORS])
+def test_wrt_errors_are_located_in_the_option(options, source, col, message):
+    for fmt in ("text", "json"):
+        result = invoke(["derive", ELMAN, *options, "--format", fmt])
+        assert_failed_cleanly(result)
+        lines = result.output.splitlines()
+        assert lines[0].startswith(f"--wrt:1:{col}: "), lines[0]
+        assert re.search(message, lines[0]), lines[0]
+        assert lines[1:3] == ["    " + source, "    " + " " * (col - 1) + "^"]
+
+
+def test_form_recursive_is_eq1_alone():
+    recursive = derive_ascii(ELMAN, "--form", "recursive")
+    closed = derive_ascii(ELMAN, "--form", "closed")
+    assert closed == derive_ascii(ELMAN)
+    assert closed.startswith(recursive.split("\nassuming ")[0])
+    assert "Backpropagation" not in recursive and "Parameter gradients" not in recursive
+    assert "assuming sum(yhat[t]) = 1 for every t" in recursive  # Eq. 1 is simplified with it
+    unrolled = derive_ascii(ELMAN, "--steps", "2")
+    assert derive_ascii(ELMAN, "--steps", "2", "--form", "recursive") == unrolled
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--form", "inputs"], "the inputs form does not apply to a block file"),
+    (["--form", "closed", "--steps", "2"], "unrolled over 2 steps, every node keeps its own ordered derivative"),
+])
+def test_a_form_that_does_not_apply_is_refused(options, message):
+    for command in (["derive", ELMAN], ["rnn"]):
+        if command == ["rnn"] and "inputs" in options:
+            continue  # the preset's --form offers recursive and closed only
+        result = invoke([*command, *options])
+        assert_failed_cleanly(result)
+        lines = result.output.splitlines()
+        assert lines[0].startswith("--form:1:1: " + message), lines[0]
+        assert lines[1:3] == ["    " + options[1], "    ^"]
+
+
+def test_json_form_recursive_holds_eq1_of_the_gradients():
+    doc = json.loads(invoke(["derive", ELMAN, "--format", "json", "--form", "recursive"]).output)
+    assert (doc["form"], doc["recurrences"]) == ("recursive", {})
+    assert list(doc["gradients"]) == ["W_ih", "b_ih", "W_ho", "b_ho", "h[0]"]
+    assert all(doc["gradients"][v] == doc["nodes"][v]["recursive"] for v in doc["gradients"])
