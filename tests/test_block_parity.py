@@ -183,8 +183,9 @@ def test_the_default_form_is_closed_generic_and_recursive_unrolled(elman, elman2
     assert elman.to_json(form="closed") == elman.to_json()
     assert elman2.to_text(form="recursive") == elman2.to_text()
     assert elman2.to_latex(form="recursive") == elman2.to_latex()
-    assert elman.form("recursive") is elman.recursive and elman.form() is elman.compact is not None
-    assert dict(elman.closed) == dict(elman.total) == dict(elman.compact)
+    assert elman.form("recursive") is elman.recursive
+    assert dict(elman.form()) == dict(elman.closed) == dict(elman.total) == {**elman.compact, **elman.substituted}
+    assert list(elman.closed) == list(elman.order) and not set(elman.compact) & set(elman.substituted)
 
 
 @pytest.mark.parametrize("call", ["to_text", "to_latex", "to_json", "form"])
@@ -218,7 +219,59 @@ def test_wrt_takes_names_and_nodes(elman):
         elman.to_latex(wrt=["W_hh"])
 
 
-MAPPINGS = ["explicit", "recursive", "steps", "compact", "closed", "total", "recurrences", "gradients"]
+def elman_forward(np, p, x, yhat, nudge):
+    """C of examples/elman.eqs for one sequence, written from the equations; ``nudge`` adds its
+    arrays to zh[t], h[t] and zo[t], so the gradient with respect to each is d+C/dv at v[t]."""
+    h, C, values = np.zeros(p["W_ho"].shape[1]), 0.0, []
+    for t in range(x.shape[0]):
+        xc = np.concatenate([x[t], h])
+        zh = p["W_ih"] @ xc + p["b_ih"] + nudge["zh"][t]
+        h = np.tanh(zh) + nudge["h"][t]
+        zo = p["W_ho"] @ h + p["b_ho"] + nudge["zo"][t]
+        y = np.exp(zo) / np.sum(np.exp(zo))
+        C = C - np.sum(yhat[t] * np.log(y))
+        values.append({"xc": xc, "zh": zh, "h": h, "zo": zo, "y": y})
+    return C, values
+
+
+def test_closed_forms_of_nodes_without_a_recurrence_agree_with_autograd(elman):
+    """d+C/dh[t], d+C/dx[t], d+C/dxc[t] and d+C/dy[t] in the kept adjoints d+C/dzh, d+C/dzo, at numbers:
+    autograd's gradients of the loss with respect to those nodes, at every step."""
+    autograd = pytest.importorskip("autograd")
+    import autograd.numpy as anp
+    from test_blocks import interpret
+
+    from orderdiff.blocks import expr as B
+
+    n_x, n_h, n_y, T = 3, 4, 5, 4
+    rng = numpy.random.default_rng(11)
+    p = {"W_ih": 0.5 * rng.normal(size=(n_h, n_x + n_h)), "b_ih": 0.1 * rng.normal(size=n_h),
+         "W_ho": 0.5 * rng.normal(size=(n_y, n_h)), "b_ho": 0.1 * rng.normal(size=n_y)}
+    x, yhat = rng.normal(size=(T, n_x)), rng.dirichlet(numpy.ones(n_y), size=T)  # yhat: a distribution
+    nudge = {"zh": numpy.zeros((T, n_h)), "h": numpy.zeros((T, n_h)), "zo": numpy.zeros((T, n_y))}
+    _, steps = elman_forward(numpy, p, x, yhat, nudge)
+    grad = autograd.grad(lambda n: elman_forward(anp, p, x, yhat, n)[0])(nudge)
+    grad_x = autograd.grad(lambda x: elman_forward(anp, p, x, yhat, nudge)[0])(x)
+    values = {(k, None): v for k, v in p.items()}
+    values.update({("h", 0): numpy.zeros(n_h)})
+    values.update({(k, t + 1): v for t, step in enumerate(steps) for k, v in step.items()})
+    values.update({("x", t + 1): x[t] for t in range(T)} | {("yhat", t + 1): yhat[t] for t in range(T)})
+    kept = {(k, t + 1): grad[k][t] for k in ("zh", "zo") for t in range(T)}
+    kept.update({("zh", T + 1): numpy.zeros(n_h), ("zo", T + 1): numpy.zeros(n_y)})  # 0 past T
+    dims = {s: {"n_x": n_x, "n_h": n_h, "n_y": n_y}[name] for name, s in elman.system.dims.items()}
+    assert {"h", "x", "xc", "y"} <= {v.name for v in elman.substituted}
+    for t in range(1, T + 1):
+        at = {name: interpret(B.at_time(elman.closed[name], t), values, kept, dims) for name in ("h", "x", "xc", "y")}
+        numpy.testing.assert_allclose(at["h"], grad["h"][t - 1], rtol=1e-10, atol=1e-12)
+        numpy.testing.assert_allclose(at["x"], grad_x[t - 1], rtol=1e-10, atol=1e-12)
+        # xc[t] = concat(x[t], h[t-1]): its first n_x rows are x[t]'s
+        numpy.testing.assert_allclose(at["xc"][:n_x], grad_x[t - 1], rtol=1e-10, atol=1e-12)
+        # y[t]: the loss's own share, -yhat/y, the only use of y
+        numpy.testing.assert_allclose(at["y"], -yhat[t - 1] / steps[t - 1]["y"], rtol=1e-12)
+
+
+MAPPINGS = ["explicit", "recursive", "steps", "compact", "closed", "total", "recurrences", "gradients",
+            "substituted"]
 
 
 @pytest.mark.parametrize("attr", MAPPINGS)
@@ -290,6 +343,12 @@ def test_wrt_a_name_is_every_node_of_it_and_an_index_one():
     text = derive_ascii(ELMAN, "--wrt", "h")
     assert lhs(section(text, "Ordered derivatives (Eq. 1)")) == ["d+C/dh[t]", "d+C/dh[0]"]
     assert lhs(section(text, "Parameter gradients:")) == ["d+C/dh[0]"]
+    # h[t] keeps no recurrence: its closed form is in the recurrences' adjoints, shown with them
+    bptt = section(text, "Backpropagation through time")
+    after = bptt[bptt.index("the selected nodes without a recurrence, in the ordered derivatives above:") + 1:]
+    assert lhs(after) == ["d+C/dh[t]"] and "d+C/dzh[t+1]" in after[0] and "d+C/dxc" not in after[0]
+    assert lhs(bptt) == ["d+C/dzo[t]", "d+C/dzh[t]", "d+C/dh[t]"]
+    assert "the selected nodes without a recurrence" not in derive_ascii(ELMAN, "--wrt", "h", "--form", "recursive")
     text = derive_ascii(ELMAN, "--wrt", "h[0], zo")
     assert lhs(section(text, "Ordered derivatives (Eq. 1)")) == ["d+C/dzo[t]", "d+C/dh[0]"]
     assert "(also shown: d+C/dzh[t], which the selected forms read)" in text
@@ -305,7 +364,7 @@ def test_wrt_a_variable_the_target_does_not_depend_on_is_zero(tmp_path):
     assert section(text, "Ordered derivatives (Eq. 1)")[1:] == ["d+C/du = 0   (C does not depend on u)",
                                                                 "d+C/dD = 0   (C does not depend on D)"]
     doc = json.loads(invoke(["derive", path, "--target", "C", "--wrt", "u", "--format", "json"]).output)
-    assert doc["nodes"] == {"u": {"shape": ["n"], "explicit": "0", "users": [], "recursive": "0"}}
+    assert doc["nodes"] == {"u": {"shape": ["n"], "explicit": "0", "users": [], "recursive": "0", "total": "0"}}
 
 
 @pytest.mark.parametrize("example", ["elman", "lstm", "gru", "jordan"])
@@ -333,6 +392,10 @@ def test_wrt_latex_shows_the_selected_gradient():
     gradients = result.output.split("\\section*{Parameter gradients}")[1]
     assert "\\partial b_{ho}}" in gradients and "\\partial W_{ih}}" not in gradients
     assert "The recurrences of $zo_{t}$ are shown because the selected forms read them." in result.output
+    result = invoke(["derive", ELMAN, "--format", "latex", "--body-only", "--wrt", "h"])
+    bptt = result.output.split("\\section*{Backpropagation through time}")[1].split("\\section*")[0]
+    closed = bptt.split("The selected nodes without a recurrence, in the ordered derivatives above:")[1]
+    assert closed.lstrip().startswith("\\begin{align*}\n\\frac{\\partial^{+} C}{\\partial h_{t}} &= W_{ho}^{\\top}")
 
 
 def test_rnn_takes_wrt_and_form():

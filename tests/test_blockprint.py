@@ -779,7 +779,9 @@ def test_json_generic(elman):
         "shape": ["n_h"], "explicit": "0",
         "users": [{"user": "xc[t+1]", "share": "(d+C/dxc[t+1])[n_x:n_h + n_x]"},
                   {"user": "zo[t]", "share": "W_ho^T @ d+C/dzo[t]"}],
-        "recursive": "W_ho^T @ d+C/dzo[t] + (d+C/dxc[t+1])[n_x:n_h + n_x]"}
+        "recursive": "W_ho^T @ d+C/dzo[t] + (d+C/dxc[t+1])[n_x:n_h + n_x]",
+        # closed: in the adjoints the recurrences keep, the textbook W_ho^T dzo[t] + W_hh^T dzh[t+1]
+        "total": "W_ho^T @ d+C/dzo[t] + W_ih[:, n_x:n_h + n_x]^T @ d+C/dzh[t+1]"}
     assert doc["recurrences"] == {
         "zo[t]": {"form": "y[t] - yhat[t]", "boundary": []},
         "zh[t]": {"form": "(W_ho^T @ d+C/dzo[t] + W_ih[:, n_x:n_h + n_x]^T @ d+C/dzh[t+1]) * (1 - h[t] * h[t])",

@@ -15,7 +15,7 @@ from sympy import Integer
 
 from ..errors import ValueInputError
 from . import expr as B
-from .derive import compact, generic, offset, recursive_form
+from .derive import fold_adjoints, generic, offset, recursive_form, substitute_all
 from .nodes import NodeMap
 from .simplify import lookahead, simplify
 
@@ -39,12 +39,15 @@ class BlockDerivation:
         ``{node: Step(explicit, ((user, share), ...))}``: Eq. 1 before it is summed.
     explicit, recursive : mapping
         ``{node: dE/dv}`` and ``{node: Eq. 1 in the users' d+E/du}``.
-    compact, closed, total : mapping
+    compact : mapping
         Generic in t: ``{node: d+E/dv}`` of the nodes whose ordered derivatives the
-        generated program keeps, every adjoint used once substituted (``closed`` and
-        ``total`` are ``compact``; see :meth:`form`).
-    recurrences, gradients : mapping
-        ``compact`` split: the backward recurrences, and the parameters' and initial values'.
+        generated program keeps, every adjoint used once substituted.
+    recurrences, gradients, substituted : mapping
+        ``compact`` split: the backward recurrences, and the parameters' and initial values';
+        and the other nodes' forms in the adjoints that ``compact`` keeps.
+    closed, total : mapping
+        Generic in t: every node's ordered derivative in the adjoints kept, ``compact``
+        and ``substituted`` together (see :meth:`form`).
     assumptions : tuple of str
         What the simplification assumed (inputs declared ``distribution``).
 
@@ -73,19 +76,34 @@ class BlockDerivation:
         return NodeMap(self.order, compute=lambda v: recursive_form(self.steps[v], self.assume))
 
     @cached_property
+    def _folding(self):
+        """:func:`~orderdiff.blocks.derive.fold_adjoints` of the nodes' Eq. 1 (the data's left out)."""
+        data = {d.name for d in self.system.inputs}
+        keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
+        keep = {v for v in keep if v.name not in data}
+        boundary = {v for v in keep if v.time}
+        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
+        return fold_adjoints(forms, keep, boundary, self.assume)
+
+    @cached_property
     def compact(self):
         """``{node: d+E/dv}`` keeping only the adjoints that recur or are shared (generic in t).
 
         Parameters and initial values get their gradients in terms of the kept
         adjoints; time-indexed nodes used once are folded into their user.
         """
-        data = {d.name for d in self.system.inputs}
-        keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
-        keep = {v for v in keep if v.name not in data}
-        boundary = {v for v in keep if v.time}
-        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
-        result = compact(forms, keep, boundary, self.assume)
+        result = self._folding[0]
         return NodeMap({v: result[v] for v in self.order if v in result})
+
+    @cached_property
+    def _closed(self):
+        def form(v):
+            if v in self.compact:
+                return self.compact[v]
+            folded = self._folding[1]
+            return folded[v] if v in folded else substitute_all(self.recursive[v], folded, self.assume)
+
+        return NodeMap(self.order, compute=form)
 
     @property
     def recurrences(self):
@@ -106,6 +124,12 @@ class BlockDerivation:
     @property
     def total(self):
         return self.form("closed")
+
+    @property
+    def substituted(self):
+        """The closed forms of the nodes whose adjoints ``compact`` substitutes into their users:
+        each in the adjoints kept (generic in t)."""
+        return NodeMap({v: e for v, e in self.closed.items() if v not in self.compact})
 
     def choose_form(self, form=None):
         """The name of ``form`` where it applies; by default ``closed`` generic in t, ``recursive``
@@ -136,8 +160,9 @@ class BlockDerivation:
         """The ordered derivatives in form ``name`` (see :meth:`choose_form`).
 
         ``recursive``: Eq. 1 of every node, in its users' ordered derivatives. ``closed``
-        (generic in t): the compact forms, every adjoint used once substituted into its user,
-        so that only the recurrences of BPTT keep their adjoints.
+        (generic in t): every adjoint used once substituted into its user, so that only the
+        recurrences of BPTT (and the shared adjoints) keep theirs; every node's form is
+        written in those (``compact`` and ``substituted`` together).
 
         Examples
         --------
@@ -149,7 +174,7 @@ class BlockDerivation:
         >>> p.doprint(d.form("recursive")["z"]), p.doprint(d.form("closed")["w"])
         ('d+C/dh[t] * (1 - h[t] * h[t])', 'sum_t((1 - h[t] * h[t]) * x[t])')
         """
-        return self.recursive if self.choose_form(name) == "recursive" else self.compact
+        return self.recursive if self.choose_form(name) == "recursive" else self._closed
 
     @cached_property
     def min_steps(self):

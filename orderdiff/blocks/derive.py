@@ -202,6 +202,12 @@ def compact(forms, keep, boundary=(), assume=()):
     result keeps the adjoints used twice or more, by themselves one step later (the
     recurrences), or whose folding would make a form larger than ``FOLD_BUDGET``.
     """
+    return fold_adjoints(forms, keep, boundary, assume)[0]
+
+
+def fold_adjoints(forms, keep, boundary=(), assume=()):
+    """``(compact forms, folded)``: :func:`compact`'s result, and the forms of the folded nodes in
+    the adjoints kept (what each would be, had it kept its own)."""
     boundary = set(boundary)
     inner = {w: e for w, e in forms.items() if w not in boundary}
     refs = {w: references(e) for w, e in inner.items()}
@@ -236,7 +242,7 @@ def compact(forms, keep, boundary=(), assume=()):
         resolved[u] = substitute_all(body, resolved, assume)
     out = {w: substitute_all(e, resolved, assume) if w in boundary else inner.get(w)
            for w, e in forms.items() if w in boundary or w in inner}
-    return out
+    return out, resolved
 
 
 def shifted_use(e, u):

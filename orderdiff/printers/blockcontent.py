@@ -76,6 +76,7 @@ class View:
     recurrences: dict
     gradients: dict
     needed: tuple  # recurrences shown, though not selected, because a shown form reads them
+    substituted: dict  # closed, with wrt: the other selected nodes' forms in the adjoints kept
 
 
 def view(derivation, form=None, wrt=None):
@@ -87,15 +88,19 @@ def view(derivation, form=None, wrt=None):
     form = derivation.choose_form(form)
     recurrences, gradients = split(derivation, form)
     if wrt is None:
-        return View(form, True, derivation.order, True, (), recurrences, gradients, ())
+        return View(form, True, derivation.order, True, (), recurrences, gradients, (), {})
     names = [wrt] if isinstance(wrt, (str, B.Var)) else wrt
     chosen = dict.fromkeys(v for name in names for v in nodes_named(derivation, name))
     gradients = {v: e for v, e in gradients.items() if v in chosen}
-    read = needed(recurrences, [e for v, e in recurrences.items() if v in chosen] + list(gradients.values()))
+    nodes = tuple(v for v in derivation.order if v in chosen)
+    substituted = {} if form == "recursive" else {v: derivation.substituted[v] for v in nodes
+                                                  if v in derivation.substituted}
+    read = needed(recurrences, [e for v, e in recurrences.items() if v in chosen]
+                  + list(gradients.values()) + list(substituted.values()))
     shown = {v: e for v, e in recurrences.items() if v in chosen or v in read}
-    return View(form, False, tuple(v for v in derivation.order if v in chosen), derivation.target in chosen,
+    return View(form, False, nodes, derivation.target in chosen,
                 tuple(v for v in chosen if v not in derivation.steps and v != derivation.target),
-                shown, gradients, tuple(v for v in shown if v not in chosen))
+                shown, gradients, tuple(v for v in shown if v not in chosen), substituted)
 
 
 def needed(recurrences, forms):

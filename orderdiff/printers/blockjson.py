@@ -7,7 +7,7 @@ Shape::
      "dims": [...], "declarations": {name: {"kind", "shape", "timed", "line", "text", ...}},
      "equations": {name: {"var", "text", "shape", "line"}},
      "order": [node, ...], "inputs": [node, ...],
-     "nodes": {node: {"shape", "explicit", "users": [{"user", "share"}], "recursive"}},
+     "nodes": {node: {"shape", "explicit", "users": [{"user", "share"}], "recursive", "total"}},
      "recurrences": {node: {"form", "boundary": [{"t", "form"}]}},
      "gradients": {node: form}, "assumptions": [...],
      "ops": {"recursive": {node: n}, "recurrences": {node: n}, "gradients": {node: n},
@@ -16,7 +16,9 @@ Shape::
 Expressions are in the ASCII notation of :class:`~orderdiff.printers.blockexpr.BlockTextPrinter`
 (``d+C/dzh[t+1]``, ``W_ho^T @ g``, ``a * b``, ``sum_t(...)``), bracketed as the file format
 reads them (``(W_ho^T @ g) * (1 - h * h)``, ``-(yhat[t] / y[t])``); shapes are lists of
-dimension strings (``[]`` for a scalar). ``target``, ``form``, ``order``, ``inputs`` and
+dimension strings (``[]`` for a scalar). A node's ``total`` is its ordered derivative in
+``form``, as in a scalar derivation's JSON: closed, in the adjoints that the recurrences
+keep; recursive, its Eq. 1. ``target``, ``form``, ``order``, ``inputs`` and
 ``nodes`` are the keys of a scalar derivation's JSON (:mod:`orderdiff.printers.jsonout`), in
 its order; ``order`` lists every node and ``inputs`` the nodes of the declared inputs, even
 with ``wrt``. In the recursive form (the only one unrolled) ``recurrences`` is empty and
@@ -69,7 +71,7 @@ def render_json(derivation, *, form=None, wrt=None):
                                 "line": eq.line} for name, eq in system.equations.items()},
            "order": [p.doprint(v) for v in derivation.order],
            "inputs": [p.doprint(v) for v in derivation.inputs],
-           "nodes": {p.doprint(v): node(derivation, v, p) for v in nodes},
+           "nodes": {p.doprint(v): node(derivation, v, p, shown.form) for v in nodes},
            "recurrences": {p.doprint(v): {"form": p.doprint(e),
                                           "boundary": [{"t": time_text(when), "form": p.doprint(f)}
                                                        for when, _, f in boundaries(derivation, v, e)]}
@@ -106,11 +108,12 @@ def leaves(system, p):
     return out
 
 
-def node(derivation, v, p):
+def node(derivation, v, p, form):
     if v not in derivation.steps:  # a node the target does not depend on: d+C/dv = 0
         zero = p.doprint(B.zero_like(v))
-        return {"shape": shape_text(v.shape), "explicit": zero, "users": [], "recursive": zero}
+        return {"shape": shape_text(v.shape), "explicit": zero, "users": [], "recursive": zero, "total": zero}
     return {"shape": shape_text(v.shape),
             "explicit": p.doprint(derivation.explicit[v]),
             "users": [{"user": p.doprint(s.user), "share": p.doprint(s.expr)} for s in shares(derivation, v)],
-            "recursive": p.doprint(derivation.recursive[v])}
+            "recursive": p.doprint(derivation.recursive[v]),
+            "total": p.doprint(derivation.form(form)[v])}

@@ -71,7 +71,8 @@ def render_latex(derivation, *, form=None, wrt=None, body_only=False, figure=Non
     sections += doc.dependencies() + doc.eq1()
     shown = doc.shown
     closed = shown.form == "closed"
-    recurrent = closed and derivation.system.timed and (shown.everything or bool(shown.recurrences))
+    recurrent = closed and derivation.system.timed and (shown.everything or bool(shown.recurrences
+                                                                                 or shown.substituted))
     if recurrent:
         sections += doc.bptt()
     if closed:
@@ -256,7 +257,7 @@ class Document:
                        + ", ".join(self.math(v) for v in gone) + ") are substituted into the users' "
                        "Eq.~1, one at a time; what remains are the recurrences, run for "
                        "$t = T, T-1, \\dots, 1$ with every ordered derivative past $T$ zero.")
-        if not recurrences:
+        if not recurrences and self.shown.everything:
             out.append("No node needs its own ordered derivative at a later step: there are no recurrences.")
         if self.shown.needed:
             out.append("The recurrences of " + ", ".join(self.math(v) for v in self.shown.needed)
@@ -266,6 +267,9 @@ class Document:
             for when, w, f in boundaries(self.d, v, e):
                 lines.append(f"{self.p.ordered(w)} &= {self.p.doprint(f)} \\tag*{{at $t = {time_text(when)}$}}")
             out += align(lines)
+        if self.shown.substituted:
+            out.append("The selected nodes without a recurrence, in the ordered derivatives above:")
+            out += align([x for v, e in self.shown.substituted.items() for x in self.formula(v, e)])
         return out + self.assumptions()
 
     def assumptions(self):

@@ -61,7 +61,8 @@ def render_text(derivation, *, form=None, wrt=None, unicode=True):
     out = header(derivation) + network(derivation, p) + dependency_lines(derivation, p)
     out += eq1_section(derivation, p, shown)
     closed = shown.form == "closed"
-    recurrent = closed and bool(shown.recurrences or (shown.everything and derivation.system.timed))
+    recurrent = closed and bool(shown.recurrences or shown.substituted
+                                or (shown.everything and derivation.system.timed))
     if recurrent:
         out += bptt_section(derivation, p, shown)
     if closed and (shown.everything or shown.gradients):
@@ -150,10 +151,13 @@ def bptt_section(derivation, p, shown):
         out.append(f"{p.ordered(v)} = {p.doprint(e)}")
         out += [f"  at t = {time_text(when)}: {p.ordered(w)} = {p.doprint(f)}"
                 for when, w, f in boundaries(derivation, v, e)]
-    if not recurrences:
+    if not recurrences and shown.everything:
         out.append("(no recurrences: no node needs its own ordered derivative at a later step)")
     if shown.needed:
         out.append(f"(also shown: {', '.join(p.ordered(v) for v in shown.needed)}, which the selected forms read)")
+    if shown.substituted:
+        out.append("the selected nodes without a recurrence, in the ordered derivatives above:")
+        out += [f"{p.ordered(v)} = {p.doprint(e)}" for v, e in shown.substituted.items()]
     gone = [v for v in folded(derivation) if v.time]
     if gone:
         out.append(f"substituted into their users: {', '.join(p.ordered(v) for v in gone)}")
