@@ -213,7 +213,9 @@ def test_values_are_refused_with_the_way_to_numbers(elman, method):
 def test_wrt_takes_names_and_nodes(elman):
     by_name = elman.to_json(wrt=["zh", "h[0]"])
     assert elman.to_json(wrt=[elman.system.var("zh"), elman.system.var("h", 0)]) == by_name
-    assert elman.to_json(wrt="zh") == elman.to_json(wrt=["zh"])
+    import sympy
+
+    assert elman.to_json(wrt="zh") == elman.to_json(wrt=sympy.Symbol("zh")) == elman.to_json(wrt=["zh"])
     assert list(json.loads(by_name)["nodes"]) == ["zh[t]", "h[0]"]
     with pytest.raises(TargetError, match="unknown variable 'W_hh'"):
         elman.to_latex(wrt=["W_hh"])

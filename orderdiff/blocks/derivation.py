@@ -272,11 +272,7 @@ class BlockDerivation:
                                   "(input x[t]: n)", file=self.system.file)
         return Gradients(self, backend, dtype)
 
-    # ----- views --------------------------------------------------------------------------
-    # The keywords of Derivation.to_text/to_latex/to_json: ``form`` as in :meth:`form`
-    # (default: closed generic in t, recursive unrolled); ``wrt`` the names whose ordered
-    # derivatives to show (see :func:`orderdiff.blocks.nodes.nodes_named`); ``values`` has no
-    # meaning here, since a block derivation's numbers need arrays: see :meth:`lambdify`.
+    # ----- views: the keywords of Derivation's; ``values`` is refused (numbers need arrays) -------
     def to_text(self, *, form=None, values=None, wrt=None, unicode=True):
         """The derivation as text (see :func:`orderdiff.printers.blocktext.render_text`)."""
         from ..printers.blocktext import render_text

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Symbol
+from sympy import Basic, Symbol
 
 from ..blocks import expr as B
 from ..blocks.derive import base, generic, moved, offset, references
@@ -89,7 +89,7 @@ def view(derivation, form=None, wrt=None):
     recurrences, gradients = split(derivation, form)
     if wrt is None:
         return View(form, True, derivation.order, True, (), recurrences, gradients, (), {})
-    names = [wrt] if isinstance(wrt, (str, B.Var)) else wrt
+    names = [wrt] if isinstance(wrt, (str, Basic)) else wrt
     chosen = dict.fromkeys(v for name in names for v in nodes_named(derivation, name))
     gradients = {v: e for v, e in gradients.items() if v in chosen}
     nodes = tuple(v for v in derivation.order if v in chosen)
