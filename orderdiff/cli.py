@@ -83,17 +83,37 @@ def input_values(system, text):
 
 def resolve_names(system, text, option, what):
     """The variables named in a comma-separated option, each checked at its column."""
+    return option_names(text, option, lambda name: system.resolve(name, what))
+
+
+def option_names(text, option, resolve):
+    """``resolve(name)`` of each name of a comma-separated option; a :class:`TargetError` is
+    located at the name's column."""
     names = []
     for m in re.finditer(r"[^,]+", text):
         name = m.group().strip()
         if not name:
             continue
         try:
-            names.append(system.resolve(name, what))
+            names.append(resolve(name))
         except TargetError as e:
             col = m.start() + len(m.group()) - len(m.group().lstrip()) + 1
             raise option_error(TargetError, e.message, option, text, col) from None
     return names
+
+
+def block_view(d, form, wrt):
+    """``--form`` and ``--wrt`` of a block file checked, as ``(form, nodes)`` for its printers."""
+    from .blocks.nodes import nodes_named
+
+    if form is not None:
+        try:
+            d.choose_form(form)
+        except ValueError as e:
+            raise option_error(OrderdiffError, str(e), "--form", form, 1) from None
+    if wrt is None:
+        return form, None
+    return form, [v for vs in option_names(wrt, "--wrt", lambda name: nodes_named(d, name)) for v in vs]
 
 
 def fail(error, file):
@@ -163,13 +183,19 @@ budget_option = click.option("--budget", default=None, type=click.IntRange(1),
                                   f"scalar files.  [default: {DEFAULT_MAX_SIZE}]")
 
 
+wrt_option = click.option("--wrt", metavar="A,B,...", help="Show only these variables (block files: h is "
+                          "every node of h, h[0] or h[2] one).")
+form_option = click.option("--form", type=click.Choice(FORMS), default=None,
+                           help="recursive: Eq. 1 in the successors' ordered derivatives; closed (the "
+                                "default): in the system's variables (block files: the BPTT recurrences, "
+                                "generic in t); inputs: in the inputs only (scalar files).")
+
+
 @main.command("derive")
 @file_argument
 @target_option
-@click.option("--wrt", metavar="A,B,...", help="Show only these variables.")
-@click.option("--form", type=click.Choice(FORMS), default=None,
-              help="recursive: Eq. 1 in the successors' ordered derivatives; closed (the default): in "
-                   "the system's variables; inputs: in the inputs only. Scalar files.")
+@wrt_option
+@form_option
 @at_option
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
               show_default=True)
@@ -196,9 +222,10 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
     try:
         d = setup(file, target, budget or DEFAULT_MAX_SIZE, steps)
         if getattr(d.system, "is_block", False):
-            refuse_scalar_options(form=form, at=at, wrt=wrt, budget=budget)
+            refuse_scalar_options(at=at, budget=budget)
             text = render_blocks(d, fmt, body_only, not ascii_only and (
-                output is not None or stream_supports_unicode(sys.stdout)), False if no_figure else None)
+                output is not None or stream_supports_unicode(sys.stdout)), False if no_figure else None,
+                *block_view(d, form, wrt))
             emit_python(d, emit)
             if emit is not None and output is None:
                 return  # the program is what was asked for; -o writes the derivation too
@@ -228,12 +255,12 @@ def render_scalar(d, fmt, form, at, wrt, body_only, ascii_only, output, no_figur
     return d.to_text(form=form, values=values, wrt=names, unicode=unicode)
 
 
-def render_blocks(d, fmt, body_only, unicode, figure=None):
+def render_blocks(d, fmt, body_only, unicode, figure=None, form=None, wrt=None):
     if fmt == "json":
-        return d.to_json()
+        return d.to_json(form=form, wrt=wrt)
     if fmt == "latex":
-        return d.to_latex(body_only=body_only, figure=figure)  # None: in documents, not in bodies
-    return d.to_text(unicode=unicode)
+        return d.to_latex(form=form, wrt=wrt, body_only=body_only, figure=figure)  # None: in documents only
+    return d.to_text(form=form, wrt=wrt, unicode=unicode)
 
 
 # What to do instead of --at for a block file: where its numbers come from, and in check,
@@ -358,6 +385,10 @@ def report_blocks(d, results, tol):
                    "linear output, squared error.")
 @click.option("--bias/--no-bias", default=True, show_default=True)
 @click.option("--print-eqs", is_flag=True, help="Print the equation file instead of deriving it.")
+@click.option("--wrt", metavar="A,B,...", help="Show only these variables (h is every node of h, h[0] one).")
+@click.option("--form", type=click.Choice(["recursive", "closed"]), default=None,
+              help="recursive: Eq. 1 for every node; closed (the default): then the BPTT recurrences and "
+                   "the gradients, every adjoint used once substituted.")
 @steps_option
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "json"]), default="text",
               show_default=True)
@@ -365,7 +396,7 @@ def report_blocks(d, results, tol):
 @click.option("--body-only", is_flag=True, help="LaTeX: only the body, to paste into a document.")
 @click.option("--ascii", "ascii_only", is_flag=True, help="Text: write d+C/dz instead of ∂⁺C/∂z.")
 @emit_option
-def rnn_command(activation, head, bias, print_eqs, steps, fmt, output, body_only, ascii_only, emit):
+def rnn_command(activation, head, bias, print_eqs, wrt, form, steps, fmt, output, body_only, ascii_only, emit):
     """The Elman network (Elman 1990) as a preset, derived.
 
     The preset only writes the equations (see --print-eqs); they are parsed and
@@ -385,7 +416,7 @@ def rnn_command(activation, head, bias, print_eqs, steps, fmt, output, body_only
 
         d = setup("<rnn>", None, steps=steps, system=parse(text, file="<rnn>"))
         unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
-        rendered = render_blocks(d, fmt, body_only, unicode)
+        rendered = render_blocks(d, fmt, body_only, unicode, None, *block_view(d, form, wrt))
         emit_python(d, emit)
         if emit is None or output is not None:
             write(rendered, output)

@@ -766,9 +766,10 @@ def test_json_generic(elman):
     text = elman.to_json()
     assert text == elman.to_json()
     doc = json.loads(text)
-    assert list(doc) == ["mode", "steps", "target", "dims", "declarations", "equations", "order", "nodes",
-                         "recurrences", "gradients", "assumptions", "ops"]
+    assert list(doc) == ["mode", "steps", "target", "form", "dims", "declarations", "equations", "order", "inputs",
+                         "nodes", "recurrences", "gradients", "assumptions", "ops"]
     assert (doc["mode"], doc["steps"], doc["target"], doc["dims"]) == ("generic", None, "C", ["n_x", "n_h", "n_y"])
+    assert (doc["form"], doc["inputs"]) == ("closed", ["x[t]", "yhat[t]"])
     assert doc["declarations"]["W_ih"] == {"kind": "param", "shape": ["n_h", "n_h + n_x"], "timed": False,
                                            "distribution": False, "line": 6, "text": "param W_ih: n_h, n_x + n_h"}
     assert doc["declarations"]["h[0]"]["kind"] == "init" and doc["declarations"]["yhat"]["distribution"]
@@ -778,7 +779,9 @@ def test_json_generic(elman):
         "shape": ["n_h"], "explicit": "0",
         "users": [{"user": "xc[t+1]", "share": "(d+C/dxc[t+1])[n_x:n_h + n_x]"},
                   {"user": "zo[t]", "share": "W_ho^T @ d+C/dzo[t]"}],
-        "recursive": "W_ho^T @ d+C/dzo[t] + (d+C/dxc[t+1])[n_x:n_h + n_x]"}
+        "recursive": "W_ho^T @ d+C/dzo[t] + (d+C/dxc[t+1])[n_x:n_h + n_x]",
+        # closed: in the adjoints the recurrences keep, the textbook W_ho^T dzo[t] + W_hh^T dzh[t+1]
+        "total": "W_ho^T @ d+C/dzo[t] + W_ih[:, n_x:n_h + n_x]^T @ d+C/dzh[t+1]"}
     assert doc["recurrences"] == {
         "zo[t]": {"form": "y[t] - yhat[t]", "boundary": []},
         "zh[t]": {"form": "(W_ho^T @ d+C/dzo[t] + W_ih[:, n_x:n_h + n_x]^T @ d+C/dzh[t+1]) * (1 - h[t] * h[t])",
@@ -797,7 +800,8 @@ def test_json_generic(elman):
 
 def test_json_unrolled(elman2):
     doc = json.loads(elman2.to_json())
-    assert (doc["mode"], doc["steps"], doc["recurrences"]) == ("unrolled", 2, {})
+    assert (doc["mode"], doc["steps"], doc["recurrences"], doc["form"]) == ("unrolled", 2, {}, "recursive")
+    assert doc["inputs"] == ["x[1]", "yhat[1]", "x[2]", "yhat[2]"]
     assert list(doc["nodes"])[:2] == ["y[2]", "zo[2]"] and "h[0]" in doc["nodes"]
     assert doc["nodes"]["h[1]"]["users"] == [{"user": "xc[2]", "share": "(d+C/dxc[2])[n_x:n_h + n_x]"},
                                              {"user": "zo[1]", "share": "W_ho^T @ d+C/dzo[1]"}]

@@ -129,7 +129,7 @@ def test_target_must_be_a_scalar(tmp_path):
 
 
 def test_scalar_options_are_refused_for_block_files():
-    for option in (["--at", "x=1"], ["--wrt", "h"], ["--form", "closed"], ["--budget", "5"]):
+    for option in (["--at", "x=1"], ["--budget", "5"]):
         result = invoke(["derive", str(EXAMPLES / "elman.eqs"), *option])
         assert result.exit_code == 1 and "applies to scalar equation files" in result.output
 

@@ -15,8 +15,11 @@ from sympy import Integer
 
 from ..errors import ValueInputError
 from . import expr as B
-from .derive import compact, generic, offset, recursive_form, sweep_system
+from .derive import fold_adjoints, generic, offset, recursive_form, substitute_all, sweep_system
+from .nodes import NodeMap
 from .simplify import lookahead, simplify
+
+FORMS = ("recursive", "closed")
 
 
 def derive_blocks(system, target=None, *, steps=None):
@@ -49,27 +52,57 @@ class BlockDerivation:
         T when unrolled, ``None`` when generic in t.
     order : tuple of Var
         The nodes, leaves first, in dependency order (one step's order for generic t).
-    steps : dict
+    inputs : tuple of Var
+        The nodes of the declared inputs (x[t]; unrolled, x[1], ..., x[T]).
+    steps : mapping
         ``{node: Step(explicit, ((user, share), ...))}``: Eq. 1 before it is summed.
-    explicit, recursive : dict
+    explicit, recursive : mapping
         ``{node: dE/dv}`` and ``{node: Eq. 1 in the users' d+E/du}``.
+    compact : mapping
+        Generic in t: ``{node: d+E/dv}`` of the nodes whose ordered derivatives the
+        generated program keeps, every adjoint used once substituted.
+    recurrences, gradients, substituted : mapping
+        ``compact`` split: the backward recurrences, and the parameters' and initial values';
+        and the other nodes' forms in the adjoints that ``compact`` keeps.
+    closed, total : mapping
+        Generic in t: every node's ordered derivative in the adjoints kept, ``compact``
+        and ``substituted`` together (see :meth:`form`).
     assumptions : tuple of str
         What the simplification assumed (inputs declared ``distribution``).
+
+    Every mapping takes a node as a ``Var``, as its text (``'h[t]'``, ``'h[0]'``, ``'W_ih'``)
+    or, for the node that stands for every step, as its bare name (``'h'`` or ``Symbol('h')``),
+    and iterates in dependency order.
     """
 
     def __init__(self, system, target, steps, order, steps_count, assume):
         self.system = system
         self.target = target
-        self.steps = steps
         self.order = tuple(v for v in order if v in steps)
+        self.steps = NodeMap({**{v: steps[v] for v in self.order}, **steps})  # in dependency order
         self.steps_count = steps_count
         self.assume = frozenset(assume)
-        self.explicit = {v: s.explicit for v, s in steps.items()}
+        self.explicit = NodeMap({v: s.explicit for v, s in self.steps.items()})
         self._programs = {}  # {(backend, dtype): compiled program}, see _compiled
+
+    @property
+    def inputs(self):
+        data = {d.name for d in self.system.inputs}
+        return tuple(v for v in self.order if v.name in data)
 
     @cached_property
     def recursive(self):
-        return {v: recursive_form(self.steps[v], self.assume) for v in self.order}
+        return NodeMap(self.order, compute=lambda v: recursive_form(self.steps[v], self.assume))
+
+    @cached_property
+    def _folding(self):
+        """:func:`~orderdiff.blocks.derive.fold_adjoints` of the nodes' Eq. 1 (the data's left out)."""
+        data = {d.name for d in self.system.inputs}
+        keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
+        keep = {v for v in keep if v.name not in data}
+        boundary = {v for v in keep if v.time}
+        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
+        return fold_adjoints(forms, keep, boundary, self.assume)
 
     @cached_property
     def compact(self):
@@ -78,25 +111,89 @@ class BlockDerivation:
         Parameters and initial values get their gradients in terms of the kept
         adjoints; time-indexed nodes used once are folded into their user.
         """
-        data = {d.name for d in self.system.inputs}
-        keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
-        keep = {v for v in keep if v.name not in data}
-        boundary = {v for v in keep if v.time}
-        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
-        result = compact(forms, keep, boundary, self.assume)
-        return {v: result[v] for v in self.order if v in result}
+        result = self._folding[0]
+        return NodeMap({v: result[v] for v in self.order if v in result})
+
+    @cached_property
+    def _closed(self):
+        def form(v):
+            if v in self.compact:
+                return self.compact[v]
+            folded = self._folding[1]
+            return folded[v] if v in folded else substitute_all(self.recursive[v], folded, self.assume)
+
+        return NodeMap(self.order, compute=form)
 
     @property
     def recurrences(self):
         """The compact forms of the defined nodes kept: the backward recurrences (and shared adjoints)."""
-        return {v: e for v, e in self.compact.items() if v.name in self.system.equations and
-                (generic(v) or not v.time)}
+        return NodeMap({v: e for v, e in self.compact.items() if v.name in self.system.equations and
+                        (generic(v) or not v.time)})
 
     @property
     def gradients(self):
         """The compact forms of the parameters and initial values."""
         kept = self.recurrences
-        return {v: e for v, e in self.compact.items() if v not in kept}
+        return NodeMap({v: e for v, e in self.compact.items() if v not in kept})
+
+    @property
+    def closed(self):
+        return self.form("closed")
+
+    @property
+    def total(self):
+        return self.form("closed")
+
+    @property
+    def substituted(self):
+        """The closed forms of the nodes whose adjoints ``compact`` substitutes into their users:
+        each in the adjoints kept (generic in t)."""
+        return NodeMap({v: e for v, e in self.closed.items() if v not in self.compact})
+
+    def choose_form(self, form=None):
+        """The name of ``form`` where it applies; by default ``closed`` generic in t, ``recursive``
+        unrolled.
+
+        Raises
+        ------
+        ValueError
+            A form that does not apply: ``inputs`` (a recurrence over the steps cannot be
+            written in the inputs alone), or ``closed`` unrolled.
+        """
+        if form is None:
+            return "closed" if self.steps_count is None else "recursive"
+        if form == "inputs":
+            raise ValueError("the inputs form does not apply to a block file: its ordered derivatives "
+                             "are written in its nodes, a recurrence over the steps in the adjoints of "
+                             "the next one; choose recursive or closed")
+        if form == "closed" and self.steps_count is not None:
+            raise ValueError(f"unrolled over {self.steps_count} steps, every node keeps its own ordered "
+                             "derivative, written in the adjoints of its users (the recursive form); the "
+                             "closed form, the recurrences of BPTT, is that of the derivation generic in t: "
+                             "leave out the steps")
+        if form not in FORMS:
+            raise ValueError(f"unknown form {form!r}; choose one of {', '.join(FORMS)}")
+        return form
+
+    def form(self, name=None):
+        """The ordered derivatives in form ``name`` (see :meth:`choose_form`).
+
+        ``recursive``: Eq. 1 of every node, in its users' ordered derivatives. ``closed``
+        (generic in t): every adjoint used once substituted into its user, so that only the
+        recurrences of BPTT (and the shared adjoints) keep theirs; every node's form is
+        written in those (``compact`` and ``substituted`` together).
+
+        Examples
+        --------
+        >>> import orderdiff
+        >>> from orderdiff.printers.blockexpr import BlockTextPrinter
+        >>> d = orderdiff.derive(orderdiff.parse("dim n\\nparam w: n\\ninput x[t]: n\\n"
+        ...                                      "z[t] = w * x[t]\\nh[t] = tanh(z[t])\\nC = sum_t(sum(h[t]))"))
+        >>> p = BlockTextPrinter(d.target, unicode=False)
+        >>> p.doprint(d.form("recursive")["z"]), p.doprint(d.form("closed")["w"])
+        ('d+C/dh[t] * (1 - h[t] * h[t])', 'sum_t((1 - h[t] * h[t]) * x[t])')
+        """
+        return self.recursive if self.choose_form(name) == "recursive" else self._closed
 
     @cached_property
     def min_steps(self):
@@ -194,21 +291,27 @@ class BlockDerivation:
                                   "(input x[t]: n)", file=self.system.file)
         return Gradients(self, backend, dtype)
 
-    # ----- views --------------------------------------------------------------------------
-    def to_text(self, *, unicode=True):
+    # ----- views: the keywords of Derivation's; ``values`` is refused (numbers need arrays) -------
+    def to_text(self, *, form=None, values=None, wrt=None, unicode=True):
+        """The derivation as text (see :func:`orderdiff.printers.blocktext.render_text`)."""
         from ..printers.blocktext import render_text
 
-        return render_text(self, unicode=unicode)
+        no_values(values)
+        return render_text(self, form=form, wrt=wrt, unicode=unicode)
 
-    def to_latex(self, *, body_only=False, figure=None):
+    def to_latex(self, *, form=None, values=None, wrt=None, body_only=False, figure=None):
+        """The derivation as LaTeX (see :func:`orderdiff.printers.blocklatex.render_latex`)."""
         from ..printers.blocklatex import render_latex
 
-        return render_latex(self, body_only=body_only, figure=figure)
+        no_values(values)
+        return render_latex(self, form=form, wrt=wrt, body_only=body_only, figure=figure)
 
-    def to_json(self):
+    def to_json(self, *, form=None, values=None, wrt=None):
+        """The derivation as JSON text (see :func:`orderdiff.printers.blockjson.render_json`)."""
         from ..printers.blockjson import render_json
 
-        return render_json(self)
+        no_values(values)
+        return render_json(self, form=form, wrt=wrt)
 
     def _repr_latex_(self):
         """The recurrences and gradients as one display, for Jupyter (see ``render_display``)."""
@@ -219,6 +322,14 @@ class BlockDerivation:
     def __repr__(self):
         mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"
         return f"<BlockDerivation of {self.target.name}, {mode}, {len(self.order)} nodes>"
+
+
+def no_values(values):
+    """Refuse a ``values`` point: the numbers of a block derivation need arrays."""
+    if values is not None:
+        raise ValueError("values are for scalar derivations; a block derivation's numbers need arrays of "
+                         "its parameters and inputs: lambdify() returns f(params, inputs, init) -> "
+                         "(loss, gradients)")
 
 
 class Gradients:

@@ -33,9 +33,9 @@ def sweep_system(system, target, steps):
     target = choose_target(system, target)
     assume = {d.name for d in system.inputs if d.distribution}
     if steps is None:
-        edges, order = generic_edges(system), generic_order(system)
+        edges, order = relevant(generic_edges(system), target, base), generic_order(system)
     else:
-        edges, order = unrolled_edges(system, steps), unrolled_order(system, steps)
+        edges, order = relevant(unrolled_edges(system, steps), target), unrolled_order(system, steps)
     return target, sweep(edges, target, assume), order, assume
 
 
@@ -58,22 +58,41 @@ def unrolled_order(system, steps):
 
 
 def choose_target(system, target):
-    if target is not None:
-        name = system.resolve(target, "target")
-    else:
-        sinks = system.target_candidates
-        if len(sinks) != 1:
-            raise TargetError(f"{len(sinks)} variables are used by no other equation: {', '.join(sinks)}; "
-                              "choose the target with --target", file=system.file)
-        name = sinks[0]
+    """The target's :class:`Var`; every error is located where the file shows its cause."""
+    name = system.resolve(target, "target") if target is not None else only_candidate(system)
     eq = system.equations.get(name)
     if eq is None or eq.var.time or eq.var.shape:
         what = ("is declared, not defined by an equation" if eq is None else "is indexed by time"
                 if eq.var.time else f"has shape ({', '.join(map(str, eq.var.shape))})")
+        where = eq if eq is not None else system.declarations[name]
         raise TargetError(f"the target must be a scalar defined without [t] (e.g. C = sum_t(...)); "
-                          f"'{name}' {what}", file=system.file,
-                          **({} if eq is None else dict(line=eq.line, col=eq.col, source=eq.source)))
+                          f"'{name}' {what}", file=system.file, line=where.line, col=where.col,
+                          source=where.source)
     return eq.var
+
+
+def only_candidate(system):
+    """The one variable no other equation uses; else a :class:`TargetError` at the first candidate
+    (when every variable is used, at the last equation; with no equations, the last declaration)."""
+    sinks = system.target_candidates
+    if len(sinks) == 1:
+        return sinks[0]
+    if not system.equations:
+        decls = [*system.declarations.values(), *(d for slots in system.inits.values() for d in slots.values())]
+        where = max(decls, key=lambda d: d.line, default=None)
+        raise TargetError("the file has no equations, so no loss to differentiate; "
+                          "add one without [t] (e.g. C = sum_t(sum(h[t])))", file=system.file,
+                          **({} if where is None else dict(line=where.line, col=1, source=where.source)))
+    if sinks:
+        shown = ", ".join(sinks[:10]) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
+        message = (f"{len(sinks)} variables are used by no other equation: {shown}; choose the target "
+                   "with --target")
+        eq = system.equations[sinks[0]]
+    else:
+        message = ("every variable is used by another equation, so none is the loss; add one without [t] "
+                   "(e.g. C = sum_t(sum(h[t]))) or choose the target with --target")
+        eq = list(system.equations.values())[-1]
+    raise TargetError(message, file=system.file, line=eq.line, col=eq.col, source=eq.source)
 
 
 def fold_map(system):
@@ -119,6 +138,25 @@ def unrolled_edges(system, steps):
             yield leaf, var, share.xreplace(fold)
 
 
+def relevant(edges, target, node=lambda v: v):
+    """The edges into the target and the nodes it depends on; ``node`` maps a use to its node
+    (generic in t, xc[t+1] is a use of xc[t]).
+
+    Another loss D beside the target C passes back no share: d+C/dD is 0, not a new adjoint.
+    """
+    edges = list(edges)
+    feeders = {}
+    for v, user, _ in edges:
+        feeders.setdefault(node(user), set()).add(node(v))
+    reached, stack = {target}, [target]
+    while stack:
+        for v in feeders.get(stack.pop(), ()):
+            if v not in reached:
+                reached.add(v)
+                stack.append(v)
+    return [e for e in edges if node(e[1]) in reached]
+
+
 def sweep(edges, target, assume):
     """Eq. 1 for every node: ``{node: Step(explicit, ((user, share), ...))}``."""
     one = {B.Adj(target): S.One}
@@ -151,6 +189,12 @@ def compact(forms, keep, boundary=(), assume=()):
     result keeps the adjoints used twice or more, by themselves one step later (the
     recurrences), or whose folding would make a form larger than ``FOLD_BUDGET``.
     """
+    return fold_adjoints(forms, keep, boundary, assume)[0]
+
+
+def fold_adjoints(forms, keep, boundary=(), assume=()):
+    """``(compact forms, folded)``: :func:`compact`'s result, and the forms of the folded nodes in
+    the adjoints kept (what each would be, had it kept its own)."""
     boundary = set(boundary)
     inner = {w: e for w, e in forms.items() if w not in boundary}
     refs = {w: references(e) for w, e in inner.items()}
@@ -185,7 +229,7 @@ def compact(forms, keep, boundary=(), assume=()):
         resolved[u] = substitute_all(body, resolved, assume)
     out = {w: substitute_all(e, resolved, assume) if w in boundary else inner.get(w)
            for w, e in forms.items() if w in boundary or w in inner}
-    return out
+    return out, resolved
 
 
 def shifted_use(e, u):

@@ -1,6 +1,7 @@
 """What every view of a :class:`~orderdiff.blocks.derivation.BlockDerivation` shows, gathered once.
 
-The shares of Eq. 1 with the user each comes from (``xc[t+1]`` for the use of h[t] in
+:func:`view` picks what one output shows for a ``form`` and ``wrt``. The shares of Eq. 1
+with the user each comes from (``xc[t+1]`` for the use of h[t] in
 xc = concat(x[t], h[t-1])), the dependencies of the DAG, the compact forms split into
 recurrences and gradients, the boundary forms written at t = T - j, and each recurrence
 reached from Eq. 1 one substitution at a time. Nothing here differentiates or simplifies:
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Symbol
+from sympy import Basic, Symbol
 
 from ..blocks import expr as B
-from ..blocks.derive import base, moved, offset
+from ..blocks.derive import base, generic, moved, offset, references
+from ..blocks.nodes import nodes_named
 
 END = Symbol("T", integer=True, positive=True)
 
@@ -43,20 +45,73 @@ def is_generic(derivation):
     return derivation.steps_count is None
 
 
-def split(derivation):
-    """``(recurrences, gradients)``: the kept adjoints of defined nodes in sweep order (generic
-    in t only), then the gradients of the parameters, with the initial values last."""
+def split(derivation, form=None):
+    """``(recurrences, gradients)`` in ``form``: closed, the kept adjoints of defined nodes in sweep
+    order, then the gradients of the parameters, with the initial values last; recursive (and
+    unrolled), no recurrences and the parameters' and initial values' Eq. 1."""
     order = derivation.order
-    if is_generic(derivation):
+    if derivation.choose_form(form) == "closed":
         forms = {**derivation.recurrences, **derivation.gradients}
+        kept = derivation.recurrences
     else:
         leaves = {d.name for d in derivation.system.params}
-        forms = {v: derivation.recursive[v] for v in order if v.name in leaves or (v.time and v.time[0] <= 0)}
-    kept = derivation.recurrences if is_generic(derivation) else {}
+        forms = {v: derivation.recursive[v] for v in order if v.name in leaves or (v.time and not generic(v))}
+        kept = {}
     recurrences = {v: forms[v] for v in reversed(order) if v in kept}
     rest = [v for v in order if v in forms and v not in kept]
     rest = [v for v in rest if not v.time] + [v for v in rest if v.time]
     return recurrences, {v: forms[v] for v in rest}
+
+
+@dataclass(frozen=True)
+class View:
+    """What one output shows: the ``form``, and with ``wrt`` only the selected nodes' Eq. 1 and
+    forms, with the recurrences those forms read (``needed``), so that each can be computed."""
+
+    form: str
+    everything: bool  # no wrt: every node
+    nodes: tuple  # whose Eq. 1 is shown, in dependency order
+    target: bool  # whether d+C/dC = 1 is shown
+    unrelated: tuple  # selected nodes the target does not depend on: d+C/dv = 0
+    recurrences: dict
+    gradients: dict
+    needed: tuple  # recurrences shown, though not selected, because a shown form reads them
+    substituted: dict  # closed, with wrt: the other selected nodes' forms in the adjoints kept
+
+
+def view(derivation, form=None, wrt=None):
+    """The :class:`View` of ``derivation`` in ``form`` for the names ``wrt`` (default: all).
+
+    Raises ``ValueError`` for a form that does not apply and
+    :class:`~orderdiff.errors.TargetError` for a name that selects no node.
+    """
+    form = derivation.choose_form(form)
+    recurrences, gradients = split(derivation, form)
+    if wrt is None:
+        return View(form, True, derivation.order, True, (), recurrences, gradients, (), {})
+    names = [wrt] if isinstance(wrt, (str, Basic)) else wrt
+    chosen = dict.fromkeys(v for name in names for v in nodes_named(derivation, name))
+    gradients = {v: e for v, e in gradients.items() if v in chosen}
+    nodes = tuple(v for v in derivation.order if v in chosen)
+    substituted = {} if form == "recursive" else {v: derivation.substituted[v] for v in nodes
+                                                  if v in derivation.substituted}
+    read = needed(recurrences, [e for v, e in recurrences.items() if v in chosen]
+                  + list(gradients.values()) + list(substituted.values()))
+    shown = {v: e for v, e in recurrences.items() if v in chosen or v in read}
+    return View(form, False, nodes, derivation.target in chosen,
+                tuple(v for v in chosen if v not in derivation.steps and v != derivation.target),
+                shown, gradients, tuple(v for v in shown if v not in chosen), substituted)
+
+
+def needed(recurrences, forms):
+    """The recurrences whose adjoints ``forms`` read, and those that these read in turn."""
+    out, todo = set(), list(forms)
+    while todo:
+        for u in references(todo.pop()):
+            if u in recurrences and u not in out:
+                out.add(u)
+                todo.append(recurrences[u])
+    return out
 
 
 def folded(derivation):

@@ -3,10 +3,11 @@
 Shape::
 
     {"mode": "generic" | "unrolled", "steps": null | T, "target": "C",
+     "form": "closed" | "recursive",
      "dims": [...], "declarations": {name: {"kind", "shape", "timed", "line", "text", ...}},
      "equations": {name: {"var", "text", "shape", "line"}},
-     "order": [node, ...],
-     "nodes": {node: {"shape", "explicit", "users": [{"user", "share"}], "recursive"}},
+     "order": [node, ...], "inputs": [node, ...],
+     "nodes": {node: {"shape", "explicit", "users": [{"user", "share"}], "recursive", "total"}},
      "recurrences": {node: {"form", "boundary": [{"t", "form"}]}},
      "gradients": {node: form}, "assumptions": [...],
      "ops": {"recursive": {node: n}, "recurrences": {node: n}, "gradients": {node: n},
@@ -15,8 +16,15 @@ Shape::
 Expressions are in the ASCII notation of :class:`~orderdiff.printers.blockexpr.BlockTextPrinter`
 (``d+C/dzh[t+1]``, ``W_ho^T @ g``, ``a * b``, ``sum_t(...)``), bracketed as the file format
 reads them (``(W_ho^T @ g) * (1 - h * h)``, ``-(yhat[t] / y[t])``); shapes are lists of
-dimension strings (``[]`` for a scalar). Unrolled, ``recurrences`` is empty and
-``gradients`` holds the parameters' and initial values' Eq. 1 in the steps' adjoints.
+dimension strings (``[]`` for a scalar). A node's ``total`` is its ordered derivative in
+``form``, as in a scalar derivation's JSON: closed, in the adjoints that the recurrences
+keep; recursive, its Eq. 1. ``target``, ``form``, ``order``, ``inputs`` and
+``nodes`` are the keys of a scalar derivation's JSON (:mod:`orderdiff.printers.jsonout`), in
+its order; ``order`` lists every node and ``inputs`` the nodes of the declared inputs, even
+with ``wrt``. In the recursive form (the only one unrolled) ``recurrences`` is empty and
+``gradients`` holds the parameters' and initial values' Eq. 1 in their users' adjoints. With
+``wrt``, ``nodes`` and ``gradients`` hold the selected nodes only (one the target does not
+depend on with ``0``), and ``recurrences`` those selected and those the shown forms read.
 
 ``ops`` counts the block operations of each form (:func:`~orderdiff.blocks.expr.count_ops`:
 a sum of k terms is k - 1, every other operation 1), and, generic in t, those the
@@ -30,12 +38,13 @@ from __future__ import annotations
 import json
 
 from ..blocks import expr as B
-from .blockcontent import boundaries, is_generic, shape_text, shares, split, written
+from .blockcontent import boundaries, is_generic, shape_text, shares, view, written
 from .blockexpr import BlockTextPrinter, time_text
 
 
-def render_json(derivation):
-    """The block derivation as JSON text (see the module docstring for the shape).
+def render_json(derivation, *, form=None, wrt=None):
+    """The block derivation as JSON text (see the module docstring for the shape); ``form`` and
+    ``wrt`` as for :func:`~orderdiff.printers.blocktext.render_text`.
 
     Examples
     --------
@@ -50,23 +59,26 @@ def render_json(derivation):
     """
     p = BlockTextPrinter(derivation.target, unicode=False)
     system = derivation.system
-    recurrences, gradients = split(derivation)
+    shown = view(derivation, form, wrt)
+    recurrences, gradients, nodes = shown.recurrences, shown.gradients, shown.nodes[::-1] + shown.unrelated
     doc = {"mode": "generic" if is_generic(derivation) else "unrolled",
            "steps": derivation.steps_count,
            "target": p.doprint(derivation.target),
+           "form": shown.form,
            "dims": list(system.dims),
            "declarations": leaves(system, p),
            "equations": {name: {"var": p.doprint(eq.var), "text": eq.text, "shape": shape_text(eq.var.shape),
                                 "line": eq.line} for name, eq in system.equations.items()},
            "order": [p.doprint(v) for v in derivation.order],
-           "nodes": {p.doprint(v): node(derivation, v, p) for v in reversed(derivation.order)},
+           "inputs": [p.doprint(v) for v in derivation.inputs],
+           "nodes": {p.doprint(v): node(derivation, v, p, shown.form) for v in nodes},
            "recurrences": {p.doprint(v): {"form": p.doprint(e),
                                           "boundary": [{"t": time_text(when), "form": p.doprint(f)}
                                                        for when, _, f in boundaries(derivation, v, e)]}
                            for v, e in recurrences.items()},
            "gradients": {p.doprint(v): p.doprint(e) for v, e in gradients.items()},
            "assumptions": list(derivation.assumptions),
-           "ops": {"recursive": {p.doprint(v): B.count_ops(derivation.recursive[v]) for v in reversed(derivation.order)},
+           "ops": {"recursive": {p.doprint(v): B.count_ops(derivation.recursive.get(v, 0)) for v in nodes},
                    "recurrences": {p.doprint(v): B.count_ops(e) for v, e in recurrences.items()},
                    "gradients": {p.doprint(v): B.count_ops(e) for v, e in gradients.items()},
                    "loop": loop_ops(derivation) if is_generic(derivation) else None}}
@@ -96,8 +108,12 @@ def leaves(system, p):
     return out
 
 
-def node(derivation, v, p):
+def node(derivation, v, p, form):
+    if v not in derivation.steps:  # a node the target does not depend on: d+C/dv = 0
+        zero = p.doprint(B.zero_like(v))
+        return {"shape": shape_text(v.shape), "explicit": zero, "users": [], "recursive": zero, "total": zero}
     return {"shape": shape_text(v.shape),
             "explicit": p.doprint(derivation.explicit[v]),
             "users": [{"user": p.doprint(s.user), "share": p.doprint(s.expr)} for s in shares(derivation, v)],
-            "recursive": p.doprint(derivation.recursive[v])}
+            "recursive": p.doprint(derivation.recursive[v]),
+            "total": p.doprint(derivation.form(form)[v])}

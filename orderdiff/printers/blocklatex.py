@@ -16,7 +16,7 @@ display for a notebook.
 from __future__ import annotations
 
 from ..blocks import expr as B
-from .blockcontent import boundaries, dependencies, folded, is_generic, shares, split, unfold
+from .blockcontent import boundaries, dependencies, folded, is_generic, shares, split, unfold, view
 from .blockexpr import SUM, BlockLatexPrinter, BlockTextPrinter, time_text
 from .blocktext import eq1_generic
 from .content import fmt_number
@@ -27,12 +27,16 @@ PER_LINE = 8  # nodes per line in a list of dependencies
 SUMMARY_ROWS = 40  # formulas in a notebook's display; to_latex() has them all
 
 
-def render_latex(derivation, *, body_only=False, figure=None):
+def render_latex(derivation, *, form=None, wrt=None, body_only=False, figure=None):
     r"""The block derivation as LaTeX.
 
     Parameters
     ----------
     derivation : BlockDerivation
+    form, wrt : optional
+        As for :func:`~orderdiff.printers.blocktext.render_text`: recursive leaves out the
+        recurrences and gradients; ``wrt`` shows only the selected nodes' derivatives and the
+        recurrences their forms read.
     body_only : bool
         Leave out the preamble and ``\\begin{document}``/``\\end{document}``.
     figure : bool, optional
@@ -60,15 +64,18 @@ def render_latex(derivation, *, body_only=False, figure=None):
     """
     from ..pictures.blocks import MAX_STEPS
 
-    doc = Document(derivation)
+    doc = Document(derivation, view(derivation, form, wrt))
     if figure is None:
         figure = not body_only and (derivation.steps_count or 0) <= MAX_STEPS
     sections = doc.network() + (figure_section(derivation, doc.p) if figure else [])
     sections += doc.dependencies() + doc.eq1()
-    recurrent = is_generic(derivation) and derivation.system.timed
+    shown = doc.shown
+    closed = shown.form == "closed"
+    recurrent = closed and derivation.system.timed and (shown.everything or bool(shown.recurrences
+                                                                                 or shown.substituted))
     if recurrent:
         sections += doc.bptt()
-    if is_generic(derivation):
+    if closed:
         sections += doc.gradients()
     if not recurrent:
         sections += doc.assumptions()
@@ -127,10 +134,12 @@ def align(lines):
 
 
 class Document:
-    """The sections of one derivation's document; ``p`` prints LaTeX, ``w`` measures widths."""
+    """The sections of one derivation's document; ``p`` prints LaTeX, ``w`` measures widths;
+    ``shown`` is what they show (:func:`~orderdiff.printers.blockcontent.view`)."""
 
-    def __init__(self, derivation):
+    def __init__(self, derivation, shown=None):
         self.d = derivation
+        self.shown = view(derivation) if shown is None else shown
         self.p = BlockLatexPrinter(derivation.target)
         self.w = BlockTextPrinter(derivation.target)
 
@@ -202,10 +211,12 @@ class Document:
                f"{p.ordered(u)}"),
                "\\end{equation*}",
                "with, for every node, Eq.~1 instantiated, then simplified:"]
-        out += align([f"{p.ordered(C)} &= 1"])
-        for node in reversed(self.d.order):
+        out += align([f"{p.ordered(C)} &= 1"]) if self.shown.target else []
+        for node in reversed(self.shown.nodes):
             out += align(self.derivation_lines(node, self.eq1_parts(node)))
-        return out
+        unrelated = [f"{p.ordered(v)} &= 0 && \\text{{(${p.doprint(C)}$ does not depend on {self.math(v)})}}"
+                     for v in self.shown.unrelated]
+        return out + (align(unrelated) if unrelated else [])
 
     def eq1_parts(self, v):
         """Eq. 1 for ``v`` as lists of ``(sign, latex, width)`` terms: generic, instantiated, simplified."""
@@ -238,7 +249,7 @@ class Document:
 
     # ----- backpropagation through time ---------------------------------------------------------
     def bptt(self):
-        recurrences, _ = split(self.d)
+        recurrences = self.shown.recurrences
         gone = [v for v in folded(self.d) if v.time]
         out = ["\\section*{Backpropagation through time}"]
         if gone:
@@ -246,13 +257,19 @@ class Document:
                        + ", ".join(self.math(v) for v in gone) + ") are substituted into the users' "
                        "Eq.~1, one at a time; what remains are the recurrences, run for "
                        "$t = T, T-1, \\dots, 1$ with every ordered derivative past $T$ zero.")
-        if not recurrences:
+        if not recurrences and self.shown.everything:
             out.append("No node needs its own ordered derivative at a later step: there are no recurrences.")
+        if self.shown.needed:
+            out.append("The recurrences of " + ", ".join(self.math(v) for v in self.shown.needed)
+                       + " are shown because the selected forms read them.")
         for v, e in recurrences.items():
             lines = self.unfolded(v)
             for when, w, f in boundaries(self.d, v, e):
                 lines.append(f"{self.p.ordered(w)} &= {self.p.doprint(f)} \\tag*{{at $t = {time_text(when)}$}}")
             out += align(lines)
+        if self.shown.substituted:
+            out.append("The selected nodes without a recurrence, in the ordered derivatives above:")
+            out += align([x for v, e in self.shown.substituted.items() for x in self.formula(v, e)])
         return out + self.assumptions()
 
     def assumptions(self):
@@ -285,7 +302,7 @@ class Document:
         return self.derivation_lines(v, [self.terms(f) for _, f in steps], notes)
 
     def gradients(self):
-        _, gradients = split(self.d)
+        gradients = self.shown.gradients
         out = ["\\section*{Parameter gradients}",
                ("Each parameter is used at every step, so its ordered derivative sums the steps' shares; "
                "an initial value is used by the first step only.")] if gradients else []

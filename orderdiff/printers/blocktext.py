@@ -9,23 +9,37 @@
 from __future__ import annotations
 
 from ..blocks import expr as B
-from .blockcontent import boundaries, declarations, dependencies, folded, is_generic, shares, split
+from .blockcontent import boundaries, declarations, dependencies, folded, is_generic, shares, view
 from .blockexpr import BlockTextPrinter, time_text
 
 
-def render_text(derivation, *, unicode=True):
+def render_text(derivation, *, form=None, wrt=None, unicode=True):
     """The block derivation as text.
 
     Parameters
     ----------
     derivation : BlockDerivation
         Generic in t (``steps_count is None``) or unrolled over T steps.
+    form : {'closed', 'recursive'}, optional
+        closed (the default generic in t): Eq. 1 for every node, then the recurrences and the
+        gradients with every adjoint used once substituted; recursive (the only form unrolled):
+        Eq. 1 alone.
+    wrt : sequence of str or Var, optional
+        Only the ordered derivatives of these nodes (``h`` is h[t] and h[0]; ``h[0]`` that one),
+        with the recurrences their forms read; the network and its dependencies are shown whole.
     unicode : bool
         ∂⁺ ⊙ ᵀ Σₜ notation (True) or ASCII ``d+``, ``*``, ``^T``, ``sum_t``.
 
     Returns
     -------
     str
+
+    Raises
+    ------
+    ValueError
+        A form that does not apply (``inputs``; ``closed`` unrolled).
+    TargetError
+        A name in ``wrt`` that names no node.
 
     Examples
     --------
@@ -43,13 +57,16 @@ def render_text(derivation, *, unicode=True):
     <BLANKLINE>
     """
     p = BlockTextPrinter(derivation.target, unicode=unicode)
+    shown = view(derivation, form, wrt)
     out = header(derivation) + network(derivation, p) + dependency_lines(derivation, p)
-    out += eq1_section(derivation, p)
-    recurrent = is_generic(derivation) and (derivation.system.timed or derivation.recurrences)
+    out += eq1_section(derivation, p, shown)
+    closed = shown.form == "closed"
+    recurrent = closed and bool(shown.recurrences or shown.substituted
+                                or (shown.everything and derivation.system.timed))
     if recurrent:
-        out += bptt_section(derivation, p)
-    if is_generic(derivation):
-        out += gradient_section(derivation, p)
+        out += bptt_section(derivation, p, shown)
+    if closed and (shown.everything or shown.gradients):
+        out += gradient_section(p, shown)
     if not recurrent and derivation.assumptions:  # else stated with the recurrences they simplify
         out += [f"assuming {a}" for a in derivation.assumptions]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -114,33 +131,38 @@ def aligned(lhs, parts, long):
     return [f"{lhs} = {parts[0]}"] + [f"{pad} = {x}" for x in parts[1:]]
 
 
-def eq1_section(derivation, p):
+def eq1_section(derivation, p, shown):
     C = p.doprint(derivation.target)
     out = ["Ordered derivatives (Eq. 1), from the target back:",
            (f"  {p.ordered('v')} = {p.explicit(C, 'v')} + sum over the users u of v of "
-           f"({p.explicit('u', 'v')}){p.top}{p.matmul}{p.ordered('u')}"),
-           f"{p.ordered(derivation.target)} = 1"]
-    for v in reversed(derivation.order):
+           f"({p.explicit('u', 'v')}){p.top}{p.matmul}{p.ordered('u')}")]
+    out += [f"{p.ordered(derivation.target)} = 1"] if shown.target else []
+    for v in reversed(shown.nodes):
         out += aligned(p.ordered(v), eq1_parts(derivation, v, p), bool(derivation.steps[v].terms))
+    out += [f"{p.ordered(v)} = 0   ({C} does not depend on {p.doprint(v)})" for v in shown.unrelated]
     return out + [""]
 
 
-def bptt_section(derivation, p):
-    recurrences, _ = split(derivation)
+def bptt_section(derivation, p, shown):
+    recurrences = shown.recurrences
     out = ["Backpropagation through time, t = T, T-1, ..., 1 (ordered derivatives past T are 0):"
            if derivation.system.timed else "Backpropagation (the ordered derivatives used more than once):"]
     for v, e in recurrences.items():
         out.append(f"{p.ordered(v)} = {p.doprint(e)}")
         out += [f"  at t = {time_text(when)}: {p.ordered(w)} = {p.doprint(f)}"
                 for when, w, f in boundaries(derivation, v, e)]
-    if not recurrences:
+    if not recurrences and shown.everything:
         out.append("(no recurrences: no node needs its own ordered derivative at a later step)")
+    if shown.needed:
+        out.append(f"(also shown: {', '.join(p.ordered(v) for v in shown.needed)}, which the selected forms read)")
+    if shown.substituted:
+        out.append("the selected nodes without a recurrence, in the ordered derivatives above:")
+        out += [f"{p.ordered(v)} = {p.doprint(e)}" for v, e in shown.substituted.items()]
     gone = [v for v in folded(derivation) if v.time]
     if gone:
         out.append(f"substituted into their users: {', '.join(p.ordered(v) for v in gone)}")
     return out + [f"assuming {a}" for a in derivation.assumptions] + [""]
 
 
-def gradient_section(derivation, p):
-    _, gradients = split(derivation)
-    return ["Parameter gradients:"] + [f"{p.ordered(v)} = {p.doprint(e)}" for v, e in gradients.items()] + [""]
+def gradient_section(p, shown):
+    return ["Parameter gradients:"] + [f"{p.ordered(v)} = {p.doprint(e)}" for v, e in shown.gradients.items()] + [""]
