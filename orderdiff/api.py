@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from . import derivation
-from .blocks.read import is_block_file, parse_blocks
+from .blocks.read import has_declarations, parse_blocks
 from .blocks.system import BlockSystem
 from .codegen import evaluate, make_function, sweep_source
 from .derive import DEFAULT_MAX_SIZE
@@ -65,7 +65,7 @@ def parse(text, file="<string>"):
     """
     with paused_gc():
         lines = list(logical_lines(text, file))
-        if not is_block_file(lines):
+        if not has_declarations(lines):
             return scalar_system(lines, file)
     return parse_blocks(lines, file)
 

@@ -121,6 +121,13 @@ def fail(error, file):
     sys.exit(1)
 
 
+def block_file(system):
+    """Whether ``system`` was read from a block file (declarations, vectors, time steps)."""
+    from .blocks.system import BlockSystem  # loaded with the file that was read
+
+    return isinstance(system, BlockSystem)
+
+
 def read_system(file):
     """The system in ``file``, with unreadable files reported like other bad input."""
     from .api import load
@@ -144,7 +151,7 @@ def setup(file, target, budget=DEFAULT_MAX_SIZE, steps=None, system=None):
         if len(chosen) != 1:
             raise option_error(TargetError, "give one target", "--target", target, 1)
         target = chosen[0]
-    if steps is not None and not getattr(system, "is_block", False):
+    if steps is not None and not block_file(system):
         raise OrderdiffError("--steps unrolls a time-indexed (block) file; this file has scalar equations "
                              "only", file=file)
     return derive(system, target, max_size=budget, steps=steps)
@@ -221,7 +228,7 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
     """
     try:
         d = setup(file, target, budget or DEFAULT_MAX_SIZE, steps)
-        if getattr(d.system, "is_block", False):
+        if block_file(d.system):
             refuse_scalar_options(at=at, budget=budget)
             text = render_blocks(d, fmt, body_only, not ascii_only and (
                 output is not None or stream_supports_unicode(sys.stdout)), False if no_figure else None,
@@ -318,7 +325,7 @@ def check_command(file, target, at, points, seed, tol):
     """
     try:
         d = setup(file, target)
-        if getattr(d.system, "is_block", False):
+        if block_file(d.system):
             from .blocks import check as block_check
 
             refuse_scalar_options(at=at, at_hint=CHECK_AT_HINT)
@@ -330,7 +337,7 @@ def check_command(file, target, at, points, seed, tol):
             results = [checking.compare(d, p) for p in chosen]
     except OrderdiffError as e:
         fail(e, file)
-    if getattr(d.system, "is_block", False):
+    if block_file(d.system):
         return report_blocks(d, block_results, tol)
     if at is None and len(chosen) < points:
         click.echo(f"note: only {len(chosen)} of {points} random points gave finite values", err=True)
@@ -458,7 +465,7 @@ def graph_command(file, target, at, depth, steps, output):
     try:
         check_suffix(output)  # before any work: a wrong suffix is a typo, not a reason to derive
         system = read_system(file)
-        if getattr(system, "is_block", False):
+        if block_file(system):
             refuse_scalar_options(at=at)
             if depth is not None:
                 raise OrderdiffError("--depth draws part of a scalar system's graph; a block file's "

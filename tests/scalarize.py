@@ -79,7 +79,7 @@ class Unrolled:
 
     # ----- one block expression at step s, entry by entry --------------------------------
     def expand(self, e, s):
-        if not B.is_block(e):
+        if not B.is_array(e):
             return e
         handler = getattr(self, "_" + type(e).__name__.lower(), None)
         if handler is None:

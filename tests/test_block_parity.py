@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import orderdiff
+from orderdiff.blocks.system import BlockSystem
 from orderdiff.cli import main
 from orderdiff.errors import TargetError
 
@@ -133,7 +134,7 @@ def test_an_unknown_target_is_located_in_the_option(tmp_path, command):
 # ----- the JSON's top-level keys ------------------------------------------------------------------
 
 SCALAR_KEYS = list(json.loads(orderdiff.derive(orderdiff.load(str(EXAMPLES / "werbos.eqs"))).to_json()))
-BLOCK_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.eqs") if getattr(orderdiff.load(str(p)), "is_block", False))
+BLOCK_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.eqs") if isinstance(orderdiff.load(str(p)), BlockSystem))
 
 
 @pytest.mark.parametrize("steps", [None, 2])

@@ -237,7 +237,7 @@ def interpret(e, values, adj, dims):
     """A block expression at numbers, one sequence (no batch axis): an independent reading of each class."""
     def ev(x):
         return interpret(x, values, adj, dims)
-    if not B.is_block(e):
+    if not B.is_array(e):
         return float(e)
     if isinstance(e, B.Var):
         return values[e.name, e.time[0] if e.time else None]

@@ -133,7 +133,7 @@ class Printer:
         var = e.args[0] if isinstance(e, B.Adj) else e
         if isinstance(var, B.Var):
             return 2 if var.time and var.time[0].has(B.T_INDEX) else 1
-        return max(self.lead(a) for a in e.args if B.is_block(a))
+        return max(self.lead(a) for a in e.args if B.is_array(a))
 
     def batched(self, e):
         if isinstance(e, B.Adj):
@@ -143,7 +143,7 @@ class Printer:
             if decl is not None:
                 return decl.kind == "input" or bool(e.time)
             return bool(e.time) or self.static_batched(e.name)
-        return B.is_block(e) and any(self.batched(a) for a in e.args)
+        return B.is_array(e) and any(self.batched(a) for a in e.args)
 
     def static_batched(self, name):
         eq = self.system.equations[name]
@@ -168,14 +168,14 @@ class Printer:
     def code(self, e):
         if e in self.temps:
             return self.temps[e]
-        if not B.is_block(e):
+        if not B.is_array(e):
             return number(e)
         method = getattr(self, "_" + type(e).__name__)
         return method(e, *e.args)
 
     def wrap(self, e):
         text = self.code(e)
-        simple = isinstance(e, (B.Var, B.Adj)) or e in self.temps or not B.is_block(e) and e >= 0
+        simple = isinstance(e, (B.Var, B.Adj)) or e in self.temps or not B.is_array(e) and e >= 0
         return text if simple else f"({text})"
 
     def _Var(self, e, *_):

@@ -99,7 +99,7 @@ def fold_map(system):
     """``{definition: variable}``: a share that mentions tanh(zh[t]) reads h[t] instead."""
     fold = {}
     for eq in system.equations.values():
-        if isinstance(eq.expr, B.Var) or not B.is_block(eq.expr):
+        if isinstance(eq.expr, B.Var) or not B.is_array(eq.expr):
             continue  # y[t] = zo[t] is an alias: reading zo[t] as y[t] would rename its adjoint too
         for k in range(max(system.lags.values(), default=0) + 1 if eq.var.time else 1):
             fold[B.shift(eq.expr, -k)] = B.shift(eq.var, -k)
@@ -132,7 +132,7 @@ def unrolled_edges(system, steps):
                                    lambda e: B.Plus(*[B.at_time(e.args[0], s) for s in range(1, steps + 1)])
                                    if steps > 1 else B.at_time(e.args[0], 1))
             instances.append((eq.var, body))
-    fold = {expr: var for var, expr in instances if B.is_block(expr) and not isinstance(expr, B.Var)}
+    fold = {expr: var for var, expr in instances if B.is_array(expr) and not isinstance(expr, B.Var)}
     for var, expr in instances:
         for leaf, share in local_vjps(expr, B.Adj(var)).items():
             yield leaf, var, share.xreplace(fold)

@@ -296,7 +296,7 @@ def is_zero(x):
     return isinstance(x, Zeros) or (isinstance(x, Number) and x == 0)
 
 
-def is_block(x):
+def is_array(x):
     return isinstance(x, Block)
 
 
@@ -324,7 +324,7 @@ def preorder(expr):
     while stack:
         node = stack.pop()
         yield node
-        if is_block(node) and not isinstance(node, (Var, Zeros)):
+        if is_array(node) and not isinstance(node, (Var, Zeros)):
             stack.extend(node.args)
 
 
@@ -337,20 +337,20 @@ def count_ops(expr, leaves=()):
     >>> count_ops(Plus(x, Hadamard(x, y), Elementwise(Str("tanh"), y)))
     4
     """
-    if not is_block(expr) or isinstance(expr, (Var, Adj, Zeros)) or expr in leaves:
+    if not is_array(expr) or isinstance(expr, (Var, Adj, Zeros)) or expr in leaves:
         return 0
-    inner = [a for a in expr.args if is_block(a)]
+    inner = [a for a in expr.args if is_array(a)]
     own = len(inner) - 1 if isinstance(expr, (Plus, Hadamard)) else 1
     return own + sum(count_ops(a, leaves) for a in inner)
 
 
 def variables(expr):
     """The distinct :class:`Var` leaves of ``expr``."""
-    return {e for e in expr.atoms(Var)} if is_block(expr) else set()
+    return {e for e in expr.atoms(Var)} if is_array(expr) else set()
 
 
 __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", "Power", "MatProd",
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
            "SquaredError", "Total", "Inner", "Broadcast", "SumT", "ShapeMismatch", "T_INDEX",
-           "is_zero", "zero_like", "is_block", "shift", "at_time", "lag", "preorder", "variables", "count_ops", "shape_of", "show",
+           "is_zero", "zero_like", "is_array", "shift", "at_time", "lag", "preorder", "variables", "count_ops", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

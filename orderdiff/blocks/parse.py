@@ -252,7 +252,7 @@ class BlockParser(Parser):
 
     @staticmethod
     def negate(x):
-        return B.Neg(x) if B.is_block(x) else -x
+        return B.Neg(x) if B.is_array(x) else -x
 
     def product(self, depth):
         expr = self.unary(depth)
@@ -262,7 +262,7 @@ class BlockParser(Parser):
             rhs = self.unary(depth)
             if op.text == "/" and rhs.is_Number and rhs.is_zero:
                 raise self.error("division by zero", op.pos)
-            if not B.is_block(expr) and not B.is_block(rhs) and op.text != "@":
+            if not B.is_array(expr) and not B.is_array(rhs) and op.text != "@":
                 expr = expr * rhs if op.text == "*" else expr / rhs
                 continue
             make = {"*": B.Hadamard, "/": B.Divide, "@": B.MatProd}[op.text]
@@ -270,9 +270,9 @@ class BlockParser(Parser):
         return expr
 
     def raised(self, base, exponent, op):
-        if B.is_block(exponent) or not exponent.is_Number:
+        if B.is_array(exponent) or not exponent.is_Number:
             raise self.error("an exponent must be a number", op.pos)
-        if not B.is_block(base):
+        if not B.is_array(base):
             return super().raised(base, exponent, op)
         return B.Power(base, exponent)
 
@@ -377,7 +377,7 @@ class BlockParser(Parser):
         if name.text in BLOCK_FUNCTIONS:
             return self.shaped(BLOCK_FUNCTIONS[name.text][1], name.pos, *args)
         x = args[0]
-        if not B.is_block(x):
+        if not B.is_array(x):
             return build(name.text, x)
         if name.text == "sqrt":
             return B.Power(x, Rational(1, 2))

@@ -284,7 +284,7 @@ def repeated(exprs, least=3, skip=()):
     stack = list(exprs)
     while stack:
         node = stack.pop()
-        if B.is_block(node) and node not in skip and not isinstance(node, (B.Var, B.Adj, B.Zeros)):
+        if B.is_array(node) and node not in skip and not isinstance(node, (B.Var, B.Adj, B.Zeros)):
             count[node] = count.get(node, 0) + 1
             stack.extend(node.args)
     chosen, stack = set(), list(exprs)
@@ -292,7 +292,7 @@ def repeated(exprs, least=3, skip=()):
         node = stack.pop()
         if count.get(node, 0) > 1 and sum(1 for _ in B.preorder(node)) >= least:
             chosen.add(node)
-        elif B.is_block(node) and not isinstance(node, (B.Var, B.Zeros)):
+        elif B.is_array(node) and not isinstance(node, (B.Var, B.Zeros)):
             stack.extend(node.args)
     return chosen
 

@@ -17,7 +17,7 @@ from .parse import KEYWORDS, BlockParser, Scope
 from .system import BlockEquation, BlockSystem
 
 
-def is_block_file(lines):
+def has_declarations(lines):
     """Whether any logical line starts like a declaration (``param W: n``)."""
     for line in lines:
         words = line.text.split(None, 2)

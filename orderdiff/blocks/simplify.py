@@ -18,15 +18,15 @@ from . import expr as B
 
 
 def is_number(x):
-    return not B.is_block(x) and x.is_Number
+    return not B.is_array(x) and x.is_Number
 
 
 def plus(node, ctx):
     terms = []
     for a in node.args:
         terms.extend(a.args if isinstance(a, B.Plus) else [a])
-    numbers = [a for a in terms if not B.is_block(a)]
-    rest = [a for a in terms if B.is_block(a) and not B.is_zero(a)]
+    numbers = [a for a in terms if not B.is_array(a)]
+    rest = [a for a in terms if B.is_array(a) and not B.is_zero(a)]
     number = sympy.Add(*numbers)
     merged = merge_pads(rest)
     if merged is not None:
@@ -47,7 +47,7 @@ def split_coefficient(term):
     if isinstance(term, B.Neg):
         c, core = split_coefficient(term.args[0])
         return -c, core
-    if isinstance(term, B.Hadamard) and not B.is_block(term.args[0]) and term.args[0].is_Number:
+    if isinstance(term, B.Hadamard) and not B.is_array(term.args[0]) and term.args[0].is_Number:
         rest = term.args[1:]
         return term.args[0], rest[0] if len(rest) == 1 else B.Hadamard(*rest)
     return S.One, term
@@ -104,7 +104,7 @@ def neg(node, ctx):
     x = node.args[0]
     if isinstance(x, B.Neg):
         return x.args[0]
-    if not B.is_block(x):
+    if not B.is_array(x):
         return -x
     if B.is_zero(x):
         return x
@@ -121,15 +121,15 @@ def hadamard(node, ctx):
         if isinstance(f, B.Neg):
             sign, f = -sign, f.args[0]
         flat.append(f)
-    coeff = sign * sympy.Mul(*[f for f in flat if not B.is_block(f)])
-    rest = [f for f in flat if B.is_block(f)]
+    coeff = sign * sympy.Mul(*[f for f in flat if not B.is_array(f)])
+    rest = [f for f in flat if B.is_array(f)]
     if coeff == 0 or any(B.is_zero(f) for f in rest):
         return B.zero_like(node)
     rest = cancel_divisions(rest)
     if any(B.shape_of(f) == node.shape for f in rest if not isinstance(f, B.Broadcast)):
         rest = [f.args[0] if isinstance(f, B.Broadcast) else f for f in rest]
-        coeff *= sympy.Mul(*[f for f in rest if not B.is_block(f)])
-        rest = [f for f in rest if B.is_block(f)]
+        coeff *= sympy.Mul(*[f for f in rest if not B.is_array(f)])
+        rest = [f for f in rest if B.is_array(f)]
     distributed = distribute(rest, ctx)
     if distributed is not None:
         return scaled(coeff, distributed)
@@ -152,7 +152,7 @@ def cancel_divisions(factors):
             factors[k] = f.args[0]
             del factors[j]
             return cancel_divisions(factors)
-    return [f for f in factors if not (not B.is_block(f) and f == 1)]
+    return [f for f in factors if not (not B.is_array(f) and f == 1)]
 
 
 def divides_by(term, y):
@@ -186,11 +186,11 @@ def divide(node, ctx):
     a, b = node.args
     if B.is_zero(a):
         return B.zero_like(node)
-    if not B.is_block(b) and b == 1:
+    if not B.is_array(b) and b == 1:
         return a
-    if not B.is_block(a) and not B.is_block(b):
+    if not B.is_array(a) and not B.is_array(b):
         return a / b
-    if not B.is_block(b) and b.is_Number:
+    if not B.is_array(b) and b.is_Number:
         return B.Hadamard(1 / b, a)
     return None
 
@@ -263,7 +263,7 @@ def trans(node, ctx):
 
 
 def zero_if_any_zero(node, ctx):
-    return B.zero_like(node) if any(B.is_zero(a) for a in node.args if B.is_block(a) or is_number(a)) else None
+    return B.zero_like(node) if any(B.is_zero(a) for a in node.args if B.is_array(a) or is_number(a)) else None
 
 
 def sum_t(node, ctx):
@@ -315,7 +315,7 @@ def simplify(e, assume=()):
 
 
 def run(e, ctx):
-    if not B.is_block(e) or isinstance(e, (B.Var, B.Zeros)):
+    if not B.is_array(e) or isinstance(e, (B.Var, B.Zeros)):
         return e
     if e in ctx.memo:
         return ctx.memo[e]
@@ -329,7 +329,7 @@ def run(e, ctx):
         if new is None or new == current:
             break
         current = new
-        if not B.is_block(current) or isinstance(current, (B.Var, B.Zeros)):
+        if not B.is_array(current) or isinstance(current, (B.Var, B.Zeros)):
             break
     ctx.memo[e] = current
     return current

@@ -65,7 +65,7 @@ def names(e):
 
 
 def adjoints(e):
-    return {a.args[0].name for a in B.preorder(e) if isinstance(a, B.Adj)} if B.is_block(e) else set()
+    return {a.args[0].name for a in B.preorder(e) if isinstance(a, B.Adj)} if B.is_array(e) else set()
 
 
 def walk(e):
@@ -73,7 +73,7 @@ def walk(e):
     stack = [e]
     while stack:
         node = stack.pop()
-        if not B.is_block(node):
+        if not B.is_array(node):
             continue
         yield node
         if not isinstance(node, (B.Var, B.Adj, B.Zeros)):
@@ -91,7 +91,7 @@ def is_timed(e):
 
 def trivial(e):
     """Not worth a name of its own: a leaf, or the transpose of one."""
-    return (not B.is_block(e) or isinstance(e, (B.Var, B.Adj, B.Zeros))
+    return (not B.is_array(e) or isinstance(e, (B.Var, B.Adj, B.Zeros))
             or isinstance(e, B.Trans) and isinstance(e.args[0], B.Var))
 
 
@@ -100,7 +100,7 @@ def hoists(exprs, varies):
     out, stack = [], list(reversed(exprs))
     while stack:
         e = stack.pop()
-        if not B.is_block(e):
+        if not B.is_array(e):
             continue
         if not varies(e) and not isinstance(e, B.Trans):  # a transpose is free; its argument may not be
             if not trivial(e) and e not in out:
@@ -116,9 +116,9 @@ def separate(e, varies):
     ``A @ concat(a, b)`` becomes ``A[:, :n_a] @ a + A[:, n_a:] @ b``, sums are flattened,
     and the terms of a sum (factors of a product) that do not vary are grouped into one.
     """
-    if not B.is_block(e) or not varies(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
+    if not B.is_array(e) or not varies(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
         return e
-    e = e.func(*(separate(a, varies) if B.is_block(a) else a for a in e.args))
+    e = e.func(*(separate(a, varies) if B.is_array(a) else a for a in e.args))
     if isinstance(e, B.MatProd) and isinstance(e.args[1], B.Cat) and not varies(e.args[0]):
         A, cat = e.args
         terms, start = [], S.Zero
@@ -187,7 +187,7 @@ def inline(e, inlined, system):
     """``e`` with each use of an inlined node's value replaced by its (shifted) definition."""
     if isinstance(e, B.Var) and e.name in inlined and e.time:
         return B.shift(inline(system.equations[e.name].expr, inlined, system), e.time[0] - B.T_INDEX)
-    if not B.is_block(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
+    if not B.is_array(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
         return e
     return e.func(*(inline(a, inlined, system) for a in e.args))
 

@@ -70,8 +70,6 @@ class BlockSystem:
         ``{name: largest k in name[t-k]}`` for every variable used with a lag.
     """
 
-    is_block = True
-
     def __init__(self, equations, scope, *, file=None):
         self.file = file
         self.dims = dict(scope.dims)

@@ -28,7 +28,7 @@ def unbroadcast(g, x):
 
 
 def each(node, share):
-    return [(a, unbroadcast(share(k), a)) for k, a in enumerate(node.args) if B.is_block(a)]
+    return [(a, unbroadcast(share(k), a)) for k, a in enumerate(node.args) if B.is_array(a)]
 
 
 def matprod(node, g):
@@ -143,5 +143,5 @@ def postorder(expr, stop):
     def children(node):
         if isinstance(node, B.Var) or (stop and isinstance(node, stop)):
             return ()
-        return (a for a in node.args if B.is_block(a))
+        return (a for a in node.args if B.is_array(a))
     return partials.postorder(expr, children)
