@@ -160,6 +160,12 @@ class Printer:
             return "t" if d == 0 else f"t + {d}" if d > 0 else f"t - {-d}"
         return str(int(when) + k - 1)
 
+    def block_axes(self, shape):
+        """The axes after time and batch of an array of blocks of ``shape``: 1 for a scalar,
+        which the program keeps with a trailing axis (as ``numpy.sum(..., keepdims=True)``
+        leaves it), so that it broadcasts against the vectors of its sample."""
+        return [self.dim(n) for n in shape] if shape else ["1"]
+
     def dim(self, d):
         """A dimension as code, in the generated names of the dimensions."""
         d = B.as_dim(d)

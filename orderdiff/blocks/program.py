@@ -66,10 +66,7 @@ class Program:
                     self.emit(f"{self.names.value(n.name)} = {self.names.value(d.name)}.shape[{axis + skip}]")
 
     def block_axes(self, shape):
-        """The axes after time and batch of an array of blocks of ``shape``: 1 for a scalar,
-        which the program keeps with a trailing axis (as ``numpy.sum(..., keepdims=True)``
-        leaves it), so that it broadcasts against the vectors of its sample."""
-        return ", ".join(self.p.dim(n) for n in shape) if shape else "1"
+        return ", ".join(self.p.block_axes(shape))
 
     def lift_scalar_inputs(self):
         """A scalar input, given as (T, B) or (B,), gets the program's trailing axis."""
