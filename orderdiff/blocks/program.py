@@ -363,7 +363,7 @@ def module_source(derivation):
     It holds :func:`source`'s program, a wrapper taking dictionaries as ``lambdify``'s
     function does, and a ``__main__`` block that runs it on random data.
     """
-    program = Program(derivation, readable=True)
+    program = Program(derivation, readable=True, checks="arrays", error="ValueError")  # runs without orderdiff
     doc = module_docstring(derivation)
     head = [pysource.literal(doc), "", "import numpy", "", "", ""]
     text = "\n".join(head) + program_body(program) + "\n".join(wrapper(program)) + "\n"
