@@ -128,7 +128,7 @@ class BlockDerivation:
     def python_module(self):
         """A Python module that runs on its own (``--emit-python``): the program, a wrapper
         ``loss_and_gradients(params, inputs, init=None)`` and a demo on random data."""
-        from .program import module_source
+        from .emitted import module_source
 
         return module_source(self)
 
