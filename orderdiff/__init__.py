@@ -13,15 +13,15 @@ import importlib
 import sys
 import types
 
-from .errors import (CycleError, DefinitionError, LimitError, OrderdiffError, ParseError, ShapeError,
-                     TargetError, UnknownFunctionError, UnsupportedExpressionError, ValueInputError)
+from .errors import (CycleError, DefinitionError, LimitError, OrderdiffError, ParseError, ProgramShapeError,
+                     ShapeError, TargetError, UnknownFunctionError, UnsupportedExpressionError, ValueInputError)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "parse", "load", "derive", "System", "Equation", "Derivation", "FormMap", "Dplus",
     "OrderdiffError", "ParseError", "UnknownFunctionError", "LimitError", "ShapeError", "DefinitionError",
-    "CycleError", "TargetError", "ValueInputError", "UnsupportedExpressionError",
+    "CycleError", "TargetError", "ValueInputError", "UnsupportedExpressionError", "ProgramShapeError",
 ]
 
 # The module of each name that loads on first use (the errors above cost nothing to import).

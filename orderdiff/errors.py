@@ -85,6 +85,11 @@ class ShapeError(ParseError):
     """Operands whose shapes do not fit (block files): both shapes are in the message."""
 
 
+class ProgramShapeError(OrderdiffError):
+    """An array of the generated BPTT program whose shape is not the one derived for it: a
+    slip in orderdiff's rules or code generator, stopped before it turns into numbers."""
+
+
 class DefinitionError(OrderdiffError):
     """A variable is defined twice, or a definition is unusable."""
 

@@ -114,5 +114,5 @@ class NameMap(Mapping):
 
 # The builtins a generated program may call; it binds none of Python's own names.
 # "_" is left out: an interactive session puts it among the builtins.
-CALLED_BUILTINS = frozenset({"dict", "float", "list", "print", "range", "reversed", "tuple", "zip"})
+CALLED_BUILTINS = frozenset({"ValueError", "dict", "float", "list", "print", "range", "reversed", "tuple", "zip"})
 PYTHON_NAMES = frozenset(dir(builtins)) - {"_"} | {"__builtins__", "__file__", "__cached__", "__annotations__"}

@@ -61,9 +61,10 @@ def comment(text):
 
 
 
-# The syntax the generators write: no classes, lambdas, with, try, global, del, await, ...
+# The syntax the generators write: no classes, lambdas, with, try, global, del, await, ...;
+# raise for the shape guard of the block program (orderdiff.blocks.guard)
 NODES = (ast.Module, ast.Expr, ast.Import, ast.alias, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign,
-         ast.AugAssign, ast.Return, ast.For, ast.If, ast.Name, ast.Constant, ast.Attribute, ast.Subscript,
+         ast.AugAssign, ast.Return, ast.Raise, ast.For, ast.If, ast.Name, ast.Constant, ast.Attribute, ast.Subscript,
          ast.Slice, ast.Call, ast.keyword, ast.Starred, ast.Tuple, ast.List, ast.Dict, ast.BinOp, ast.UnaryOp,
          ast.BoolOp, ast.Compare, ast.IfExp, ast.GeneratorExp, ast.ListComp, ast.comprehension, ast.JoinedStr,
          ast.FormattedValue, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context)

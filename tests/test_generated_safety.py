@@ -71,6 +71,7 @@ RENAMINGS = {
     "generated": "n mm cat v0 d_v0 sum0 w0 pre0 tmp0 step0 d_h h h_init d_h_init loss",
     "dunders": "__builtins__ __name__ __file__ match case type _ __class__ __doc__ __spec__ __annotations__ "
                "carry lax T B",
+    "guard": "fits LABELS ProgramShapeError ValueError shape x name a e parts rows start lead g rank",
 }
 
 WERBOS = "{z2} = 2*{z1}\n{z3} = 3*{z2} + {z1}\n{z4} = 4*{z3} + 2*{z2} + {z1}\n{E} = 4*{z4} + 2*{z2}\n"
@@ -357,6 +358,8 @@ GOOD = "import numpy\n\n\ndef mm(x, a):\n    return x @ a\n\n\ndef gradients(W, 
     ("import numpy\n'a stray string'\n", "neither a call nor a docstring"),
     ("x = y\n", "reaches y"),
     ("exec('1')\n", "calls exec"),
+    ("def f():\n    raise SystemExit(0)\n", "calls SystemExit"),
+    ("def f():\n    raise KeyboardInterrupt\n", "reaches KeyboardInterrupt"),
     ("def f(a, a):\n    return a\n", "does not compile"),
 ])
 def test_the_check_refuses_what_no_generator_writes(source, why):

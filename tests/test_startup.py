@@ -58,7 +58,8 @@ def test_a_scalar_file_loads_no_picture_and_no_block_code(tmp_path, args):
     modules = imported([str(EXAMPLES / a) if a.endswith(".eqs") else a for a in args], tmp_path)
     assert {"sympy", "numpy", "networkx"} <= modules  # the run did derive
     unwanted = {m for m in modules if m.split(".")[0] == "matplotlib" or m.startswith("orderdiff.pictures")
-                or m in ("orderdiff.blocks.codegen", "orderdiff.blocks.program", "orderdiff.blocks.derivation")}
+                or m in ("orderdiff.blocks.codegen", "orderdiff.blocks.program", "orderdiff.blocks.guard",
+                         "orderdiff.blocks.emitted", "orderdiff.blocks.derivation")}
     assert not unwanted, sorted(unwanted)
 
 

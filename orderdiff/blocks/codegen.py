@@ -26,7 +26,7 @@ from .vjps import RULE_BY_NAME
 # every name the program and the module around it use, besides Python's own
 RESERVED = {"numpy", "softmax", "pad", "cat", "mm", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
             "forward", "gradients", "values", "lax", "carry", "_", "PARAMS", "INPUTS", "INITS",
-            "loss_and_gradients", "rng", "name", "g"} | PYTHON_NAMES
+            "loss_and_gradients", "rng", "name", "g", "fits", "LABELS", "ProgramShapeError"} | PYTHON_NAMES
 
 HELPERS = '''def softmax(z):
     e = numpy.exp(z - numpy.max(z, axis=-1, keepdims=True))
@@ -159,6 +159,13 @@ class Printer:
                 return f"{d}:T + {d}" if d else ":T"
             return "t" if d == 0 else f"t + {d}" if d > 0 else f"t - {-d}"
         return str(int(when) + k - 1)
+
+    def block_axes(self, shape):
+        """The axes after time and batch of an array of blocks of ``shape``: 1 for a scalar,
+        which the program keeps with a trailing axis (as ``numpy.sum(..., keepdims=True)``
+        leaves it), so that it broadcasts against the vectors of its sample. The program
+        allocates its arrays, and the shape guard (:mod:`.guard`) checks them, by this rule."""
+        return [self.dim(n) for n in shape] if shape else ["1"]
 
     def dim(self, d):
         """A dimension as code, in the generated names of the dimensions."""

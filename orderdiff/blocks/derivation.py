@@ -13,7 +13,7 @@ from functools import cached_property
 
 from sympy import Integer
 
-from ..errors import ValueInputError
+from ..errors import ProgramShapeError, ValueInputError
 from . import expr as B
 from .derive import fold_adjoints, generic, offset, recursive_form, substitute_all, sweep_system
 from .nodes import NodeMap
@@ -83,7 +83,7 @@ class BlockDerivation:
         self.steps_count = steps_count
         self.assume = frozenset(assume)
         self.explicit = NodeMap({v: s.explicit for v, s in self.steps.items()})
-        self._programs = {}  # {(backend, dtype): compiled program}, see _compiled
+        self._programs = {}  # {(backend, dtype, checks): compiled program}, see _compiled
 
     @property
     def inputs(self):
@@ -234,29 +234,32 @@ class BlockDerivation:
         return out
 
     # ----- numbers ------------------------------------------------------------------------
-    def numpy_source(self, readable=True, backend="numpy"):
-        """The generated program: forward loop, backward loop, gradient sums (see :mod:`.program`)."""
+    def numpy_source(self, readable=True, backend="numpy", checks=None):
+        """The generated program: forward loop, backward loop, gradient sums (see :mod:`.program`);
+        with ``checks`` (``"arrays"`` or ``"terms"``), the shape of each array checked (:mod:`.guard`)."""
         from .program import source
 
-        return source(self, readable, backend)
+        return source(self, readable, backend, checks)
 
     def python_module(self):
         """A Python module that runs on its own (``--emit-python``): the program, a wrapper
         ``loss_and_gradients(params, inputs, init=None)`` and a demo on random data."""
-        from .program import module_source
+        from .emitted import module_source
 
         return module_source(self)
 
-    def _compiled(self, backend, dtype):
-        """The generated ``gradients`` function and its array maker, compiled once per backend."""
-        key = (backend, dtype)
+    def _compiled(self, backend, dtype, checks=None):
+        """The generated ``gradients`` function and its array maker, compiled once per backend and checks."""
+        key = (backend, dtype, checks)
         cache = self._programs
         if key not in cache:
             from .backends import BACKENDS
+            from .program import build
 
             namespace, asarray = BACKENDS[backend].namespace(dtype)
-            code = compile(self.numpy_source(readable=False, backend=backend), "<orderdiff-bptt>", "exec")
-            exec(code, namespace)  # safe: generated names only (v0, d_v0, ...), no user text
+            text, labels = build(self, False, backend, checks)
+            namespace.update(ProgramShapeError=ProgramShapeError, LABELS=labels)  # the names are data, not code
+            exec(compile(text, "<orderdiff-bptt>", "exec"), namespace)  # safe: generated names only (v0, d_v0, ...)
             function = namespace["gradients"]
             if backend == "jax":
                 import jax
@@ -279,6 +282,10 @@ class BlockDerivation:
         (compiled with ``jax.jit``, each loop over t a ``lax.scan``; float64 is switched
         on around each call when ``dtype`` asks for it). Arrays of any kind are accepted
         and converted to ``dtype``; the results are the backend's arrays.
+
+        The program checks the shape of every array it computes on the first call for
+        each set of argument shapes (:class:`Gradients`), and raises
+        :class:`~orderdiff.ProgramShapeError` where one is not the shape derived for it.
         """
         from .backends import BACKENDS
 
@@ -333,15 +340,21 @@ def no_values(values):
 
 
 class Gradients:
-    """The compiled loss-and-gradients function of a block derivation (see ``lambdify``)."""
+    """The compiled loss-and-gradients function of a block derivation (see ``lambdify``).
+
+    The first call for each set of argument shapes runs the program that checks the shape
+    of every array and subexpression (:mod:`.guard`); as no shape in it depends on the
+    numbers, later calls with those shapes run the plain one. JAX runs the checked one
+    always: its checks run while ``jax.jit`` traces the program, once per set of shapes.
+    """
 
     def __init__(self, derivation, backend="numpy", dtype="float64"):
         self.d = derivation
         self.system = derivation.system
         self.backend, self.dtype = backend, dtype
-        self.function, self.asarray, self.array_module = derivation._compiled(backend, dtype)
-        self.zeros = self.array_module.zeros
+        self.function, self.asarray, _ = derivation._compiled(backend, dtype, "terms" if backend == "jax" else None)
         self.checked = {}  # {shapes of the arrays: what check_shapes found}
+        self.proven = set()  # the shapes of the arguments of the calls that ran checked
 
     def __call__(self, params, inputs, init=None):
         with self.precision():
@@ -366,9 +379,14 @@ class Gradients:
                                   f"initial values need at least T = {self.d.min_steps}")
         slots = [(name, s) for name, sl in system.inits.items() for s in sorted(sl, reverse=True)]
         args += [self.initial(init or {}, name, s) for name, s in slots]
-        loss, grads, init_grads = self.function(*args)
-        out = {d.name: g if tuple(getattr(g, "shape", ())) == shape else self.asarray(g) + self.zeros(shape)
-               for d, g, shape in zip(system.params, grads, shapes)}
+        key = shapes + tuple(tuple(getattr(a, "shape", ())) for a in args[len(shapes):])  # a fill is a number
+        function = self.function if key in self.proven else self.d._compiled(self.backend, self.dtype, "terms")[0]
+        try:
+            loss, grads, init_grads = function(*args)
+        except ProgramShapeError as e:  # raised anew: without the notes JAX adds to what its trace raises
+            raise ProgramShapeError(e.message, file=system.file) from None
+        self.proven.add(key)
+        out = {d.name: g for d, g in zip(system.params, grads)}
         out.update({f"{name}[{s}]": g for (name, s), g in zip(slots, init_grads)})
         return loss, out
 

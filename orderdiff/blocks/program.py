@@ -2,10 +2,9 @@
 
 :func:`source` writes one function ``gradients(<parameters>, <inputs>, <initial values>)``
 returning ``(loss, parameter gradients, initial-value gradients)``; :mod:`.codegen` prints
-each expression. The loss is the target summed over the batch. :func:`module_source`
-wraps the program in a module that runs on its own; the user's text it shows (the file
-name, the equations) is in its docstring, as :func:`orderdiff.pysource.literal` renders
-it, and both sources pass :func:`orderdiff.pysource.check_module` before they are returned.
+each expression, :mod:`.guard` the checks of its shapes. The loss is the target summed
+over the batch. :mod:`.emitted` wraps the program in a module that runs on its own; both
+sources pass :func:`orderdiff.pysource.check_module` before they are returned.
 """
 
 from __future__ import annotations
@@ -14,23 +13,34 @@ from .. import pysource
 from . import expr as B
 from .codegen import HELPERS, Names, Printer, unbatch
 from .backends import BACKENDS
+from .guard import CHECKS, CheckedPrinter, Guard, helper
 
-# the names that the namespace of each backend (backends.Backend.namespace) supplies
+# the names that the namespace of each backend (backends.Backend.namespace) supplies, and
+# those that derivation._compiled adds to a program that checks its arrays (.guard)
 PROVIDED = {"numpy": ("numpy",), "torch": ("numpy",), "jax": ("numpy", "lax")}
+GUARD_PROVIDED = ("ProgramShapeError", "LABELS")
 
 
 class Program:
-    """Lines of the generated function, built in the order they run."""
+    """Lines of the generated function, built in the order they run.
 
-    def __init__(self, derivation, readable, backend=BACKENDS["numpy"]):
+    ``checks`` (:data:`.guard.CHECKS`) asks for the shape guard: each array checked,
+    raising ``error`` on a mismatch.
+    """
+
+    def __init__(self, derivation, readable, backend=BACKENDS["numpy"], checks=None, error="ProgramShapeError"):
+        assert checks in CHECKS, checks
         self.d = derivation
         self.backend = backend
         self.system = system = derivation.system
         self.names = Names(system, readable)
         self.readable = readable
         self.offsets = dict(system.lags)
-        self.p = Printer(system, self.names, self.offsets)  # one step, in the loops
-        self.s = Printer(system, self.names, self.offsets, stacked=True)  # all steps at once
+        self.error = error
+        self.guard = checks and Guard(derivation.target, Printer(system, self.names, self.offsets), readable)
+        kind, extra = (CheckedPrinter, {"guard": self.guard}) if checks == "terms" else (Printer, {})
+        self.p = kind(system, self.names, self.offsets, **extra)  # one step, in the loops
+        self.s = kind(system, self.names, self.offsets, stacked=True, **extra)  # all steps at once
         self.plan = derivation.plan
         self.kept = {}  # hoisted subtrees computed once, valid to the end
         self.lines = []
@@ -42,6 +52,25 @@ class Program:
     def comment(self, text, indent=1):
         if self.readable:
             self.emit(pysource.comment(text), indent)
+
+    def code(self, printer, e, what, whole=False):
+        """``printer``'s code of ``e``, the value of ``what`` (a variable, an adjoint, a hoisted
+        subexpression): the terms that the guard checks are named as parts of it; with
+        ``whole``, ``e`` too, where the statement reduces it before its own check."""
+        if isinstance(printer, CheckedPrinter):
+            printer.owner = self.guard.label(what)
+            return printer.code(e) if whole else printer.parts(e)
+        return printer.code(e)
+
+    def checked(self, text, printer, e, what, lead=None):
+        """``text``, the code of ``e``, checked (when the program checks) to have the shape of
+        ``what`` after the leading axes of ``e`` (``lead`` of them where the code sums some)."""
+        if not self.guard or not B.is_block(e) or B.is_zero(e):
+            return text  # a number or zeros, written as a number: it fits any slot
+        return self.guard.fits(text, printer.lead(e) if lead is None else lead, what.shape, what)
+
+    def value(self, printer, e, what):
+        return self.checked(self.code(printer, e, what), printer, e, what)
 
     def signature(self):
         args = [self.names.value(d.name) for d in self.system.params]
@@ -66,31 +95,31 @@ class Program:
                     self.emit(f"{self.names.value(n.name)} = {self.names.value(d.name)}.shape[{axis + skip}]")
 
     def block_axes(self, shape):
-        """The axes after time and batch of an array of blocks of ``shape``: 1 for a scalar,
-        which the program keeps with a trailing axis (as ``numpy.sum(..., keepdims=True)``
-        leaves it), so that it broadcasts against the vectors of its sample."""
-        return ", ".join(self.p.dim(n) for n in shape) if shape else "1"
+        return ", ".join(self.p.block_axes(shape))
 
     def lift_scalar_inputs(self):
         """A scalar input, given as (T, B) or (B,), gets the program's trailing axis."""
         for d in self.system.inputs:
             if not d.shape:
                 name = self.names.value(d.name)
-                self.emit(f"{name} = {name}[..., None]")
+                text = f"{name}[..., None]"
+                if self.guard:
+                    text = self.guard.fits(text, 2 if d.timed else 1, (), self.system.var(d.name))
+                self.emit(f"{name} = {text}")
 
     def forward(self):
         system, p, s, half = self.system, self.p, self.s, self.plan.forward
         self.comment("forward: parameters-only equations; the nodes off the recurrence for all t "
                      "at once; the loop; the rest for all t")
         for v in system.before:
-            self.emit(f"{self.names.value(v)} = {p.code(system.equations[v].expr)}")
+            self.emit(f"{self.names.value(v)} = {self.value(p, system.equations[v].expr, system.var(v))}")
         looped = [v for v, _ in half.loop]
         for v in [*looped, *(v for v in [*half.before, *half.after] if self.offsets.get(v))]:
             shape = self.block_axes(system.equations[v].var.shape)
             k = self.offsets.get(v, 0)
             self.emit(f"{self.names.value(v)} = numpy.empty((T + {k}, B, {shape}))" if k else
                       f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
-        for name, slot in self.inits:
+        for name, slot in self.inits:  # unchecked: the user's, anything that broadcasts to (B, n)
             self.store(self.names.value(name), slot + self.offsets[name] - 1, self.names.init(name, slot))
         for v in half.before:
             self.stacked_value(v)
@@ -99,8 +128,9 @@ class Program:
             self.open_loop([self.names.value(v) for v, _ in half.loop], reverse=False)
             shared = repeated([e for _, e in half.loop], skip=p.temps)
             for v, e in half.loop:
+                var = system.equations[v].var
                 self.hoist(e, shared, 2)
-                self.store(self.names.value(v), p.index(system.equations[v].var), p.code(e), 2)
+                self.store(self.names.value(v), p.index(var), self.value(p, e, var), 2)
             self.close_loop()
         p.temps = dict(self.kept)
         for v in half.after:
@@ -111,9 +141,13 @@ class Program:
             for node in dict.fromkeys(n for n in B.preorder(expr) if isinstance(n, B.SumT)):  # as written
                 sums[node] = acc = self.names.fresh("sum")
                 x = node.args[0]
-                self.emit(f"{acc} = numpy.sum({s.code(x)}, axis=0)" if s.lead(x) == 2 else f"{acc} = T*{s.wrap(x)}")
-            expr = expr.xreplace({n: B.Var(a, n.shape) for n, a in sums.items()})
-            self.emit(f"{self.names.value(v)} = {p.code(expr)}")
+                text = self.code(s, x, node, whole=True)
+                text = f"numpy.sum({text}, axis=0)" if s.lead(x) == 2 else f"T*{s.wrap(x)}"
+                self.emit(f"{acc} = {self.checked(text, s, x, node, lead=min(s.lead(x), 1))}")
+            p.temps.update(sums)
+            self.emit(f"{self.names.value(v)} = {self.value(p, expr, system.var(v))}")
+            for node in sums:
+                del p.temps[node]
         total = f"numpy.sum({self.names.value(self.d.target.name)})"
         self.emit(f"loss = {total}" if self.backend.functional else f"loss = float({total})")
 
@@ -124,9 +158,9 @@ class Program:
             if not self.offsets.get(v):
                 shape = self.block_axes(var.shape)
                 self.emit(f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
-            self.store(self.names.value(v), self.s.index(var), self.s.code(e))
+            self.store(self.names.value(v), self.s.index(var), self.value(self.s, e, var))
         else:
-            self.emit(f"{self.names.value(v)} = {self.s.code(e)}")
+            self.emit(f"{self.names.value(v)} = {self.value(self.s, e, var)}")
 
     def hoist_out(self, half):
         """The hoisted subtrees: once, or for all t; the loop reads them at its step."""
@@ -134,14 +168,14 @@ class Program:
             if e in self.kept:
                 continue
             name = self.names.fresh("w")
-            text = self.s.code(e)
+            text = self.code(self.s, e, e)
             if isinstance(e, (B.Cols, B.Rows)):  # a strided view would be copied at every use
                 text = f"numpy.ascontiguousarray({text})"
-            self.emit(f"{name} = {text}")
+            self.emit(f"{name} = {self.checked(text, self.s, e, e)}")
             self.p.temps[e] = self.s.temps[e] = self.kept[e] = name
         for e in half.stacked:
             name = self.names.fresh("pre")
-            self.emit(f"{name} = {self.s.code(e)}")
+            self.emit(f"{name} = {self.value(self.s, e, e)}")
             self.p.temps[e] = f"{name}[t]"
 
     def backward(self):
@@ -153,7 +187,7 @@ class Program:
         self.emit(f"{target} = numpy.ones((B, 1))" if p.batched(d.target) else f"{target} = 1.0")
         for v in reversed(system.after):
             if v != d.target.name and system.var(v) in forms:
-                self.emit(f"{self.names.adjoint(v)} = {p.code(forms[system.var(v)])}")
+                self.emit(f"{self.names.adjoint(v)} = {self.value(p, forms[system.var(v)], B.Adj(system.var(v)))}")
         ahead = 1 + max(system.lags.values(), default=0)
         timed = [v for v in system.timed if system.var(v) in forms]
         for v in timed:
@@ -165,7 +199,8 @@ class Program:
             zeros = f"numpy.zeros(({', '.join(self.p.dim(n) for n in shape)},))" if shape else "0.0"
             self.emit(f"{self.names.adjoint(v)} = {'0.0' if p.batched(system.var(v)) else zeros}")
         for v in half.before:
-            self.store(self.names.adjoint(v), s.index(system.var(v)), s.code(forms[system.var(v)]))
+            self.store(self.names.adjoint(v), s.index(system.var(v)), self.value(s, forms[system.var(v)],
+                                                                                 B.Adj(system.var(v))))
         self.hoist_out(half)
         if half.loop:
             self.open_loop([self.names.adjoint(v) for v, *_ in half.loop], reverse=True)
@@ -175,7 +210,8 @@ class Program:
             self.close_loop()
         p.temps = dict(self.kept)
         for v in half.after:
-            self.store(self.names.adjoint(v), s.index(system.var(v)), s.code(forms[system.var(v)]))
+            self.store(self.names.adjoint(v), s.index(system.var(v)), self.value(s, forms[system.var(v)],
+                                                                                 B.Adj(system.var(v))))
         for v in statics:
             for term in self.terms(v, summed=True):
                 self.accumulate(v, self.plan.summed[term.args[0]], 1)
@@ -186,7 +222,7 @@ class Program:
         for name, slot in self.inits:
             var = B.Var(name, system.shape(name), (slot,))
             if var in forms:
-                self.emit(f"{self.names.init_adjoint(name, slot)} = {p.code(forms[var])}")
+                self.emit(f"{self.names.init_adjoint(name, slot)} = {self.value(p, forms[var], B.Adj(var))}")
 
     def store(self, array, index, value, indent=1):
         """``array[index] = value``; for immutable arrays, a new array with that part replaced."""
@@ -213,27 +249,27 @@ class Program:
 
     def recurrence(self, var, form, bounds, shared):
         """``d_v[t] = form``; in the last steps, the boundary forms without adjoints past T."""
-        p, array, index = self.p, self.names.adjoint(var.name), self.p.index(var)
+        p, array, index, adj = self.p, self.names.adjoint(var.name), self.p.index(var), B.Adj(var)
         if not bounds:
             self.hoist(form, shared, 2)
-            self.store(array, index, p.code(form), 2)
+            self.store(array, index, self.value(p, form, adj), 2)
         elif self.backend.functional:  # every branch computed, the one of each step selected
-            value = self.branch(form, 2)
+            value = self.branch(form, adj, 2)
             for j, last in bounds:
-                value = f"numpy.where(t == T - {j + 1}, {self.branch(last, 2)}, {value})"
+                value = f"numpy.where(t == T - {j + 1}, {self.branch(last, adj, 2)}, {value})"
             self.store(array, index, value, 2)
         else:
             self.emit(f"if t + {len(bounds)} < T:", 2)
-            self.store(array, index, self.branch(form, 3), 3)
+            self.store(array, index, self.branch(form, adj, 3), 3)
             for j, last in bounds:
                 self.emit("else:" if j == len(bounds) - 1 else f"elif t == T - {j + 1}:", 2)
-                self.store(array, index, self.branch(last, 3), 3)
+                self.store(array, index, self.branch(last, adj, 3), 3)
 
-    def branch(self, form, indent):
+    def branch(self, form, adj, indent):
         """One branch of a recurrence: its own shared subexpressions, forgotten after it."""
         before = dict(self.p.temps)
         self.hoist(form, repeated([form], skip=self.p.temps), indent)
-        text = self.p.code(form)
+        text = self.value(self.p, form, adj)
         self.p.temps = before
         return text
 
@@ -244,7 +280,7 @@ class Program:
                 inner = repeated([node]) - {node}
                 if inner:
                     self.hoist(node, inner, indent)
-                text = self.p.code(node)
+                text = self.value(self.p, node, node)
                 self.p.temps[node] = name = self.names.fresh("tmp")
                 self.emit(f"{name} = {text}", indent)
 
@@ -254,18 +290,22 @@ class Program:
         return [s for s in items if not B.is_zero(s) and isinstance(s, B.SumT) == summed]
 
     def accumulate(self, v, share, indent):
-        s = self.s
+        s, adj = self.s, B.Adj(self.system.var(v))
         target_batched = s.batched(self.system.var(v))
-        text = unbatch(s, s.code(share), share, int(target_batched))
+        text = unbatch(s, self.code(s, share, adj, whole=True), share, int(target_batched))
+        lead = min(s.lead(share), int(target_batched))
         if not (target_batched or s.batched(share) or share.has(B.Adj)) and s.batched(self.d.target):
             # a term of the target's own equation that no data touches: the loss counts it
             # once per sequence of the batch, so its gradient does too
             text = f"B*{s.wrap(share)}"
-        self.emit(f"{self.names.adjoint(v)} += {text}", indent)
+        self.emit(f"{self.names.adjoint(v)} += {self.checked(text, s, share, adj, lead)}", indent)
 
     def returns(self):
+        """The loss, each parameter's gradient, each initial value's. A parameter's is zeros of
+        its shape plus shares of that shape (checked, with the guard), or zeros without a share."""
         system = self.system
-        grads = [self.names.adjoint(x.name) if system.var(x.name) in self.d.compact else "0.0"
+        grads = [self.names.adjoint(x.name) if system.var(x.name) in self.d.compact else
+                 f"numpy.zeros(({', '.join(self.p.dim(n) for n in x.shape)},))" if x.shape else "0.0"
                  for x in system.params]
         inits = [self.names.init_adjoint(name, s) if B.Var(name, system.shape(name), (s,)) in self.d.compact
                  else "0.0" for name, s in self.inits]
@@ -297,84 +337,23 @@ def repeated(exprs, least=3, skip=()):
     return chosen
 
 
-def source(derivation, readable=True, backend="numpy"):
+def source(derivation, readable=True, backend="numpy", checks=None):
     """The source of ``gradients(...)`` (with ``readable``: the user's names, comments).
 
     ``backend`` (a name of :data:`.backends.BACKENDS`) decides only how arrays are
-    assigned and how loops are written; the names are NumPy's either way.
+    assigned and how loops are written; the names are NumPy's either way. ``checks``
+    (:data:`.guard.CHECKS`) adds the shape guard.
     """
-    text = program_body(Program(derivation, readable, BACKENDS[backend])) + "\n"
-    pysource.check_module(text, provided=PROVIDED[backend])
-    return text
+    return build(derivation, readable, backend, checks)[0]
 
 
-def module_source(derivation):
-    """A Python module that runs on its own: ``loss_and_gradients(params, inputs, init=None)``.
-
-    It holds :func:`source`'s program, a wrapper taking dictionaries as ``lambdify``'s
-    function does, and a ``__main__`` block that runs it on random data.
-    """
-    program = Program(derivation, readable=True)
-    doc = module_docstring(derivation)
-    head = [pysource.literal(doc), "", "import numpy", "", "", ""]
-    text = "\n".join(head) + program_body(program) + "\n".join(wrapper(program)) + "\n"
-    pysource.check_module(text, docstring=doc)
-    return text
-
-
-def module_docstring(derivation):
-    """The generated module's docstring: the file, the equations as written, the assumptions."""
-    system = derivation.system
-    equations = [f"    {eq.var.name}{'[t]' if eq.var.time else ''} = {eq.text}" for eq in system.equations.values()]
-    return "\n".join([
-        f"Backpropagation through time for {system.file or 'a block system'}, generated by orderdiff.",
-        "", "The equations (t = 1..T):", "", *equations, "",
-        "loss_and_gradients(params, inputs, init=None) returns the target summed over t and the batch,",
-        "and {name: gradient} for every parameter and initial value ('h[0]'). Arrays: a time-indexed",
-        "input is (T, B, n), an initial value (B, n), a parameter its declared shape.",
-        *[f"Assumed: {a}." for a in derivation.assumptions], ""])
-
-
-def wrapper(program):
-    """The lines after the program: ``loss_and_gradients`` and the run on random data."""
-    system = program.system
-    names = program.names
-    inits = [(n, s, system.inits[n][s].fill) for n, s in program.inits]
-    dims = [f"    {names.value(n)} = {3 + k}" for k, n in enumerate(system.dims)]
-
-    def shape(dims_, lead=""):
-        return "(" + lead + "".join(f"{program.p.dim(n)}, " for n in dims_) + ")"
-
-    params = [f"        {d.name!r}: rng.normal(0.0, 0.5, {shape(d.shape)})," for d in system.params]
-    inputs = [f"        {d.name!r}: " + (f"rng.dirichlet(numpy.ones({program.p.dim(d.shape[0])}), (T, B))"
-                                          if d.distribution else
-                                          f"rng.normal(0.0, 1.0, {shape(d.shape, 'T, B, ' if d.timed else 'B, ')})")
-              + "," for d in system.inputs]
-    return [
-        "", "",
-        f"PARAMS = {tuple(d.name for d in system.params)!r}",
-        f"INPUTS = {tuple(d.name for d in system.inputs)!r}",
-        f"INITS = {tuple(inits)!r}  # (name, time, default value)",
-        "", "",
-        "def loss_and_gradients(params, inputs, init=None):",
-        "    init = init or {}",
-        "    args = [params[n] for n in PARAMS] + [inputs[n] for n in INPUTS]",
-        "    args += [init.get(f'{n}[{s}]', init.get(n, v) if s == 0 else v) for n, s, v in INITS]",
-        "    loss, grads, init_grads = gradients(*args)",
-        "    out = dict(zip(PARAMS, grads))",
-        "    out.update((f'{n}[{s}]', g) for (n, s, _), g in zip(INITS, init_grads))",
-        "    return loss, out",
-        "", "",
-        'if __name__ == "__main__":',
-        "    rng = numpy.random.default_rng(0)",
-        *dims, "    T, B = 5, 2",
-        "    params = {", *params, "    }",
-        "    inputs = {", *inputs, "    }",
-        "    loss, grads = loss_and_gradients(params, inputs)",
-        '    print(f"loss {loss:.6f}")',
-        "    for name, g in grads.items():",
-        '        print(f"d loss / d {name}: shape {g.shape}, norm {numpy.linalg.norm(g):.6f}")',
-    ]
+def build(derivation, readable, backend, checks):
+    """``(source, labels)``: :func:`source`, and the names its checks show, ``LABELS`` where
+    they are not written in it."""
+    program = Program(derivation, readable, BACKENDS[backend], checks)
+    text = program_body(program) + "\n"
+    pysource.check_module(text, provided=PROVIDED[backend] + (GUARD_PROVIDED if checks else ()))
+    return text, tuple(program.guard.labels) if checks else ()
 
 
 def program_body(program):
@@ -383,4 +362,5 @@ def program_body(program):
     program.forward()
     program.backward()
     program.returns()
-    return "\n".join([HELPERS, "", program.signature(), *program.lines])
+    helpers = HELPERS + helper(program.error) if program.guard else HELPERS
+    return "\n".join([helpers, "", program.signature(), *program.lines])
