@@ -8,7 +8,8 @@ includes it only when asked to (``figure=True``).
 
 from __future__ import annotations
 
-from .printers import latex
+from .limits import MAX_PICTURE_STEPS
+from .printers import blocklatex, latex
 from .printers.content import rows
 
 
@@ -71,3 +72,90 @@ def figure_section(derivation, p, evaluation):
         text.append(f"It shows the {len(shown.nodes)} variables within {shown.depth} "
                     f"edges of ${e}$; {len(shown.beyond)} more are left out.")
     return ["\\section*{The system as a graph}", " ".join(text), placed, ""]
+
+
+def block_document(derivation, *, form=None, wrt=None, body_only=False, figure=None):
+    r"""The block derivation as LaTeX.
+
+    Parameters
+    ----------
+    derivation : BlockDerivation
+    form, wrt : optional
+        As for :func:`~orderdiff.printers.blocktext.render_text`: recursive leaves out the
+        recurrences and gradients; ``wrt`` shows only the selected nodes' derivatives and the
+        recurrences their forms read.
+    body_only : bool
+        Leave out the preamble and ``\\begin{document}``/``\\end{document}``.
+    figure : bool, optional
+        Include the picture (a ``tikzpicture``; needs ``\\usepackage{tikz}``): the folded
+        cell, or the unrolled graph. Default: in a document, not in a body, and not for
+        more than ``MAX_PICTURE_STEPS`` steps (too many to draw).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import orderdiff
+    >>> d = orderdiff.derive(orderdiff.parse("dim n\nparam w: n\ninput x[t]: n\ninit h[0] = 0\n"
+    ...                                      "h[t] = tanh(w * h[t-1] + x[t])\nC = sum_t(sum(h[t]))"))
+    >>> print(block_document(d, body_only=True).split("\\section*{Parameter gradients}")[1])
+    <BLANKLINE>
+    Each parameter is used at every step, so its ordered derivative sums the steps' shares; an initial value is used by the first step only.
+    \begin{align*}
+    \frac{\partial^{+} C}{\partial w} &= \sum_{t=1}^{T} \frac{\partial^{+} C}{\partial h_{t}} \odot \left(1 - h_{t} \odot h_{t}\right) \odot h_{t-1} \\
+    \frac{\partial^{+} C}{\partial h_{0}} &= \frac{\partial^{+} C}{\partial h_{1}} \odot \left(1 - h_{1} \odot h_{1}\right) \odot w
+    \end{align*}
+    <BLANKLINE>
+    """
+    if figure is None:
+        figure = not body_only and (derivation.steps_count or 0) <= MAX_PICTURE_STEPS
+    body = blocklatex.render_body(derivation, form=form, wrt=wrt, figure=block_figure if figure else None)
+    preamble = latex.PREAMBLE.replace("{packages}", "\\usepackage{tikz}\n" if figure else "")
+    return body if body_only else preamble + body + "\\end{document}\n"
+
+
+def block_figure(derivation, p):
+    """The picture of the folded cell or of the unrolled graph, or of a smaller stand-in when that
+    would set its labels too small (:func:`~orderdiff.pictures.tikz.figure`), and how to read it."""
+    from .pictures import blocks, tikz  # the pictures load only for a document that has one
+    from .pictures.layout import without_legend
+
+    T = derivation.steps_count
+    title = ("\\section*{The network as a graph}" if not derivation.system.timed
+             else "\\section*{One step as a graph}" if T is None
+             else f"\\section*{{The unrolled graph, $T = {T}$}}")
+    for steps, parameters, shown in blocks.stand_ins(derivation):
+        placed = tikz.figure(without_legend(shown), latex.FIGURE_BOX)
+        if placed is not None:
+            return [title, figure_text(derivation, p, shown, steps, parameters, tikz), placed, ""]
+    return [title, f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, no picture of the network "
+            "fits on a page; \\texttt{orderdiff graph} draws it.", ""]
+
+
+def figure_text(derivation, p, shown, steps, parameters, tikz):
+    """How to read the picture, and what it stands in for when it is not the graph asked for
+    (``tikz``: :mod:`orderdiff.pictures.tikz`, which labels the float and sets the least size)."""
+    T, C = derivation.steps_count, p.doprint(derivation.target)
+    text = f"the picture on page~\\pageref{{{tikz.LABEL}}} draws "
+    if not derivation.system.timed:
+        text += "the network. " if not shown.beyond else (
+            f"the {len(shown.nodes)} nodes within {shown.depth} edges of ${C}$; at {tikz.MIN_PT:g} pt, the "
+            f"smallest size its labels may take, the whole network does not fit on a page. ")
+    elif steps is not None:
+        text += (f"{'it unrolled over ' + str(steps) + ' steps, ' if steps != T else ''}one column per step; "
+                 "the parameters, used at every step, are not drawn. ")
+    else:
+        text += ("the folded cell, one step $t$ that stands for every step: a dashed arrow marked $t-k$ uses "
+                 "the value of $k$ steps before, and the parameters and initial values stand beside the step. "
+                 f"A box shows $\\partial^{{+}} {C} / \\partial v$ where the derivation keeps a compact form: "
+                 "the backward recurrences and the gradients. ")
+    if T is not None and steps != T:
+        text = (f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, the graph unrolled over {T} "
+                f"steps does not fit on a page. Instead, {text}")
+    if not parameters:
+        text += "The parameters are left out, so that it fits. "
+    return text[0].upper() + text[1:] + (
+        f"Each arrow $u \\to v$ carries $v$'s share of $\\partial^{{+}} {C} / \\partial u$ in Eq.~1, "
+        f"with ${shown.adjoint or 'g'}$ standing for $\\partial^{{+}} {C} / \\partial v$.")

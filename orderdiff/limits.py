@@ -135,3 +135,6 @@ def rebuild(node, args):
     if isinstance(node, Function):
         return node.func(*args, evaluate=False)
     return node.func(*args)
+
+
+MAX_PICTURE_STEPS = 8  # steps a picture of an unrolled block derivation draws: each adds a column of boxes

@@ -171,7 +171,7 @@ def elman2():
 def test_views_take_the_keywords_of_a_scalar_derivation(method):
     import inspect
 
-    from orderdiff.blocks.derivation import BlockDerivation
+    from orderdiff.api.blocks import BlockDerivation
 
     scalar = inspect.signature(getattr(orderdiff.Derivation, method)).parameters
     block = inspect.signature(getattr(BlockDerivation, method)).parameters

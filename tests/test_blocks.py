@@ -216,16 +216,16 @@ def test_rnn_presets_derive_through_the_same_path(tmp_path, activation, output, 
 
 def test_check_reports_a_wrong_gradient(monkeypatch):
     """The check can fail: a gradient perturbed after generation is caught."""
-    from orderdiff.blocks import derivation
+    from orderdiff.blocks import gradients
 
-    real = derivation.Gradients.__call__
+    real = gradients.Gradients.__call__
 
     def wrong(self, params, inputs, init=None):
         loss, grads = real(self, params, inputs, init)
         grads["b_ho"] = grads["b_ho"] * 1.01
         return loss, grads
 
-    monkeypatch.setattr(derivation.Gradients, "__call__", wrong)
+    monkeypatch.setattr(gradients.Gradients, "__call__", wrong)
     result = invoke(["check", str(EXAMPLES / "elman.eqs"), "--points", "1"])
     assert result.exit_code == 1
     assert re.search(r"b_ho .*<-- disagrees", result.output)

@@ -15,6 +15,7 @@ import numpy
 from sympy import Symbol
 
 from ..errors import ValueInputError
+from .gradients import lambdify
 
 STEP = 6e-6
 MAX_ENTRIES = 10_000
@@ -57,7 +58,7 @@ def compare(derivation, seed=0):
     """Every parameter's and initial value's gradient against finite differences."""
     rng = numpy.random.default_rng(seed)
     dims, params, inputs, init = random_point(derivation.system, rng)
-    f = derivation.lambdify()
+    f = lambdify(derivation)
     _, grads = f(params, inputs, init)
     rows = {}
     for name, value in [*params.items(), *init.items()]:

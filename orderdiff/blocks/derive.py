@@ -29,7 +29,7 @@ from .vjps import local_vjps
 def sweep_system(system, target, steps):
     """Eq. 1 over a block system: ``(target, {node: Step}, order, assumed)``, generic in t
     (``steps`` None) or unrolled over ``steps`` steps (see
-    :func:`orderdiff.blocks.derivation.derive_blocks`)."""
+    :meth:`orderdiff.blocks.derivation.BlockDerivation.of`)."""
     target = choose_target(system, target)
     assume = {d.name for d in system.inputs if d.distribution}
     if steps is None:

@@ -94,7 +94,7 @@ class CheckedPrinter(Printer):
 
     def code(self, e):
         text = super().code(e)
-        if not B.is_block(e) or e in self.temps or isinstance(e, (B.Var, B.Adj, B.Zeros)):
+        if not B.is_array(e) or e in self.temps or isinstance(e, (B.Var, B.Adj, B.Zeros)):
             return text
         return self.guard.fits(text, self.lead(e), e.shape, e, self.owner)
 

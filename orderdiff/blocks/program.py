@@ -65,7 +65,7 @@ class Program:
     def checked(self, text, printer, e, what, lead=None):
         """``text``, the code of ``e``, checked (when the program checks) to have the shape of
         ``what`` after the leading axes of ``e`` (``lead`` of them where the code sums some)."""
-        if not self.guard or not B.is_block(e) or B.is_zero(e):
+        if not self.guard or not B.is_array(e) or B.is_zero(e):
             return text  # a number or zeros, written as a number: it fits any slot
         return self.guard.fits(text, printer.lead(e) if lead is None else lead, what.shape, what)
 

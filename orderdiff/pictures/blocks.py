@@ -36,16 +36,16 @@ from dataclasses import replace
 import networkx as nx
 
 from ..blocks import expr as B
-from ..blocks.derivation import derive_blocks
+from ..blocks.derivation import BlockDerivation
 from ..blocks.derive import base, generic, offset
 from ..errors import OrderdiffError
+from ..limits import MAX_PICTURE_STEPS as MAX_STEPS
 from ..printers.blockcontent import shown_user
 from . import grid
 from .blocklabels import BlockLabels
 from .layout import arrange, box_size, finish
 from .model import EDGE_PT, Picture, text_size
 
-MAX_STEPS = 8
 ROW_GAP = 1.3  # cm between the rows of a step: an edge label's height and some air
 TOP_GAP = 2.6  # cm between the steps' top row and the sums over time above them (unrolled)
 COL_GAP = 1.0  # cm between columns at least; more when a label sits between them
@@ -239,8 +239,8 @@ def stand_ins(d):
         return
     T = d.steps_count
     for k in range(min(T or 0, MAX_STEPS), 1, -1):
-        yield k, True, picture(d if k == T else derive_blocks(d.system, d.target.name, steps=k))
-    folded = d if T is None else derive_blocks(d.system, d.target.name)
+        yield k, True, picture(d if k == T else BlockDerivation.of(d.system, d.target.name, steps=k))
+    folded = d if T is None else BlockDerivation.of(d.system, d.target.name)
     yield None, True, cell(folded)
     yield None, False, cell(folded, parameters=False)
 

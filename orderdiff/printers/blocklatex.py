@@ -1,4 +1,4 @@
-r"""LaTeX view of a block derivation: a document (article + amsmath) or its body.
+r"""LaTeX view of a block derivation: the body of its document (article + amsmath).
 
 Generic in t it typesets the whole derivation of backpropagation through time: the
 network, its dependencies unrolled over the steps, Eq. 1 for every node, each
@@ -10,7 +10,7 @@ notation is in :mod:`orderdiff.printers.blockexpr`. Sums too wide for a line con
 on the next (``\quad + ...``); ``\allowdisplaybreaks`` lets long derivations span pages.
 An input declared ``distribution`` is stated as ``\sum_{i} \hat{y}_{t,i} = 1``, its entries
 i at each step t. :func:`render_display` gives the recurrences and gradients alone, as one
-display for a notebook.
+display for a notebook; :mod:`orderdiff.documents` puts the body in a document with its picture.
 """
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ from .blockcontent import boundaries, dependencies, folded, is_generic, shares, 
 from .blockexpr import SUM, BlockLatexPrinter, BlockTextPrinter, time_text
 from .blocktext import eq1_generic
 from .content import fmt_number
-from .latex import FIGURE_BOX, PREAMBLE
 
 WIDTH = 56  # characters of the unicode text form that fit on one line of a display
 PER_LINE = 8  # nodes per line in a list of dependencies
 SUMMARY_ROWS = 40  # formulas in a notebook's display; to_latex() has them all
 
 
-def render_latex(derivation, *, form=None, wrt=None, body_only=False, figure=None):
-    r"""The block derivation as LaTeX.
+def render_body(derivation, *, form=None, wrt=None, figure=None):
+    r"""The block derivation as the body of a LaTeX document.
 
     Parameters
     ----------
@@ -37,12 +36,9 @@ def render_latex(derivation, *, form=None, wrt=None, body_only=False, figure=Non
         As for :func:`~orderdiff.printers.blocktext.render_text`: recursive leaves out the
         recurrences and gradients; ``wrt`` shows only the selected nodes' derivatives and the
         recurrences their forms read.
-    body_only : bool
-        Leave out the preamble and ``\\begin{document}``/``\\end{document}``.
-    figure : bool, optional
-        Include the picture (a ``tikzpicture``; needs ``\\usepackage{tikz}``): the folded
-        cell, or the unrolled graph. Default: in a document, not in a body, and not for
-        more than ``MAX_STEPS`` steps (too many to draw).
+    figure : callable, optional
+        ``figure(derivation, printer)``: the lines of a picture's section, set after the
+        network's (see :func:`orderdiff.documents.block_document`).
 
     Returns
     -------
@@ -53,7 +49,7 @@ def render_latex(derivation, *, form=None, wrt=None, body_only=False, figure=Non
     >>> import orderdiff
     >>> d = orderdiff.derive(orderdiff.parse("dim n\nparam w: n\ninput x[t]: n\ninit h[0] = 0\n"
     ...                                      "h[t] = tanh(w * h[t-1] + x[t])\nC = sum_t(sum(h[t]))"))
-    >>> print(render_latex(d, body_only=True).split("\\section*{Parameter gradients}")[1])
+    >>> print(render_body(d).split("\\section*{Parameter gradients}")[1])
     <BLANKLINE>
     Each parameter is used at every step, so its ordered derivative sums the steps' shares; an initial value is used by the first step only.
     \begin{align*}
@@ -62,12 +58,8 @@ def render_latex(derivation, *, form=None, wrt=None, body_only=False, figure=Non
     \end{align*}
     <BLANKLINE>
     """
-    from ..pictures.blocks import MAX_STEPS
-
     doc = Document(derivation, view(derivation, form, wrt))
-    if figure is None:
-        figure = not body_only and (derivation.steps_count or 0) <= MAX_STEPS
-    sections = doc.network() + (figure_section(derivation, doc.p) if figure else [])
+    sections = doc.network() + (figure(derivation, doc.p) if figure else [])
     sections += doc.dependencies() + doc.eq1()
     shown = doc.shown
     closed = shown.form == "closed"
@@ -79,54 +71,7 @@ def render_latex(derivation, *, form=None, wrt=None, body_only=False, figure=Non
         sections += doc.gradients()
     if not recurrent:
         sections += doc.assumptions()
-    body = "\n".join(sections)
-    preamble = PREAMBLE.replace("{packages}", "\\usepackage{tikz}\n" if figure else "")
-    return body if body_only else preamble + body + "\\end{document}\n"
-
-
-def figure_section(derivation, p):
-    """The picture of the folded cell or of the unrolled graph, or of a smaller stand-in when that
-    would set its labels too small (:func:`~orderdiff.pictures.tikz.figure`), and how to read it."""
-    from ..pictures import blocks, tikz
-    from ..pictures.layout import without_legend
-
-    T = derivation.steps_count
-    title = ("\\section*{The network as a graph}" if not derivation.system.timed
-             else "\\section*{One step as a graph}" if T is None
-             else f"\\section*{{The unrolled graph, $T = {T}$}}")
-    for steps, parameters, shown in blocks.stand_ins(derivation):
-        placed = tikz.figure(without_legend(shown), FIGURE_BOX)
-        if placed is not None:
-            return [title, figure_text(derivation, p, shown, steps, parameters, tikz), placed, ""]
-    return [title, f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, no picture of the network "
-            "fits on a page; \\texttt{orderdiff graph} draws it.", ""]
-
-
-def figure_text(derivation, p, shown, steps, parameters, tikz):
-    """How to read the picture, and what it stands in for when it is not the graph asked for
-    (``tikz``: :mod:`orderdiff.pictures.tikz`, which labels the float and sets the least size)."""
-    T, C = derivation.steps_count, p.doprint(derivation.target)
-    text = f"the picture on page~\\pageref{{{tikz.LABEL}}} draws "
-    if not derivation.system.timed:
-        text += "the network. " if not shown.beyond else (
-            f"the {len(shown.nodes)} nodes within {shown.depth} edges of ${C}$; at {tikz.MIN_PT:g} pt, the "
-            f"smallest size its labels may take, the whole network does not fit on a page. ")
-    elif steps is not None:
-        text += (f"{'it unrolled over ' + str(steps) + ' steps, ' if steps != T else ''}one column per step; "
-                 "the parameters, used at every step, are not drawn. ")
-    else:
-        text += ("the folded cell, one step $t$ that stands for every step: a dashed arrow marked $t-k$ uses "
-                 "the value of $k$ steps before, and the parameters and initial values stand beside the step. "
-                 f"A box shows $\\partial^{{+}} {C} / \\partial v$ where the derivation keeps a compact form: "
-                 "the backward recurrences and the gradients. ")
-    if T is not None and steps != T:
-        text = (f"At {tikz.MIN_PT:g} pt, the smallest size its labels may take, the graph unrolled over {T} "
-                f"steps does not fit on a page. Instead, {text}")
-    if not parameters:
-        text += "The parameters are left out, so that it fits. "
-    return text[0].upper() + text[1:] + (
-        f"Each arrow $u \\to v$ carries $v$'s share of $\\partial^{{+}} {C} / \\partial u$ in Eq.~1, "
-        f"with ${shown.adjoint or 'g'}$ standing for $\\partial^{{+}} {C} / \\partial v$.")
+    return "\n".join(sections)
 
 
 def align(lines):

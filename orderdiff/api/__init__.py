@@ -1,10 +1,11 @@
 """orderdiff's Python API: read a file of either kind, derive it.
 
 A scalar equation file (``z3 = 3*z2 + z1``) reads into a :class:`~orderdiff.system.System`
-and derives into a :class:`~orderdiff.derivation.Derivation`; a block file (declarations
-``param W: n_h, n_x``, equations over vectors, matrices and time steps) reads into a
+and derives into a :class:`Derivation`; a block file (declarations ``param W: n_h, n_x``,
+equations over vectors, matrices and time steps) reads into a
 :class:`~orderdiff.blocks.system.BlockSystem` and derives into a
-:class:`~orderdiff.blocks.derivation.BlockDerivation`. This module is where the two meet:
+:class:`orderdiff.api.blocks.BlockDerivation`. Each is the derivation's data with its
+printers and generated code as methods. This module is where the two meet:
 everything below it works on one kind and knows nothing of the layers above. What a
 scalar file does not need (the block algebra) loads on first use.
 """
@@ -13,18 +14,18 @@ from __future__ import annotations
 
 import sys
 
-from . import derivation
-from .blocks.read import has_declarations, parse_blocks
-from .blocks.system import BlockSystem
-from .codegen import evaluate, make_function, sweep_source
-from .derive import DEFAULT_MAX_SIZE
-from .documents import scalar_document
-from .lexer import decode, logical_lines
-from .parse import scalar_system
-from .partials import paused_gc
-from .printers.jsonout import render_json
-from .printers.latex import render_summary
-from .printers.text import render_text
+from .. import derivation
+from ..blocks.read import has_declarations, parse_blocks
+from ..blocks.system import BlockSystem
+from ..codegen import evaluate, make_function, sweep_source
+from ..derive import DEFAULT_MAX_SIZE
+from ..documents import scalar_document
+from ..lexer import decode, logical_lines
+from ..parse import scalar_system
+from ..partials import paused_gc
+from ..printers.jsonout import render_json
+from ..printers.latex import render_summary
+from ..printers.text import render_text
 
 
 def parse(text, file="<string>"):
@@ -137,9 +138,9 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
     3*Dplus(E, z3) + 2*Dplus(E, z4) + 2
     """
     if isinstance(system, BlockSystem):
-        from .blocks.derivation import derive_blocks  # the block algebra and its printers load only here
+        from .blocks import BlockDerivation  # the block algebra and its printers load only here
 
-        return derive_blocks(system, target, steps=steps)
+        return BlockDerivation.of(system, target, steps=steps)
     return Derivation.of(system, target, max_size=max_size)
 
 
