@@ -7,8 +7,8 @@ purpose -- a backward form summed to a scalar, the trailing axis of a batched sc
 input left out -- and asserts that the program refuses to run on, naming the array as
 the file writes it, the shape found and the shape expected: through ``lambdify`` on
 every backend, through ``orderdiff check``, and in the module of ``--emit-python`` run
-in a fresh interpreter (with ``python -O`` too: the check is no assert). Before each
-refusal the test shows that the same slip, without the check, does give numbers.
+in a fresh interpreter (with ``python -O`` too: the check is no assert). The first test
+shows that each slip, without the checks, does give numbers.
 The correct programs match their oracles in tests/test_backends.py,
 tests/test_step_scalars.py and tests/test_rnn_oracles.py, all of which run the checks.
 """
