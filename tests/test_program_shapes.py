@@ -162,3 +162,21 @@ def test_the_emitted_module_refuses_the_slip_in_a_fresh_interpreter(tmp_path, fl
     assert run.stderr.splitlines()[-1] == ("ValueError: d+C/dzh[t] has shape (2, 1) in the generated program; "
                                            "the derivation gives it (2, 4)")
 
+
+
+def test_an_initial_value_the_loss_does_not_read_gets_zeros_of_its_shape(tmp_path):
+    """C reads x and w only, so d+C/dh[0] is exactly zero: (B, n) zeros from lambdify and from
+    the emitted module, whose demo prints each gradient's shape."""
+    text = ("dim n\ninput x[t]: n\nparam w: n\ninit h[0] = 0\n"
+            "h[t] = tanh(w * h[t-1] + x[t])\nD = sum_t(sum(h[t]))\nC = sum_t(sum(w * x[t]))\n")
+    d = orderdiff.derive(orderdiff.parse(text), "C")
+    rng = numpy.random.default_rng(2)
+    x = rng.normal(size=(4, 2, 3))
+    _, grads = d.lambdify()({"w": rng.normal(size=3)}, {"x": x})
+    assert numpy.shape(grads["h[0]"]) == (2, 3) and not numpy.any(grads["h[0]"])
+    numpy.testing.assert_allclose(grads["w"], x.sum(axis=(0, 1)), rtol=1e-12)
+    path = tmp_path / "bptt.py"
+    path.write_text(d.python_module())
+    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "d loss / d h[0]: shape (" in run.stdout

@@ -302,13 +302,15 @@ class Program:
 
     def returns(self):
         """The loss, each parameter's gradient, each initial value's. A parameter's is zeros of
-        its shape plus shares of that shape (checked, with the guard), or zeros without a share."""
+        its shape plus shares of that shape (checked, with the guard), or zeros without a share;
+        an initial value's without a share is zeros of its shape, (B, n)."""
         system = self.system
         grads = [self.names.adjoint(x.name) if system.var(x.name) in self.d.compact else
                  f"numpy.zeros(({', '.join(self.p.dim(n) for n in x.shape)},))" if x.shape else "0.0"
                  for x in system.params]
         inits = [self.names.init_adjoint(name, s) if B.Var(name, system.shape(name), (s,)) in self.d.compact
-                 else "0.0" for name, s in self.inits]
+                 else f"numpy.zeros((B, {', '.join(self.p.block_axes(system.shape(name)))}))"
+                 for name, s in self.inits]
         self.emit(f"return loss, ({', '.join(grads)}{',' if len(grads) == 1 else ''}), "
                   f"({', '.join(inits)}{',' if len(inits) == 1 else ''})")
 
