@@ -3,8 +3,10 @@
 A :class:`Derivation` holds, for one target E, every variable's explicit dE/dv,
 the structure of Eq. 1 (``steps``), and gives the ordered d+E/dv in three forms
 (``recursive``, ``closed``, ``inputs``) and as numbers. Every symbolic entry is built
-on first use (the closed and inputs forms within the size budget); the numbers come
-from a direct float sweep that needs none of them.
+on first use (the closed and inputs forms within the size budget), as a symengine
+expression (:meth:`Derivation.core_form`, what the text and JSON printers read) and,
+when a user reads it, as a sympy expression; the numbers come from a direct float sweep
+that needs none of them.
 """
 
 from __future__ import annotations
@@ -16,12 +18,24 @@ from .naming import NameMap, name_of
 FORMS = ("recursive", "closed", "inputs")
 
 
+def check_form_name(name):
+    if name not in FORMS:
+        raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
+
+
 class FormMap(NameMap):
     """``{variable: expression or None}``; ``reason(v)`` says why an entry is ``None``."""
 
     def __init__(self, data, reasons=None, compute=None):
         super().__init__(data, compute)
         self._reasons = {name_of(k): r for k, r in (reasons or {}).items()}
+
+    @classmethod
+    def converted(cls, forms, convert):
+        """The forms of the FormMap ``forms``, each ``convert``-ed on first access, same reasons."""
+        new = cls(forms, compute=lambda v: None if forms[v] is None else convert(forms[v]))
+        new._reasons = forms._reasons
+        return new
 
     def reason(self, key):
         """Why the form of ``key`` was not built, or ``None`` if it was.
@@ -75,19 +89,34 @@ class Derivation:
         self.relevant = frozenset(relevant)
         self.partials = LocalPartials(system, self.relevant)
         self.steps = NameMap(self.order, compute=lambda v: step(self, v))
-        self.explicit = NameMap(self.order, compute=lambda v: self.steps[v].explicit)
+        self.explicit = NameMap(self.order, compute=lambda v: self.partials.sympy(self.steps[v].explicit))
+        self._core = {}
+
+    def core_form(self, name):
+        """The ordered derivatives in form ``name`` as symengine expressions (see :meth:`form`)."""
+        check_form_name(name)
+        if name not in self._core:
+            if name == "recursive":
+                from .derive import recursive
+
+                self._core[name] = FormMap(self.order, compute=lambda v: recursive(self, v))
+            elif name == "closed":
+                from .forms import closed_forms
+
+                self._core[name] = FormMap(*closed_forms(self))
+            else:
+                from .forms import input_forms
+
+                self._core[name] = FormMap(*input_forms(self, self.core_form("closed")))
+        return self._core[name]
 
     @cached_property
     def recursive(self):
-        from .derive import recursive
-
-        return FormMap(self.order, compute=lambda v: recursive(self, v))
+        return FormMap.converted(self.core_form("recursive"), self.partials.sympy)
 
     @cached_property
     def closed(self):
-        from .forms import closed_forms
-
-        return FormMap(*closed_forms(self))
+        return FormMap.converted(self.core_form("closed"), self.partials.sympy)
 
     @property
     def total(self):
@@ -95,9 +124,7 @@ class Derivation:
 
     @cached_property
     def in_inputs(self):
-        from .forms import input_forms
-
-        return FormMap(*input_forms(self, self.closed))
+        return FormMap.converted(self.core_form("inputs"), self.partials.sympy)
 
     def form(self, name):
         """The ordered derivatives in form ``name``: ``recursive``, ``closed`` or ``inputs``.
@@ -109,8 +136,7 @@ class Derivation:
         >>> d.form("recursive")["z"], d.form("closed")["z"], d.form("inputs")["z"]
         ((1 - h**2)*Dplus(E, h), 2*h*(1 - h**2), 2*(1 - tanh(z)**2)*tanh(z))
         """
-        if name not in FORMS:
-            raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
+        check_form_name(name)
         return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])
 
     def numpy_source(self):

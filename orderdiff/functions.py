@@ -6,8 +6,10 @@ code it evaluates to, and its derivative convention in words. sympy knows most o
 them; ``sigmoid``, ``softplus`` and ``relu`` are defined here. Conventions:
 ``relu'(0) = 0`` and ``abs'(0) = sign(0) = 0``.
 
-Functions are built unevaluated (``sin(-x)`` stays as written): sympy's automatic
-rewriting of function arguments costs far more than the rest of a derivation.
+Functions are built unevaluated (``sin(-x)`` stays as written). orderdiff computes on
+symengine (:mod:`orderdiff.algebra`), where each function is a function symbol: ``CORE``
+gives its derivative there, ``NUMERIC`` its float64 value and slope, and the sympy class
+is what users and the LaTeX printer see.
 """
 
 from __future__ import annotations
@@ -99,6 +101,43 @@ FUNCTIONS = {r.name: r for r in sorted((r for r in (*RULES.values(), SQRT) if r.
                                                      "sqrt abs sigmoid softplus relu".split().index(r.name))}
 
 
+def _core_rules():
+    from .algebra import HALF, MINUS_ONE, ZERO, call
+
+    root = lambda x: (1 - x**2) ** -HALF  # noqa: E731
+    return {
+        "sin": lambda f, x: call("cos", x),
+        "cos": lambda f, x: -call("sin", x),
+        "tan": lambda f, x: 1 + f**2,
+        "asin": lambda f, x: root(x),
+        "acos": lambda f, x: -root(x),
+        "atan": lambda f, x: (1 + x**2) ** MINUS_ONE,
+        "sinh": lambda f, x: call("cosh", x),
+        "cosh": lambda f, x: call("sinh", x),
+        "tanh": lambda f, x: 1 - f**2,
+        "exp": lambda f, x: f,
+        "log": lambda f, x: x ** MINUS_ONE,
+        "abs": lambda f, x: call("sign", x),
+        "sigmoid": lambda f, x: f * (1 - f),
+        "softplus": lambda f, x: call("sigmoid", x),
+        "relu": lambda f, x: call("Heaviside", x, ZERO),
+        "sign": lambda f, x: ZERO,
+        "Heaviside": lambda f, x: ZERO,
+    }
+
+
+# The derivatives on symengine objects, ``name: derivative(f, x)`` as in each rule above (the
+# same conventions), for :mod:`orderdiff.partials`; built on first use.
+CORE = {}
+
+
+def core_rule(name):
+    """``derivative(f, x)`` of the function symbol ``name`` on symengine objects."""
+    if not CORE:
+        CORE.update(_core_rules())
+    return CORE[name]
+
+
 def _sigmoid(x):
     return 0.5 + 0.5 * numpy.tanh(0.5 * x)
 
@@ -125,8 +164,8 @@ NUMERIC = {
     Heaviside: (lambda x, h=0.5: numpy.heaviside(x, h), lambda f, x: 0.0),
 }
 
-# Functions whose powers sympy rewrites on construction (exp(x)**2 is exp(2*x)).
-POWER_REWRITES = (sympy.exp, sympy.Abs)
+# The same, by the function symbol's name (:mod:`orderdiff.algebra`).
+NUMERIC_BY_NAME = {(RULES[cls].name or cls.__name__): pair for cls, pair in NUMERIC.items()}
 
 
 def build(name, x):

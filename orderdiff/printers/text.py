@@ -2,15 +2,21 @@
 
 ``∂⁺E/∂z`` is the ordered derivative d+E/dz, ``∂E/∂z`` the explicit one; with
 ``unicode=False`` they print as ``d+E/dz`` and ``dE/dz`` and products as ``*``.
+
+Expressions print as symengine spells them (:mod:`orderdiff.algebra`), which reads back
+as orderdiff's own syntax: ``1 - h**2``, ``(1/2)*x``, ``x**(-1)``, ``2*(1 + z)/w**2``, the
+number first in a sum; only ``Dplus(E, z)`` becomes ``∂⁺E/∂z``.
 """
 
 from __future__ import annotations
 
-from sympy import Add
+import re
 
+import sympy
+
+from ..algebra import from_sympy
 from ..naming import name_of
 from .content import bracketed, eq1_parts, fmt_number, rows
-from .plain import PlainPrinter
 
 
 class TextStyle:
@@ -21,6 +27,7 @@ class TextStyle:
         self.ellipsis = "…" if unicode else "..."
         self.juxtapose = self.dot
         self.printer = printer
+        self.core = True
 
     def ordered(self, target, var):
         return f"{self.d}{self.plus}{name_of(target)}/{self.d}{name_of(var)}"
@@ -32,7 +39,7 @@ class TextStyle:
         return self.printer.doprint(e)
 
     def factor(self, e):
-        return bracketed(self.expr(e), isinstance(e, Add))
+        return bracketed(self.expr(e), e.is_Add)
 
     def number_factor(self, x):
         return bracketed(fmt_number(x), False)
@@ -41,15 +48,27 @@ class TextStyle:
         return f"... (this form is not built: {reason})"
 
 
-class TextPrinter(PlainPrinter):
-    """The plain printer, with ``Dplus(E, z)`` written as an ordered derivative."""
+DPLUS = re.compile(r"Dplus\(([A-Za-z_]\w*), ([A-Za-z_]\w*)\)")
+
+
+def plain(expr):
+    """The text of an expression (symengine's, or sympy's converted), as JSON prints it."""
+    if isinstance(expr, sympy.Basic):
+        expr = from_sympy(expr)
+    return str(expr)
+
+
+class TextPrinter:
+    """Expressions as text, with ``Dplus(E, z)`` written as an ordered derivative."""
 
     def __init__(self, unicode):
-        super().__init__()
         self.style = TextStyle(unicode, self)
 
-    def _print_Dplus(self, expr):
-        return self.style.ordered(*expr.args)
+    def doprint(self, expr):
+        text = plain(expr)
+        if "Dplus(" not in text:
+            return text
+        return DPLUS.sub(lambda m: self.style.ordered(m[1], m[2]), text)
 
 
 def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode=True):
@@ -74,14 +93,14 @@ def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode
     p = TextPrinter(unicode)
     n = p.style
     E = derivation.target
-    selected = rows(derivation, form, wrt)[::-1]
+    selected = rows(derivation, form, wrt, core=True)[::-1]
     out = [f"target: {E}",
            f"order: {', '.join(map(str, derivation.order))}",
            f"inputs: {', '.join(map(str, derivation.inputs)) or '(none)'}", ""]
     out += table(selected, n, p, E, evaluation)
     out += ["", f"Werbos steps ({form} form), Eq. 1: {n.ordered(E, 'zi')} = {n.explicit(E, 'zi')} + "
             f"sum over j of {n.ordered(E, 'zj')}{n.dot}{n.explicit('zj', 'zi')}"]
-    symbolic = None if form == "recursive" else derivation.form(form)
+    symbolic = None if form == "recursive" else derivation.core_form(form)
     out += [step_line(derivation, r, n, symbolic, evaluation) for r in selected]
     return "\n".join(out) + "\n"
 
