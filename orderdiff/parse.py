@@ -269,18 +269,63 @@ class ScalarParser(Parser):
     def negate(x):
         return algebra.times(algebra.MINUS_ONE, x)
 
+    # The grammar of Parser, with its common paths written out (a token is a (kind, text, pos)
+    # tuple); everything else, and every error, goes to Parser's methods. Every operand is a
+    # finite real (numbers, calls and powers are checked where they are built), and sums and
+    # products of those are too: only a number result is checked again, cheaply.
+    def sum(self, depth):
+        tokens = self.tokens
+        terms = [self.product(depth)]
+        while tokens[self.i][1] in ("+", "-"):
+            sign = tokens[self.i][1]
+            self.i += 1
+            term = self.product(depth)
+            terms.append(self.negate(term) if sign == "-" else term)
+        if len(terms) == 1:
+            return terms[0]
+        expr = algebra.Add(*terms)
+        return self.checked(expr, tokens[self.i][2]) if expr.is_Number else expr
+
     def product(self, depth):
+        tokens = self.tokens
         expr = self.unary(depth)
-        while self.tok.text in ("*", "/"):
-            op = self.tokens[self.i]
+        while tokens[self.i][1] in ("*", "/"):
+            op = tokens[self.i]
             self.i += 1
             rhs = self.unary(depth)
-            if op.text == "/":
+            if op[1] == "/":
                 if rhs.is_zero:
-                    raise self.error("division by zero", op.pos)
+                    raise self.error("division by zero", op[2])
                 rhs = rhs ** algebra.MINUS_ONE
-            expr = self.checked(algebra.times(expr, rhs), op.pos)
+            expr = algebra.times(expr, rhs)
+            if expr.is_Number:
+                expr = self.checked(expr, op[2])
         return expr
+
+    def unary(self, depth):
+        text = self.tokens[self.i][1]
+        return super().unary(depth) if text == "-" or text == "+" else self.power(depth)
+
+    def power(self, depth):
+        base = self.atom(depth)
+        op = self.tokens[self.i]
+        if op[1] != "**" and op[1] != "^":
+            return base
+        self.nest(depth)
+        self.i += 1
+        return self.raised(base, self.unary(depth + 1), op)
+
+    def atom(self, depth):
+        tokens, i = self.tokens, self.i
+        kind, text, pos = tokens[i]
+        if kind == "number":
+            self.i = i + 1
+            return self.number(tokens[i])
+        if kind == "name" and tokens[i + 1][1] != "(" and text not in FUNCTIONS:
+            self.i = i + 1
+            self.uses.append((text, pos))
+            return self.symbols(text)
+        return super().atom(depth)
 
     def raised(self, base, exp, op):
         if base.is_zero and exp.is_Number and exp.is_negative:

@@ -16,7 +16,7 @@ import math
 
 import numpy
 
-from .algebra import ADD, FUNCTION_SYMBOL, MUL, ONE, POW, SYMBOL, ZERO, Add, Mul, call, distributed, paused_gc, times
+from .algebra import ADD, FUNCTION_SYMBOL, MUL, ONE, POW, SYMBOL, ZERO, Add, Mul, call, paused_gc, times
 from .functions import NUMERIC_BY_NAME, core_rule
 
 __all__ = ["local_partials", "postorder", "walk", "node_rules", "value_and_partials", "paused_gc"]
@@ -27,11 +27,12 @@ def local_partials(expr, wrt):
     contributions = {expr: [ONE]}
     for node, args in reversed(walk(expr)):
         parts = contributions.get(node)
-        if not parts or not args:
+        if not parts:
             continue
         g = parts[0] if len(parts) == 1 else Add(*parts)
         for child, d in node_rules(node, args):
-            contributions.setdefault(child, []).append(times(g, d))
+            share = g if d is ONE else times(g, d) if g.is_Number or d.is_Number else g * d
+            contributions.setdefault(child, []).append(share)
     return {v: _total(contributions.get(v)) for v in wrt}
 
 
@@ -42,20 +43,21 @@ def _total(parts):
 
 
 def walk(expr):
-    """``[(node, node.args)]`` for the distinct non-number nodes of a symengine expression,
-    children before parents (recursive: parsed and checked expressions nest at most
-    :data:`~orderdiff.limits.MAX_DEPTH` levels)."""
+    """``[(node, node.args)]`` for the distinct compound nodes (neither numbers nor symbols) of a
+    symengine expression, children before parents (recursive: parsed and checked expressions
+    nest at most :data:`~orderdiff.limits.MAX_DEPTH` levels)."""
     order, seen = [], set()
 
     def visit(node):
         seen.add(node)
         args = node.args
         for a in args:
-            if a not in seen and not a.is_Number:
+            if type(a) is not SYMBOL and a not in seen and not a.is_Number:
                 visit(a)
         order.append((node, args))
 
-    visit(expr)
+    if type(expr) is not SYMBOL and not expr.is_Number:
+        visit(expr)
     return order
 
 
@@ -87,7 +89,7 @@ def node_rules(node, args=None):
     if cls is ADD:
         return [(a, ONE) for a in args if not a.is_Number]
     if cls is MUL:
-        return [(a, distributed(Mul(*args[:k], *args[k + 1:]))) for k, a in enumerate(args) if not a.is_Number]
+        return [(a, Mul(*args[:k], *args[k + 1:])) for k, a in enumerate(args) if not a.is_Number]
     if cls is POW:
         b, e = args
         rules = [] if b.is_Number else [(b, times(e, b ** (e - 1)))]
@@ -118,6 +120,8 @@ def value_and_partials(expr, env, memo=None):
     0/0 nan). ``memo`` (``{node: (value, grads)}``) may be shared within one point."""
     if expr.is_Number:
         return number_value(expr), {}
+    if type(expr) is SYMBOL:
+        return env[expr.name], {expr.name: ONE_F}
     memo = {} if memo is None else memo
     for node, args in walk(expr):
         if node not in memo:
@@ -125,14 +129,18 @@ def value_and_partials(expr, env, memo=None):
     return memo[expr]
 
 
-def _forward(node, args, env, memo):
-    """(value, grads) of one node; numbers are evaluated where they occur, never kept in
-    ``memo`` (symengine's hash of large integers collides)."""
-    cls = type(node)
-    if cls is SYMBOL:
-        name = node.name
+def _leaf(a, env):
+    if type(a) is SYMBOL:
+        name = a.name
         return env[name], {name: ONE_F}
-    parts = [(number_value(a), NO_GRADS) if a.is_Number else memo[a] for a in args]
+    return number_value(a), NO_GRADS
+
+
+def _forward(node, args, env, memo):
+    """(value, grads) of one compound node; numbers and symbols are evaluated where they
+    occur, never kept in ``memo`` (symengine's hash of large integers collides)."""
+    cls = type(node)
+    parts = [_leaf(a, env) if type(a) is SYMBOL or a.is_Number else memo[a] for a in args]
     if cls is ADD:
         value, grads = numpy.float64(0.0), {}
         for v, g in parts:

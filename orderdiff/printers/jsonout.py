@@ -14,7 +14,7 @@ import math
 
 import sympy
 
-from ..algebra import ADD, FUNCTION_SYMBOL, MINUS_ONE, MUL, POW, from_sympy
+from ..algebra import ADD, FUNCTION_SYMBOL, MINUS_ONE, MUL, POW, SYMBOL, from_sympy
 from .content import rows
 from .text import plain
 
@@ -40,44 +40,52 @@ def operation_count(expr, counts=None):
     counts = {} if counts is None else counts
 
     def count(node):  # numbers count 0 and stay out of the dict: symengine's hash of large integers collides
-        if node.is_Number:
-            return 0
         c = counts.get(node)
-        if c is None:
-            c = counts[node] = _own_count(node, count)
+        if c is not None:
+            return c
+        cls, args = type(node), node.args
+        if not args or cls is FUNCTION_SYMBOL and node.get_name() == "Dplus":
+            c = 0
+        elif cls is MUL:
+            factors = [a for a in args if a != MINUS_ONE]
+            divided = len(factors) > 1
+            c = len(factors) - 1
+            for a in factors:
+                if divided and type(a) is POW and a.args[1] == MINUS_ONE:
+                    a = a.args[0]
+                if type(a) is not SYMBOL and not a.is_Number:
+                    c += count(a)
+        else:
+            c = len(args) - 1 if cls is ADD else 1
+            for a in args:
+                if type(a) is not SYMBOL and not a.is_Number:
+                    c += count(a)
+        counts[node] = c
         return c
 
-    return count(expr)
-
-
-def _own_count(node, count):
-    cls = type(node)
-    args = node.args
-    if not args or cls is FUNCTION_SYMBOL and node.get_name() == "Dplus":
-        return 0
-    if cls is ADD:
-        return len(args) - 1 + sum(count(a) for a in args)
-    if cls is MUL:
-        factors = [a for a in args if a != MINUS_ONE]
-        divided = len(factors) > 1
-        return len(factors) - 1 + sum(count(a.args[0]) if divided and type(a) is POW and a.args[1] == MINUS_ONE
-                                      else count(a) for a in factors)
-    return 1 + sum(count(a) for a in args)
+    return 0 if expr.is_Number or type(expr) is SYMBOL else count(expr)
 
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
     counts = {}
-    doc = {"target": str(derivation.target), "form": form,
-           "order": [str(v) for v in derivation.order],
-           "inputs": [str(v) for v in derivation.inputs], "nodes": {}}
-    recursive = derivation.core_form("recursive")
+    doc = {"target": derivation.target.name, "form": form,
+           "order": [v.name for v in derivation.order],
+           "inputs": [v.name for v in derivation.inputs], "nodes": {}}
+    recursive, texts = derivation.core_form("recursive"), {}
+
+    def text(expr):  # the recursive form is also the total of form="recursive": print it once
+        t = texts.get(id(expr))
+        if t is None:
+            t = texts[id(expr)] = (expr, plain(expr))
+        return t[1]
+
     for r in rows(derivation, form, wrt, core=True):
         node = {"equation": r.equation.rhs if r.equation else None,
                 "line": r.equation.line if r.equation else None,
-                "explicit": plain(r.explicit),
-                "total": None if r.total is None else plain(r.total),
-                "recursive": plain(recursive[r.var]),
+                "explicit": text(r.explicit),
+                "total": None if r.total is None else text(r.total),
+                "recursive": text(recursive[r.var]),
                 "ops": {"explicit": operation_count(r.explicit, counts),
                         "total": None if r.total is None else operation_count(r.total, counts),
                         "recursive": operation_count(recursive[r.var], counts)}}
@@ -88,27 +96,42 @@ def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
                                 ("total_value", evaluation.total)):
                 x = source[r.var]
                 node[key] = x if math.isfinite(x) else None
-        doc["nodes"][str(r.var)] = node
-    return "".join(indented(doc, "\n")) + "\n"
+        doc["nodes"][r.var.name] = node
+    out = []
+    indented(doc, "\n", out, {})
+    return "".join(out) + "\n"
 
 
-def indented(value, newline):
-    """The pieces of ``json.dumps(value, indent=2, allow_nan=False)`` for dicts, lists and
-    scalars, each scalar by the C encoder (the indenting encoder is Python's own, and slow)."""
+def indented(value, newline, out, keys):
+    """Append the text of ``json.dumps(value, indent=2, allow_nan=False)`` to ``out`` (the
+    indenting encoder is Python's own, and slow; scalars go to the C encoder)."""
     if isinstance(value, dict) and value:
         inner = newline + "  "
-        yield "{"
-        for k, (key, item) in enumerate(value.items()):
-            yield ("," if k else "") + inner + json.dumps(key) + ": "
-            yield from indented(item, inner)
-        yield newline + "}"
+        first = "{"
+        for key, item in value.items():
+            known = keys.get(key)  # each key's text encoded once
+            if known is None:
+                known = keys[key] = ENCODE(key) + ": "
+            out.append(first + inner + known)
+            indented(item, inner, out, keys)
+            first = ","
+        out.append(newline + "}")
     elif isinstance(value, list) and value:
         inner = newline + "  "
-        yield "["
-        for k, item in enumerate(value):
-            yield "," if k else ""
-            yield inner
-            yield from indented(item, inner)
-        yield newline + "]"
+        first = "["
+        for item in value:
+            out.append(first + inner)
+            indented(item, inner, out, keys)
+            first = ","
+        out.append(newline + "]")
+    elif type(value) is str:
+        out.append(ENCODE(value))
+    elif value is None:
+        out.append("null")
+    elif type(value) is int or type(value) is float and math.isfinite(value):
+        out.append(repr(value))  # what json writes for an int or a finite float
     else:
-        yield json.dumps(value, allow_nan=False)
+        out.append(json.dumps(value, allow_nan=False))
+
+
+ENCODE = json.JSONEncoder(allow_nan=False).encode  # a str: the C encoder, as json.dumps writes keys
