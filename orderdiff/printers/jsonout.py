@@ -1,5 +1,9 @@
 """JSON view for programs: stable key order, expression strings that sympy and orderdiff read.
 
+Expressions are spelled as symengine prints them (``2 + 3*Dplus(E, z3)``, ``(-3/2)*x``,
+``w**(-1)``): what programs read, printed at C++ speed; the text view spells them for
+people (:mod:`orderdiff.printers.plain`).
+
 Shape: ``{"target", "form", "order", "inputs", "nodes": {name: {"equation", "line",
 "explicit", "total", "recursive", "ops", ...}}}``; ``total`` is the chosen form, ``null``
 with ``total_reason`` when over budget; ``ops`` the operation count of each of the three
@@ -16,7 +20,6 @@ import sympy
 
 from ..algebra import ADD, FUNCTION_SYMBOL, MINUS_ONE, MUL, POW, SYMBOL, from_sympy
 from .content import rows
-from .text import plain
 
 
 def operation_count(expr, counts=None):
@@ -74,10 +77,10 @@ def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
            "inputs": [v.name for v in derivation.inputs], "nodes": {}}
     recursive, texts = derivation.core_form("recursive"), {}
 
-    def text(expr):  # the recursive form is also the total of form="recursive": print it once
+    def text(expr):  # symengine's own spelling, fast; the recursive form is also form="recursive"'s total
         t = texts.get(id(expr))
         if t is None:
-            t = texts[id(expr)] = (expr, plain(expr))
+            t = texts[id(expr)] = (expr, str(expr if not isinstance(expr, sympy.Basic) else from_sympy(expr)))
         return t[1]
 
     for r in rows(derivation, form, wrt, core=True):

@@ -3,20 +3,17 @@
 ``∂⁺E/∂z`` is the ordered derivative d+E/dz, ``∂E/∂z`` the explicit one; with
 ``unicode=False`` they print as ``d+E/dz`` and ``dE/dz`` and products as ``*``.
 
-Expressions print as symengine spells them (:mod:`orderdiff.algebra`), which reads back
-as orderdiff's own syntax: ``1 - h**2``, ``(1/2)*x``, ``x**(-1)``, ``2*(1 + z)/w**2``, the
-number first in a sum; only ``Dplus(E, z)`` becomes ``∂⁺E/∂z``.
+Expressions print as :mod:`orderdiff.printers.plain` spells them (orderdiff's own syntax:
+``1 - h**2``, ``-3*x/2``, ``1/(2*sqrt(x))``); ``Dplus(E, z)`` becomes ``∂⁺E/∂z``.
 """
 
 from __future__ import annotations
 
 import re
 
-import sympy
-
-from ..algebra import from_sympy
 from ..naming import name_of
 from .content import bracketed, eq1_parts, fmt_number, rows
+from .plain import PlainPrinter
 
 
 class TextStyle:
@@ -51,21 +48,15 @@ class TextStyle:
 DPLUS = re.compile(r"Dplus\(([A-Za-z_]\w*), ([A-Za-z_]\w*)\)")
 
 
-def plain(expr):
-    """The text of an expression (symengine's, or sympy's converted), as JSON prints it."""
-    if isinstance(expr, sympy.Basic):
-        expr = from_sympy(expr)
-    return str(expr)
-
-
-class TextPrinter:
-    """Expressions as text, with ``Dplus(E, z)`` written as an ordered derivative."""
+class TextPrinter(PlainPrinter):
+    """The plain printer, with ``Dplus(E, z)`` written as an ordered derivative."""
 
     def __init__(self, unicode):
+        super().__init__()
         self.style = TextStyle(unicode, self)
 
     def doprint(self, expr):
-        text = plain(expr)
+        text = super().doprint(expr)
         if "Dplus(" not in text:
             return text
         return DPLUS.sub(lambda m: self.style.ordered(m[1], m[2]), text)
