@@ -11,10 +11,11 @@ Systems (the same equation text for both tools):
   (every variable uses all earlier ones); target z_n.
 
 orderdiff's job: parse the text, order the variables, derive (the structure of Eq. 1 for
-every variable; its sympy forms are built on first access), and the numeric ordered
+every variable; its forms are built on first access), and the numeric ordered
 derivative d+E/dv at a point for every variable (``Derivation.evaluate``). The row
-``orderdiff+forms`` adds building the sympy recursive form of every variable
-(``d.recursive[v]``, Eq. 1 in the users' ordered derivatives), what printing needs.
+``orderdiff+forms`` adds building the recursive form of every variable
+(``d.core_form("recursive")[v]``, Eq. 1 in the users' ordered derivatives, as the symengine
+expressions the text and JSON printers print; ``d.recursive[v]`` converts one to sympy).
 
 CasADi's job: build the same system as SX expressions from the same equations (already
 translated to a Python function: the translation is not timed, which favours CasADi), with
@@ -69,7 +70,7 @@ t2 = time.perf_counter()
 at = d.evaluate({{v.name: 0.3 for v in d.inputs}})
 t3 = time.perf_counter()
 t = time.perf_counter()
-built = [d.recursive[v] for v in d.order]
+built = [d.core_form("recursive")[v] for v in d.order]
 forms = time.perf_counter() - t
 edges = sum(len(eq.free_symbols) for eq in system.equations.values())
 total = {{v.name: at.total[v] for v in d.order}}
@@ -163,7 +164,7 @@ def run(smoke=False, repeat=3, log=None):
     """Time both tools; rows ``{"benchmark", "size", "edges", "tool", "median_s", "min_s", "max_s"}``.
 
     orderdiff rows also carry ``stages`` (median seconds of parse, derive, evaluate) and
-    ``forms_s`` (median seconds of building every sympy recursive form); the
+    ``forms_s`` (median seconds of building every recursive form); the
     ``orderdiff+forms`` rows time the job with the forms. casadi rows carry ``agree``
     (whether every variable agreed). Raises ``AssertionError`` if the tools disagree.
     """
@@ -200,7 +201,7 @@ def summary(kind, n, edges, tool, seconds, **extra):
 
 def table(rows):
     head = (f"{'benchmark':<9} {'size':>6} {'edges':>7}  {'tool':<15} {'median s':>9} {'min-max s':>15}"
-            f"  {'ratio':>6}  {'parse/derive/evaluate s':<24} {'+sympy forms s':>14}")
+            f"  {'ratio':>6}  {'parse/derive/evaluate s':<24} {'+forms s':>14}")
     lines = [head]
     medians = {(r["benchmark"], r["size"], r["tool"]): r["median_s"] for r in rows}
     for r in rows:

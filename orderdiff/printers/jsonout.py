@@ -71,11 +71,14 @@ def operation_count(expr, counts=None):
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
-    counts = {}
-    doc = {"target": derivation.target.name, "form": form,
-           "order": [v.name for v in derivation.order],
-           "inputs": [v.name for v in derivation.inputs], "nodes": {}}
-    recursive, texts = derivation.core_form("recursive"), {}
+    counts, keys = {}, {}
+    head = {"target": derivation.target.name, "form": form,
+            "order": [v.name for v in derivation.order],
+            "inputs": [v.name for v in derivation.inputs]}
+    out = []
+    indented(head, "\n", out, keys)
+    out[-1] = ',\n  "nodes": '  # the closing brace of head: the nodes follow, each written as it is made
+    recursive, texts, first = derivation.core_form("recursive"), {}, True
 
     def text(expr):  # symengine's own spelling, fast; the recursive form is also form="recursive"'s total
         t = texts.get(id(expr))
@@ -99,10 +102,11 @@ def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
                                 ("total_value", evaluation.total)):
                 x = source[r.var]
                 node[key] = x if math.isfinite(x) else None
-        doc["nodes"][r.var.name] = node
-    out = []
-    indented(doc, "\n", out, {})
-    return "".join(out) + "\n"
+        out.append(("{" if first else ",") + "\n    " + ENCODE(r.var.name) + ": ")
+        indented(node, "\n    ", out, keys)
+        first = False
+    out.append("{}\n}\n" if first else "\n  }\n}\n")
+    return "".join(out)
 
 
 def indented(value, newline, out, keys):
