@@ -55,6 +55,17 @@ def distributed(e):
     return e
 
 
+_CARRIER = se.Function("carrier")
+
+
+def replaced(exprs, mapping):
+    """``[e.xreplace(mapping) for e in exprs]`` in one call: symengine converts the mapping
+    once a call, which for many expressions and a large mapping (dense systems) dominates."""
+    if len(exprs) < 2:
+        return [e.xreplace(mapping) for e in exprs]
+    return list(_CARRIER(*exprs).xreplace(mapping).args)
+
+
 def dplus(target, var):
     """``Dplus(target, var)`` over the symengine symbols of two names."""
     return FUNCTION["Dplus"](se.Symbol(target), se.Symbol(var))

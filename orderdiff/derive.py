@@ -144,9 +144,19 @@ class LocalPartials(Mapping):
     def _equation(self, j):
         system = self.system
         parents = system.parents(j)
-        local = local_partials(system.equations[j].core, [algebra.Symbol(i.name) for i in parents])
-        fold = folding_map(system, self.relevant, j)
-        return {i: d.xreplace(fold) if fold else d for i, d in zip(parents, local.values())}
+        local = list(local_partials(system.equations[j].core, [algebra.Symbol(i.name) for i in parents]).values())
+        fold = folding_map(system, self.relevant, j, self._anchored)
+        return dict(zip(parents, algebra.replaced(local, fold) if fold else local))
+
+    @cached_property
+    def _anchored(self):
+        """``{u: [w, ...]}``: each defined variable under the first of its parents (see :func:`folding_candidates`)."""
+        system, anchored = self.system, {}
+        for w in system.order:
+            parents = system.parents(w)
+            if parents:
+                anchored.setdefault(parents[0], []).append(w)
+        return anchored
 
     def sympy(self, expr):
         """The sympy expression of a symengine one over the system's symbols (shared nodes built once)."""
@@ -189,17 +199,28 @@ def choose_target(system, target):
                       col=first.col, source=first.source)
 
 
-def folding_map(system, relevant, j):
+def folding_map(system, relevant, j, anchored=None):
     """``{definition: variable}`` (symengine) for the relevant variables defined by a compound
     expression that can occur in the partials of ``j`` (those using no variable that ``j``'s
     does not); of two with one definition, the later wins."""
-    return {system.equations[w].core: algebra.Symbol(w.name) for w in folding_candidates(system, relevant, j)}
+    return {system.equations[w].core: algebra.Symbol(w.name)
+            for w in folding_candidates(system, relevant, j, anchored)}
 
 
-def folding_candidates(system, relevant, j):
-    """The variables of :func:`folding_map`, in order (of two with one definition, the later wins)."""
+def folding_candidates(system, relevant, j, anchored=None):
+    """The variables of :func:`folding_map`, in order (of two with one definition, the later wins).
+
+    A candidate uses only variables that ``j`` uses, so it is found under the first of its
+    parents in ``anchored`` (``{u: variables whose first parent is u}``): each variable is
+    looked at once per equation, not once per parent it shares with ``j`` (dense systems).
+    """
+    if anchored is None:
+        anchored = {}
+        for w in system.order:
+            if system.parents(w):
+                anchored.setdefault(system.parents(w)[0], []).append(w)
     names = system.equations[j].free_symbols
-    candidates = set().union(system.constants, *(system.users[u] for u in names))  # in C: dense systems
+    candidates = [*system.constants, *(w for u in names for w in anchored.get(u, ()))]
     return sorted((w for w in candidates if w in relevant and names.issuperset(system.equations[w].free_symbols)
                    and not system.equations[w].is_atom), key=system.index.__getitem__)
 
