@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from fractions import Fraction
 
 import symengine as se
 import sympy
@@ -69,30 +68,6 @@ def replaced(exprs, mapping):
 def dplus(target, var):
     """``Dplus(target, var)`` over the symengine symbols of two names."""
     return FUNCTION["Dplus"](se.Symbol(target), se.Symbol(var))
-
-
-def kind(node):
-    """The node's kind: ``"add"``, ``"mul"``, ``"pow"``, ``"symbol"``, ``"number"`` or a function's name."""
-    cls = type(node)
-    if cls is ADD:
-        return "add"
-    if cls is MUL:
-        return "mul"
-    if cls is POW:
-        return "pow"
-    if cls is SYMBOL:
-        return "symbol"
-    if cls is FUNCTION_SYMBOL:
-        return node.get_name()
-    return "number"
-
-
-def exact(x):
-    """The exact value of a symengine or sympy rational (``int`` or ``Fraction``), else ``None``."""
-    if not x.is_Rational:
-        return None
-    p, q = int(x.p), int(x.q)
-    return p if q == 1 else Fraction(p, q)
 
 
 def is_real_number(x):
