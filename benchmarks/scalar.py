@@ -233,7 +233,6 @@ json.dump(dict(zip(names, out.full().ravel().tolist())), sys.stdout)
 def timed_process(argv, out_path):
     """Wall seconds and peak resident memory (bytes) of one child process, its output to ``out_path``."""
     import os
-    import resource
     import time
 
     with open(out_path, "w") as out:

@@ -1,7 +1,5 @@
 """The text view: the worked example's table and Werbos steps, exactly."""
 
-import sympy
-
 import orderdiff
 from conftest import WERBOS
 
