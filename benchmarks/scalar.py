@@ -1,6 +1,7 @@
 """Time orderdiff's scalar pipeline against CasADi on seeded sparse and dense systems.
 
     python benchmarks/scalar.py [--smoke] [--repeat N]
+    python benchmarks/scalar.py --cli [--sizes 1000,10000] [--repeat N]
 
 Systems (the same equation text for both tools):
 
@@ -10,16 +11,24 @@ Systems (the same equation text for both tools):
   (every variable uses all earlier ones); target z_n.
 
 orderdiff's job: parse the text, order the variables, derive (the structure of Eq. 1 for
-every variable; its sympy forms are built on first access), and the numeric ordered
+every variable; its forms are built on first access), and the numeric ordered
 derivative d+E/dv at a point for every variable (``Derivation.evaluate``). The row
-``orderdiff+forms`` adds building the sympy recursive form of every variable
-(``d.recursive[v]``, Eq. 1 in the users' ordered derivatives), what printing needs.
+``orderdiff+forms`` adds building the recursive form of every variable
+(``d.core_form("recursive")[v]``, Eq. 1 in the users' ordered derivatives, as the symengine
+expressions the text and JSON printers print; ``d.recursive[v]`` converts one to sympy).
 
 CasADi's job: build the same system as SX expressions from the same equations (already
 translated to a Python function: the translation is not timed, which favours CasADi), with
 a perturbation symbol eps_v added to every variable's definition, take
 ``casadi.gradient(E, eps)`` (at eps = 0 the ordered derivatives d+E/dv of every variable),
 wrap it in a Function and evaluate it at the same point.
+
+With ``--cli``, whole processes instead, imports and all: ``orderdiff derive big.eqs --form
+recursive --format json --at x0=0.3,...`` (the JSON of every variable's explicit derivative
+and Eq. 1, with the numbers at the point) against a Python process that imports CasADi,
+translates the same file, and computes and prints the same ordered derivatives as JSON. The
+two alternate, and the table gives medians, min-max and the ratio; the peak memory (maximum
+resident set) of each orderdiff process is read from ``resource.getrusage``.
 
 Every run is a fresh process (sympy's caches would flatter repeats); imports (and a tiny
 warm-up system that loads lazily imported modules) and text generation are untimed. The two tools' derivatives must agree for every variable to relative
@@ -61,7 +70,7 @@ t2 = time.perf_counter()
 at = d.evaluate({{v.name: 0.3 for v in d.inputs}})
 t3 = time.perf_counter()
 t = time.perf_counter()
-built = [d.recursive[v] for v in d.order]
+built = [d.core_form("recursive")[v] for v in d.order]
 forms = time.perf_counter() - t
 edges = sum(len(eq.free_symbols) for eq in system.equations.values())
 total = {{v.name: at.total[v] for v in d.order}}
@@ -155,7 +164,7 @@ def run(smoke=False, repeat=3, log=None):
     """Time both tools; rows ``{"benchmark", "size", "edges", "tool", "median_s", "min_s", "max_s"}``.
 
     orderdiff rows also carry ``stages`` (median seconds of parse, derive, evaluate) and
-    ``forms_s`` (median seconds of building every sympy recursive form); the
+    ``forms_s`` (median seconds of building every recursive form); the
     ``orderdiff+forms`` rows time the job with the forms. casadi rows carry ``agree``
     (whether every variable agreed). Raises ``AssertionError`` if the tools disagree.
     """
@@ -192,7 +201,7 @@ def summary(kind, n, edges, tool, seconds, **extra):
 
 def table(rows):
     head = (f"{'benchmark':<9} {'size':>6} {'edges':>7}  {'tool':<15} {'median s':>9} {'min-max s':>15}"
-            f"  {'ratio':>6}  {'parse/derive/evaluate s':<24} {'+sympy forms s':>14}")
+            f"  {'ratio':>6}  {'parse/derive/evaluate s':<24} {'+forms s':>14}")
     lines = [head]
     medians = {(r["benchmark"], r["size"], r["tool"]): r["median_s"] for r in rows}
     for r in rows:
@@ -205,11 +214,99 @@ def table(rows):
     return "\n".join(lines)
 
 
+CASADI_CLI = r"""
+import json, sys
+sys.path.insert(0, {root!r})
+import casadi
+from benchmarks.scalar import casadi_builder
+text = open({path!r}).read()
+build, names = casadi_builder(text)
+eps = casadi.SX.sym("eps", len(names))
+x = casadi.SX.sym("x", len(names))
+values = build(eps, x)
+f = casadi.Function("f", [x, eps], [casadi.gradient(values[{target!r}], eps)])
+out = f([0.3] * len(names), [0.0] * len(names))
+json.dump(dict(zip(names, out.full().ravel().tolist())), sys.stdout)
+"""
+
+
+def timed_process(argv, out_path):
+    """Wall seconds and peak resident memory (bytes) of one child process, its output to ``out_path``."""
+    import os
+    import time
+
+    with open(out_path, "w") as out:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - t0
+    assert status == 0, f"{argv[:4]} failed with status {status}"
+    return seconds, usage.ru_maxrss * 1024
+
+
+def cli_rows(sizes, repeat=3, casadi=True):
+    """Whole processes: ``orderdiff derive --form recursive --format json --at`` against CasADi."""
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests"))
+    rows = []
+    for n in sizes:
+        text, target = system_text("sparse", n)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "big.eqs"
+            path.write_text(text)
+            import re
+
+            defined = {line.split("=", 1)[0].strip() for line in text.splitlines() if line.strip()}
+            inputs = [u for u in dict.fromkeys(re.findall(r"\b[A-Za-z_]\w*\b(?!\s*\()", text)) if u not in defined]
+            at = ",".join(f"{name}=0.3" for name in inputs)
+            ours = [sys.executable, "-m", "orderdiff", "derive", str(path), "--form", "recursive",
+                    "--format", "json", "--at", at]
+            peer = [sys.executable, "-c", CASADI_CLI.format(root=str(ROOT), path=str(path), target=target)]
+            times, peaks, peer_times = [], [], []
+            for _ in range(repeat):
+                s, peak = timed_process(ours, Path(tmp) / "ours.json")
+                times.append(s)
+                peaks.append(peak)
+                if casadi:
+                    peer_times.append(timed_process(peer, Path(tmp) / "peer.json")[0])
+            doc = json.load(open(Path(tmp) / "ours.json"))
+            edges = sum(len(set(re.findall(r"\b[A-Za-z_]\w*\b(?!\s*\()", line.split("=", 1)[1])))
+                        for line in text.splitlines() if line.strip())
+            if casadi:
+                peer_total = json.load(open(Path(tmp) / "peer.json"))
+                ours_total = {v: node["total_value"] for v, node in doc["nodes"].items()}
+                bad = disagreements(ours_total, peer_total)
+                assert not bad, f"cli {n}: orderdiff and CasADi disagree at {bad[:5]}"
+        rows.append(summary("cli", n, edges, "orderdiff", times, peak_mb=max(peaks) / 2**20))
+        if casadi:
+            rows.append(summary("cli", n, edges, "casadi", peer_times, agree=True))
+    return rows
+
+
+def cli_table(rows):
+    lines = [f"{'job':<4} {'size':>7}  {'tool':<10} {'median s':>9} {'min-max s':>15}  {'ratio':>6}  {'peak MB':>8}"]
+    medians = {(r["size"], r["tool"]): r["median_s"] for r in rows}
+    for r in rows:
+        peer = medians.get((r["size"], "casadi"))
+        ratio = f"{r['median_s'] / peer:6.2f}" if r["tool"] == "orderdiff" and peer else ""
+        peak = f"{r['peak_mb']:8.0f}" if "peak_mb" in r else ""
+        lines.append(f"{'cli':<4} {r['size']:>7}  {r['tool']:<10} {r['median_s']:9.3f} "
+                     f"{r['min_s']:7.3f}-{r['max_s']:<7.3f}  {ratio:>6}  {peak:>8}")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (sparse 40, 100; dense 10, 20)")
     parser.add_argument("--repeat", type=int, default=None, help="runs per size and tool (default 3, smoke 1)")
+    parser.add_argument("--cli", action="store_true",
+                        help="whole processes: orderdiff derive --form recursive --format json --at, against CasADi")
+    parser.add_argument("--sizes", default="1000,10000", help="with --cli: variables of the sparse systems")
     args = parser.parse_args(argv)
+    if args.cli:
+        rows = cli_rows([int(n) for n in args.sizes.split(",")], args.repeat or 3, casadi=have_casadi())
+        print(cli_table(rows))
+        return
     if not have_casadi():
         print("casadi is not installed: timing orderdiff only (pip install casadi to compare)")
     repeat = args.repeat or (1 if args.smoke else 3)

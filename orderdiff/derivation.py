@@ -3,21 +3,28 @@
 A :class:`Derivation` holds, for one target E, every variable's explicit dE/dv,
 the structure of Eq. 1 (``steps``), and gives the ordered d+E/dv in three forms
 (``recursive``, ``closed``, ``inputs``). Every symbolic entry is built on first use (the
-closed and inputs forms within the size budget). It is data: the numbers
-(:mod:`orderdiff.codegen`), the printers and the pictures are functions of it, and the
-API's :class:`orderdiff.api.Derivation` adds them as methods.
+closed and inputs forms within the size budget), as a symengine expression
+(:meth:`Derivation.core_form`, what the text and JSON printers read) and, when a user
+reads it, as a sympy expression. It is data: the numbers (:mod:`orderdiff.codegen`), the
+printers and the pictures are functions of it, and the API's
+:class:`orderdiff.api.Derivation` adds them as methods.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 
+from .algebra import paused_gc
 from .derive import DEFAULT_MAX_SIZE, LocalPartials, choose_target, recursive, step
 from .forms import closed_forms, input_forms
 from .naming import NameMap, name_of
-from .partials import paused_gc
 
 FORMS = ("recursive", "closed", "inputs")
+
+
+def check_form_name(name):
+    if name not in FORMS:
+        raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
 
 
 class FormMap(NameMap):
@@ -26,6 +33,13 @@ class FormMap(NameMap):
     def __init__(self, data, reasons=None, compute=None):
         super().__init__(data, compute)
         self._reasons = {name_of(k): r for k, r in (reasons or {}).items()}
+
+    @classmethod
+    def converted(cls, forms, convert):
+        """The forms of the FormMap ``forms``, each ``convert``-ed on first access, same reasons."""
+        new = cls(forms, compute=lambda v: None if forms[v] is None else convert(forms[v]))
+        new._reasons = forms._reasons
+        return new
 
     def reason(self, key):
         """Why the form of ``key`` was not built, or ``None`` if it was.
@@ -86,15 +100,28 @@ class Derivation:
         self.relevant = frozenset(relevant)
         self.partials = LocalPartials(system, self.relevant)
         self.steps = NameMap(self.order, compute=lambda v: step(self, v))
-        self.explicit = NameMap(self.order, compute=lambda v: self.steps[v].explicit)
+        self.explicit = NameMap(self.order, compute=lambda v: self.partials.sympy(self.steps[v].explicit))
+        self._core = {}
+
+    def core_form(self, name):
+        """The ordered derivatives in form ``name`` as symengine expressions (see :meth:`form`)."""
+        check_form_name(name)
+        if name not in self._core:
+            if name == "recursive":
+                self._core[name] = FormMap(self.order, compute=lambda v: recursive(self, v))
+            elif name == "closed":
+                self._core[name] = FormMap(*closed_forms(self))
+            else:
+                self._core[name] = FormMap(*input_forms(self, self.core_form("closed")))
+        return self._core[name]
 
     @cached_property
     def recursive(self):
-        return FormMap(self.order, compute=lambda v: recursive(self, v))
+        return FormMap.converted(self.core_form("recursive"), self.partials.sympy)
 
     @cached_property
     def closed(self):
-        return FormMap(*closed_forms(self))
+        return FormMap.converted(self.core_form("closed"), self.partials.sympy)
 
     @property
     def total(self):
@@ -102,7 +129,7 @@ class Derivation:
 
     @cached_property
     def in_inputs(self):
-        return FormMap(*input_forms(self, self.closed))
+        return FormMap.converted(self.core_form("inputs"), self.partials.sympy)
 
     def form(self, name):
         """The ordered derivatives in form ``name``: ``recursive``, ``closed`` or ``inputs``.
@@ -114,8 +141,7 @@ class Derivation:
         >>> d.form("recursive")["z"], d.form("closed")["z"], d.form("inputs")["z"]
         ((1 - h**2)*Dplus(E, h), 2*h*(1 - h**2), 2*(1 - tanh(z)**2)*tanh(z))
         """
-        if name not in FORMS:
-            raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
+        check_form_name(name)
         return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])
 
     def __repr__(self):

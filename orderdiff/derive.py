@@ -8,8 +8,10 @@ else fixed); d+E/dz is Werbos's ordered derivative,
 One reverse sweep over the topological order visits each edge once; each local
 partial dz_j/dz_i is computed once and rewritten in the system's own variables
 (``1 - tanh(z)**2`` reads ``1 - h**2`` when ``h = tanh(z)``). The symbolic partials and
-steps are built per equation on first access; the numbers at a point come from a direct
-float sweep over the equations' fast forms (:func:`numeric_sweep`), which builds none.
+steps are symengine expressions (:mod:`orderdiff.algebra`), built per equation on first
+access; users read them as sympy expressions, converted on first access. The numbers at
+a point come from a direct float sweep over the equations (:func:`numeric_sweep`), which
+builds no symbolic partial.
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy
-from sympy import Add, S
 
+from . import algebra
+from .algebra import ONE, ZERO, Add, paused_gc
+from .convert import from_sympy, to_sympy
 from .errors import TargetError
-from .fastpartials import fast_partials, folding, mult, ordered
-from .limits import bounded_replace
-from .naming import Dplus
-from .partials import Fallback, local_partials, paused_gc, plus, to_sympy, value_and_partials
+from .partials import local_partials, value_and_partials
 
 DEFAULT_MAX_SIZE = 2000
 
@@ -34,7 +35,9 @@ DEFAULT_MAX_SIZE = 2000
 class Step:
     """Eq. 1 for one variable: its explicit derivative and ``[(successor j, dz_j/dz_i)]``.
 
-    Successors come latest first, as the reverse sweep meets them.
+    Successors come latest first, as the reverse sweep meets them. For a scalar system the
+    derivatives are symengine expressions (``Derivation.explicit`` and ``partials`` give
+    them as sympy expressions).
     """
 
     explicit: object
@@ -45,34 +48,36 @@ def step(derivation, v):
     """The :class:`Step` of ``v``: Eq. 1's explicit derivative and successors' partials."""
     system, target, partials = derivation.system, derivation.target, derivation.partials
     if v == target:
-        return Step(S.One, ())
+        return Step(ONE, ())
     if v not in derivation.relevant:
-        return Step(S.Zero, ())
-    explicit = partials.get((target, v), S.Zero)
+        return Step(ZERO, ())
+    explicit = partials.core((target, v)) if (target, v) in partials else ZERO
     succ = sorted((j for j in system.users[v] if j in derivation.relevant and j != target),
                   key=system.index.__getitem__, reverse=True)
-    return Step(explicit, tuple((j, partials[j, v]) for j in succ))
+    return Step(explicit, tuple((j, partials.core((j, v))) for j in succ))
 
 
 class LocalPartials(Mapping):
     """``{(j, i): dz_j/dz_i}`` for every edge into a relevant variable, built per equation on
-    first access and rewritten in the system's own variables (folding)."""
+    first access and rewritten in the system's own variables (folding).
+
+    Entries read as sympy expressions (converted on first access); :meth:`core` gives the
+    symengine expression the sweep and printers use.
+    """
 
     def __init__(self, system, relevant):
         self.system, self.relevant = system, relevant
-        self._by_var = {}
-        self._fast = {}  # {j: {name: fast form}} where the fast pass built j's partials
-        self._memo = {}  # to_sympy's, shared: recursive forms reuse the partials' nodes
-        self._canonical = {}  # folding's, shared across equations
-        self._replaced = set()
-        self._dplus = {}
+        self._by_var = {}  # {j: {i: symengine partial}}
+        self._sympy = {}  # {edge: sympy partial}
+        self._memo = {}  # to_sympy's, shared: partials share nodes
 
     @cached_property
     def _edges(self):
         return [(j, i) for j in self.system.order if j in self.relevant and j in self.system.equations
                 for i in self.system.parents(j)]
 
-    def __getitem__(self, edge):
+    def core(self, edge):
+        """The symengine expression of the partial ``edge``."""
         j, i = edge
         if j not in self._by_var:
             if j not in self.relevant or j not in self.system.equations:
@@ -80,52 +85,38 @@ class LocalPartials(Mapping):
             self._by_var[j] = self._equation(j)
         return self._by_var[j][i]
 
+    def __getitem__(self, edge):
+        expr = self._sympy.get(edge)
+        if expr is None:
+            expr = self._sympy[edge] = self.sympy(self.core(edge))
+        return expr
+
     def __setitem__(self, edge, expr):
         """Replace one partial (tests use it to check that ``check`` catches a wrong one)."""
-        self[edge]
-        self._by_var[edge[0]][edge[1]] = expr
-        self._replaced.add(edge[0])
+        self.core(edge)
+        self._by_var[edge[0]][edge[1]] = from_sympy(expr)
+        self._sympy[edge] = expr
 
     def _equation(self, j):
-        parents = self.system.parents(j)
-        try:
-            return self._fast_equation(j, parents)
-        except Fallback:
-            return self._sympy_equation(j, parents)
-
-    def _sympy_equation(self, j, parents):
-        local = local_partials(self.system.equations[j].expr, parents)
-        fold, memo = folding_map(self.system, self.relevant, j), {}
-        return {i: bounded_replace(d, fold, memo=memo) for i, d in local.items()}
-
-    def _fast_equation(self, j, parents):
-        """The same partials from the reader's fast forms (:mod:`orderdiff.fastpartials`),
-        without sympy's arithmetic; :class:`Fallback` where it cannot vouch for them."""
         system = self.system
-        fold = folding([(system.equations[w].form, w.name) for w in folding_candidates(system, self.relevant, j)],
-                       self._canonical)
-        fast = self._fast[j] = fast_partials(system.equations[j].form, [i.name for i in parents], fold)
-        return {i: self.sympy(fast[i.name]) for i in parents}
+        parents = system.parents(j)
+        local = list(local_partials(system.equations[j].core, [algebra.Symbol(i.name) for i in parents]).values())
+        fold = folding_map(system, self.relevant, j, self._anchored)
+        return dict(zip(parents, algebra.replaced(local, fold) if fold else local))
 
-    def sympy(self, form):
-        """The sympy expression of a fast form over the system's symbols (shared nodes built once)."""
-        return to_sympy(form, self.system.resolve, self._memo)
+    @cached_property
+    def _anchored(self):
+        """``{u: [w, ...]}``: each defined variable under the first of its parents (see :func:`folding_candidates`)."""
+        system, anchored = self.system, {}
+        for w in system.order:
+            parents = system.parents(w)
+            if parents:
+                anchored.setdefault(parents[0], []).append(w)
+        return anchored
 
-    def ordered(self, target, j):
-        """The fast form of ``Dplus(target, j)``, one object per pair, so that ``to_sympy``'s
-        memo builds each once."""
-        key = (target, j)
-        if key not in self._dplus:
-            self._dplus[key] = ordered(target, j)
-        return self._dplus[key]
-
-    def fast(self, edge):
-        """The fast form of the partial ``edge``; :class:`Fallback` if sympy built it."""
-        self[edge]
-        forms = self._fast.get(edge[0])
-        if forms is None or edge[0] in self._replaced:
-            raise Fallback
-        return forms[edge[1].name]
+    def sympy(self, expr):
+        """The sympy expression of a symengine one over the system's symbols (shared nodes built once)."""
+        return to_sympy(expr, self.system.resolve, self._memo)
 
     def __iter__(self):
         return iter(self._edges)
@@ -142,22 +133,13 @@ class LocalPartials(Mapping):
 
 
 def recursive_form(target, step):
-    """Eq. 1 for one variable as a sympy expression in ``Dplus(target, j)``."""
-    return Add(step.explicit, *(Dplus(target, j) * p for j, p in step.terms))
+    """Eq. 1 for one variable as a symengine expression in ``Dplus(target, j)``."""
+    return Add(step.explicit, *(algebra.dplus(target.name, j.name) * p for j, p in step.terms))
 
 
 def recursive(derivation, v):
-    """:func:`recursive_form` of ``v``'s step, built from the fast partials where it can."""
-    target, step_ = derivation.target, derivation.steps[v]
-    if step_.terms:
-        partials = derivation.partials
-        try:
-            explicit = partials.fast((target, v)) if (target, v) in partials else 0
-            form = plus([explicit, *(mult(partials.ordered(target, j), partials.fast((j, v))) for j, _ in step_.terms)])
-            return partials.sympy(form)
-        except Fallback:
-            pass
-    return recursive_form(target, step_)
+    """:func:`recursive_form` of ``v``'s step."""
+    return recursive_form(derivation.target, derivation.steps[v])
 
 
 def choose_target(system, target):
@@ -173,16 +155,28 @@ def choose_target(system, target):
                       col=first.col, source=first.source)
 
 
-def folding_map(system, relevant, j):
-    """``{definition: variable}`` for the relevant variables defined by a compound expression
-    that can occur in the partials of ``j`` (those using no variable that ``j``'s does not)."""
-    return {system.equations[w].expr: w for w in folding_candidates(system, relevant, j)}
+def folding_map(system, relevant, j, anchored=None):
+    """``{definition: variable}`` (symengine) for the relevant variables defined by a compound
+    expression that can occur in the partials of ``j`` (those using no variable that ``j``'s
+    does not); of two with one definition, the later wins."""
+    return {system.equations[w].core: algebra.Symbol(w.name)
+            for w in folding_candidates(system, relevant, j, anchored)}
 
 
-def folding_candidates(system, relevant, j):
-    """The variables of :func:`folding_map`, in order (of two with one definition, the later wins)."""
+def folding_candidates(system, relevant, j, anchored=None):
+    """The variables of :func:`folding_map`, in order (of two with one definition, the later wins).
+
+    A candidate uses only variables that ``j`` uses, so it is found under the first of its
+    parents in ``anchored`` (``{u: variables whose first parent is u}``): each variable is
+    looked at once per equation, not once per parent it shares with ``j`` (dense systems).
+    """
+    if anchored is None:
+        anchored = {}
+        for w in system.order:
+            if system.parents(w):
+                anchored.setdefault(system.parents(w)[0], []).append(w)
     names = system.equations[j].free_symbols
-    candidates = set().union(system.constants, *(system.users[u] for u in names))  # in C: dense systems
+    candidates = [*system.constants, *(w for u in names for w in anchored.get(u, ()))]
     return sorted((w for w in candidates if w in relevant and names.issuperset(system.equations[w].free_symbols)
                    and not system.equations[w].is_atom), key=system.index.__getitem__)
 
@@ -190,7 +184,7 @@ def folding_candidates(system, relevant, j):
 def numeric_sweep(derivation, inputs):
     """Values, explicit and ordered derivatives, and edge partials at one point, in float64.
 
-    Straight from the equations' fast forms (:mod:`orderdiff.partials`): each equation's
+    Straight from the equations (:func:`orderdiff.partials.value_and_partials`): each equation's
     value and local partials by forward mode, then Eq. 1 in floats, latest variable first;
     nothing symbolic is built and nothing compiled. Returns ``(values, explicit, totals,
     {edge: partial})``, the lists in dependency order.
@@ -201,7 +195,7 @@ def numeric_sweep(derivation, inputs):
         for v in system.order:
             eq = system.equations.get(v)
             if eq is not None:
-                env[v.name], grads = value_and_partials(eq.form, env)
+                env[v.name], grads = value_and_partials(eq.core, env)
                 if v in relevant:
                     local[v] = grads
         index, users, into_target = system.index.__getitem__, system.users, local[target]

@@ -4,13 +4,13 @@
 system's own variables. ``inputs``: the closed form with every intermediate variable
 replaced by its definition, in input symbols only. Both can grow exponentially on
 large nonlinear systems, so each is built by :func:`~orderdiff.limits.bounded_replace`
-and checked against the budget; a form over budget is ``None`` with a reason.
+and checked against the budget; a form over budget is ``None`` with a reason. Forms are
+symengine expressions (:mod:`orderdiff.algebra`).
 """
 
 from __future__ import annotations
 
-from sympy import Add, Mul
-
+from .algebra import Add, Symbol, times
 from .limits import TooLarge, bounded_replace, check_form
 
 
@@ -25,7 +25,7 @@ def closed_forms(derivation):
             reasons[v] = f"it needs the closed form of d+{derivation.target}/d{missing[0]}, which is over budget"
             continue
         try:
-            expr = Add(step.explicit, *(Mul(exprs[j], p) for j, p in step.terms))
+            expr = Add(step.explicit, *(times(exprs[j], p) for j, p in step.terms))
             exprs[v] = check_form(expr, derivation.max_size, memo)
         except TooLarge as e:
             exprs[v] = None
@@ -41,19 +41,19 @@ def input_forms(derivation, closed):
         eq = system.equations.get(v)
         if eq is None or v not in derivation.relevant:
             continue
-        needs = sorted((w for w in eq.expr.free_symbols if w in failed), key=system.index.get)
+        needs = sorted((w for w in eq.free_symbols if w in failed), key=system.index.get)
         if needs:
             failed[v] = failed[needs[0]]
             continue
         try:
-            definitions[v] = bounded_replace(eq.expr, definitions, budget, memo)
+            definitions[Symbol(v.name)] = bounded_replace(eq.core, definitions, budget, memo)
         except TooLarge as e:
             failed[v] = f"{v} in the inputs: {e}"
     exprs, reasons = {}, {}
     for v in derivation.order:
         expr = closed[v]
-        blocked = sorted((w for w in (expr.free_symbols if expr is not None else ()) if w in failed),
-                         key=system.index.get)
+        free = [system.resolve(s.name) for s in expr.free_symbols] if expr is not None else ()
+        blocked = sorted((w for w in free if w in failed), key=system.index.get)
         if expr is None:
             exprs[v], reasons[v] = None, "its closed form is over budget"
         elif blocked:

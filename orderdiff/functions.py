@@ -6,8 +6,10 @@ code it evaluates to, and its derivative convention in words. sympy knows most o
 them; ``sigmoid``, ``softplus`` and ``relu`` are defined here. Conventions:
 ``relu'(0) = 0`` and ``abs'(0) = sign(0) = 0``.
 
-Functions are built unevaluated (``sin(-x)`` stays as written): sympy's automatic
-rewriting of function arguments costs far more than the rest of a derivation.
+Functions are built unevaluated (``sin(-x)`` stays as written). orderdiff computes on
+symengine (:mod:`orderdiff.algebra`), where each function is a function symbol: ``CORE``
+gives its derivative there, ``NUMERIC`` its float64 value and slope, and the sympy class
+is what users and the LaTeX printer see.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 import numpy
 import sympy
 from sympy import Function, Heaviside, sign, sqrt
+
+from . import algebra
 
 
 class sigmoid(Function):
@@ -99,6 +103,41 @@ FUNCTIONS = {r.name: r for r in sorted((r for r in (*RULES.values(), SQRT) if r.
                                                      "sqrt abs sigmoid softplus relu".split().index(r.name))}
 
 
+def _core_rules():
+    root = lambda x: (1 - x**2) ** -algebra.HALF  # noqa: E731
+    return {
+        "sin": lambda f, x: algebra.call("cos", x),
+        "cos": lambda f, x: -algebra.call("sin", x),
+        "tan": lambda f, x: 1 + f**2,
+        "asin": lambda f, x: root(x),
+        "acos": lambda f, x: -root(x),
+        "atan": lambda f, x: (1 + x**2) ** algebra.MINUS_ONE,
+        "sinh": lambda f, x: algebra.call("cosh", x),
+        "cosh": lambda f, x: algebra.call("sinh", x),
+        "tanh": lambda f, x: 1 - f**2,
+        "exp": lambda f, x: f,
+        "log": lambda f, x: x ** algebra.MINUS_ONE,
+        "abs": lambda f, x: algebra.call("sign", x),
+        "sigmoid": lambda f, x: f * (1 - f),
+        "softplus": lambda f, x: algebra.call("sigmoid", x),
+        "relu": lambda f, x: algebra.call("Heaviside", x, algebra.ZERO),
+        "sign": lambda f, x: algebra.ZERO,
+        "Heaviside": lambda f, x: algebra.ZERO,
+    }
+
+
+# The derivatives on symengine objects, ``name: derivative(f, x)`` as in each rule above (the
+# same conventions), for :mod:`orderdiff.partials`; built on first use.
+CORE = {}
+
+
+def core_rule(name):
+    """``derivative(f, x)`` of the function symbol ``name`` on symengine objects."""
+    if not CORE:
+        CORE.update(_core_rules())
+    return CORE[name]
+
+
 def _sigmoid(x):
     return 0.5 + 0.5 * numpy.tanh(0.5 * x)
 
@@ -125,8 +164,8 @@ NUMERIC = {
     Heaviside: (lambda x, h=0.5: numpy.heaviside(x, h), lambda f, x: 0.0),
 }
 
-# Functions whose powers sympy rewrites on construction (exp(x)**2 is exp(2*x)).
-POWER_REWRITES = (sympy.exp, sympy.Abs)
+# The same, by the function symbol's name (:mod:`orderdiff.algebra`).
+NUMERIC_BY_NAME = {(RULES[cls].name or cls.__name__): pair for cls, pair in NUMERIC.items()}
 
 
 def build(name, x):

@@ -1,17 +1,19 @@
 """Bounds that keep hostile or huge input from hanging orderdiff.
 
 Exact numbers are capped in size (``MAX_DIGITS``), so ``2**10**10**10`` is refused
-before sympy would try to compute it; expressions are capped in nesting depth
-(``MAX_DEPTH``), because sympy walks trees recursively; and derived forms are
-built by :func:`bounded_replace`, which stops as soon as a result outgrows a size
-budget instead of building an exponentially large tree.
+before the algebra would try to compute it; expressions are capped in nesting depth
+(``MAX_DEPTH``), because sympy, where users meet them, walks trees recursively; and
+derived forms are built by :func:`bounded_replace`, which stops as soon as a result
+outgrows a size budget instead of building an exponentially large tree. Expressions
+here are symengine objects (:mod:`orderdiff.algebra`); :func:`check_power` takes sympy
+numbers too.
 """
 
 from __future__ import annotations
 
 import math
 
-from sympy import Function, Pow
+from .algebra import POW
 
 MAX_DIGITS = 4000  # below Python's 4300-digit limit on printing integers
 MAX_DEPTH = 100
@@ -38,10 +40,10 @@ def check_power(base, exp):
     """Raise :class:`TooLarge` if ``base**exp`` of two exact numbers would be huge."""
     if not (base.is_Rational and exp.is_Rational):
         return
-    p, q = abs(base.p), base.q
+    p, q = abs(int(base.p)), int(base.q)
     if p in (0, 1) and q == 1:
         return
-    size = abs(exp.p // exp.q) * max(log10(p), log10(q))
+    size = abs(int(exp.p) // int(exp.q)) * max(log10(p), log10(q))
     if size > MAX_DIGITS:
         raise TooLarge(
             f"the number {base}**{exp} is too large (about {size:.3g} digits; "
@@ -54,22 +56,34 @@ def tree_size(expr):
 
 
 def _measure(expr, memo=None):
-    """(size, depth) of ``expr``, iteratively, with shared subtrees measured once."""
+    """(size, depth) of ``expr``, iteratively, with shared subtrees measured once.
+
+    Numbers are measured where they occur, never kept in ``memo``: symengine's hash of
+    large integers collides (all multiples of a power of two share one), so a dict of
+    many of them would compare them one by one.
+    """
+    if expr.is_Number:
+        return _number(expr)
     memo = {} if memo is None else memo
     stack = [(expr, False)]
     while stack:
         node, ready = stack.pop()
         if node in memo:
             continue
-        if ready or not node.args:
-            if node.is_Rational and max(digits(node.p), digits(node.q)) > MAX_DIGITS:
-                raise TooLarge(f"it holds a number of more than {MAX_DIGITS} digits")
-            sizes = [memo[a] for a in node.args]
+        args = node.args
+        if ready or not args:
+            sizes = [_number(a) if a.is_Number else memo[a] for a in args]
             memo[node] = (1 + sum(s for s, _ in sizes), 1 + max((d for _, d in sizes), default=0))
             continue
         stack.append((node, True))
-        stack.extend((a, False) for a in node.args if a not in memo)
+        stack.extend((a, False) for a in args if not a.is_Number and a not in memo)
     return memo[expr]
+
+
+def _number(x):
+    if x.is_Rational and max(digits(int(x.p)), digits(int(x.q))) > MAX_DIGITS:
+        raise TooLarge(f"it holds a number of more than {MAX_DIGITS} digits")
+    return 1, 1
 
 
 def check_form(expr, max_size, memo=None):
@@ -97,6 +111,8 @@ def bounded_replace(expr, mapping, max_size=None, memo=None):
     raises :class:`TooLarge` once the result (estimated while it is built) exceeds
     it or ``MAX_DEPTH``.
     """
+    if expr.is_Number:
+        return expr
     memo = {} if memo is None else memo
     stack = [(expr, False)]
     while stack:
@@ -107,20 +123,21 @@ def bounded_replace(expr, mapping, max_size=None, memo=None):
             new = mapping[node]
             memo[node] = (new, *(_measure(new) if max_size else (0, 0)))
             continue
-        if not node.args:
+        args = node.args
+        if not args:
             memo[node] = (node, 1, 1)
             continue
         if not ready:
             stack.append((node, True))
-            stack.extend((a, False) for a in node.args if a not in memo)
+            stack.extend((a, False) for a in args if not a.is_Number and a not in memo)
             continue
-        parts = [memo[a] for a in node.args]
+        parts = [(a, 1, 1) if a.is_Number else memo[a] for a in args]
         size = 1 + sum(p[1] for p in parts)
         depth = 1 + max(p[2] for p in parts)
         if max_size:
             _check(size, depth, max_size)
         args = [p[0] for p in parts]
-        if isinstance(node, Pow):
+        if type(node) is POW:
             check_power(*args)
         changed = any(a is not b for a, b in zip(args, node.args))
         memo[node] = (rebuild(node, args) if changed else node, size, depth)
@@ -131,9 +148,7 @@ def bounded_replace(expr, mapping, max_size=None, memo=None):
 
 
 def rebuild(node, args):
-    """``node`` with new ``args``; functions stay unevaluated, as the parser builds them."""
-    if isinstance(node, Function):
-        return node.func(*args, evaluate=False)
+    """``node`` with new ``args`` (functions are function symbols: they stay unevaluated)."""
     return node.func(*args)
 
 

@@ -4,28 +4,34 @@ The file is UTF-8, one ``name = expression`` per line; ``#`` starts a comment an
 line ending in ``\\`` continues on the next. Expressions are read by a small
 recursive-descent parser (numbers, names, ``+ - * /``, ``**`` or ``^``, unary minus,
 parentheses and calls of the functions in :mod:`orderdiff.functions`) that builds
-sympy objects directly; :mod:`orderdiff.lexer` owns the line and column numbers.
-Most lines of a scalar file are first read by :mod:`orderdiff.fastread` without sympy;
-this parser reads the others, and gives every error.
+the expression from the tokens, never from text handed to a parser: symengine objects
+for a scalar file (:class:`ScalarParser`, :mod:`orderdiff.algebra`), sympy objects for
+the scalars of a block file (:class:`Parser`); :mod:`orderdiff.lexer` owns the line
+and column numbers.
 """
 
 from __future__ import annotations
 
+import functools
+
 from sympy import Add, Integer, S, Symbol
 
+from . import algebra
 from .errors import LimitError, ParseError, UnknownFunctionError, did_you_mean
-from .fastread import read_fast
 from .functions import FUNCTIONS, build
 from .lexer import tokenize
 from .limits import MAX_LITERAL_DIGITS, MAX_NESTING, TooLarge, check_power
-from .partials import to_sympy
 from .system import Equation, System
 
 INVALID_RESULTS = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
 
 class Parser:
-    """Recursive descent over one logical line's tokens, building sympy objects."""
+    """Recursive descent over one logical line's tokens, building sympy objects.
+
+    The grammar and every error message live here; :class:`ScalarParser` builds the same
+    expressions as symengine objects.
+    """
 
     def __init__(self, line, symbols):
         self.line = line
@@ -86,7 +92,11 @@ class Parser:
             self.i += 1
             term = self.product(depth)
             terms.append(-term if sign == "-" else term)
-        return terms[0] if len(terms) == 1 else self.checked(Add(*terms), self.tok.pos)
+        return terms[0] if len(terms) == 1 else self.checked(self.add(terms), self.tok.pos)
+
+    @staticmethod
+    def add(terms):
+        return Add(*terms)
 
     def product(self, depth):
         expr = self.unary(depth)
@@ -222,35 +232,170 @@ class Parser:
         return expr
 
 
+# The symengine functions that evaluate a call of a number exactly where they can (sin(0) is 0).
+EVALUATED = {"sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan",
+             "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "exp": "exp", "log": "log", "abs": "Abs",
+             "sqrt": "sqrt"}
+
+
+@functools.lru_cache(maxsize=4096)
+def exact_literal(text):
+    """The exact symengine number of a number literal as :meth:`Parser.number` reads it, or
+    ``None`` where that refuses it (literals repeat in a file: each is read once)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    if not digits:
+        return algebra.ZERO
+    if len(digits) > MAX_LITERAL_DIGITS or len(exponent.lstrip("+-0")) > 6:
+        return None
+    scale = int(exponent or 0) - len(frac)
+    if abs(scale + len(digits)) > MAX_LITERAL_DIGITS:
+        return None
+    if scale >= 0:
+        return algebra.Integer(int(digits) * 10**scale)
+    return algebra.Rational(int(digits), 10**-scale)
+
+
+class ScalarParser(Parser):
+    """The grammar of :class:`Parser`, building symengine objects (:mod:`orderdiff.algebra`)."""
+
+    @staticmethod
+    def add(terms):
+        return algebra.Add(*terms)
+
+    @staticmethod
+    def negate(x):
+        return algebra.times(algebra.MINUS_ONE, x)
+
+    # The grammar of Parser, with its common paths written out (a token is a (kind, text, pos)
+    # tuple); everything else, and every error, goes to Parser's methods. Every operand is a
+    # finite real (numbers, calls and powers are checked where they are built), and sums and
+    # products of those are too: only a number result is checked again, cheaply.
+    def sum(self, depth):
+        tokens = self.tokens
+        terms = [self.product(depth)]
+        while tokens[self.i][1] in ("+", "-"):
+            sign = tokens[self.i][1]
+            self.i += 1
+            term = self.product(depth)
+            terms.append(self.negate(term) if sign == "-" else term)
+        if len(terms) == 1:
+            return terms[0]
+        expr = algebra.Add(*terms)
+        return self.checked(expr, tokens[self.i][2]) if expr.is_Number else expr
+
+    def product(self, depth):
+        tokens = self.tokens
+        expr = self.unary(depth)
+        while tokens[self.i][1] in ("*", "/"):
+            op = tokens[self.i]
+            self.i += 1
+            rhs = self.unary(depth)
+            if op[1] == "/":
+                if rhs.is_zero:
+                    raise self.error("division by zero", op[2])
+                rhs = rhs ** algebra.MINUS_ONE
+            expr = algebra.times(expr, rhs)
+            if expr.is_Number:
+                expr = self.checked(expr, op[2])
+        return expr
+
+    def unary(self, depth):
+        text = self.tokens[self.i][1]
+        return super().unary(depth) if text == "-" or text == "+" else self.power(depth)
+
+    def power(self, depth):
+        base = self.atom(depth)
+        op = self.tokens[self.i]
+        if op[1] != "**" and op[1] != "^":
+            return base
+        self.nest(depth)
+        self.i += 1
+        return self.raised(base, self.unary(depth + 1), op)
+
+    def atom(self, depth):
+        tokens, i = self.tokens, self.i
+        kind, text, pos = tokens[i]
+        if kind == "number":
+            self.i = i + 1
+            return self.number(tokens[i])
+        if kind == "name" and tokens[i + 1][1] != "(" and text not in FUNCTIONS:
+            self.i = i + 1
+            self.uses.append((text, pos))
+            return self.symbols(text)
+        return super().atom(depth)
+
+    def raised(self, base, exp, op):
+        if base.is_zero and exp.is_Number and exp.is_negative:
+            raise self.error("division by zero (0 to a negative power)", op.pos)
+        try:
+            check_power(base, exp)
+        except TooLarge as e:
+            raise self.error(str(e), op.pos, cls=LimitError) from None
+        return self.checked(base ** exp, op.pos, f"{base}**{exp}")
+
+    def call(self, name, depth):
+        rule = FUNCTIONS.get(name.text)
+        if rule is None:
+            return super().call(name, depth)  # the unknown-function error
+        self.nest(depth)
+        self.i += 1
+        args = self.arguments(name, depth)
+        if len(args) != 1:
+            raise self.error(f"{name.text}() takes exactly one argument ({len(args)} given)", name.pos)
+        arg = args[0]
+        if name.text == "sqrt":
+            return self.checked(arg ** algebra.HALF, name.pos, f"sqrt({arg})")
+        if not arg.is_Number or name.text not in EVALUATED:
+            return algebra.call(name.text, arg)
+        import symengine
+
+        value = self.checked(getattr(symengine, EVALUATED[name.text])(arg), name.pos, f"{name.text}({arg})")
+        return value if value.is_Rational else algebra.call(name.text, arg)  # exp(1) stays exp(1)
+
+    def number(self, tok):
+        value = exact_literal(tok.text)
+        if value is None:
+            super().number(tok)  # the error
+        return value
+
+    def checked(self, expr, pos, what="this"):
+        """``expr``, unless it is infinite, undefined, or (for numbers) not real."""
+        if expr.is_Number or not expr.free_symbols:
+            if expr in algebra.INVALID or (expr.is_Mul and algebra.INVALID[0] in expr.args):
+                raise self.error(f"{what} is not a finite number", pos)
+            if not algebra.is_real_number(expr):
+                raise self.error(f"{what} is not a real number ({expr}); orderdiff works over the reals", pos)
+        return expr  # operations on finite operands give infinities only in the cases above
+
+
 def scalar_system(lines, file):
     """The :class:`System` of the logical ``lines`` of a scalar equation file (see
     :func:`orderdiff.api.parse`)."""
-    symbols = {}
+    symbols, cores = {}, {}  # the system's sympy Symbol and symengine symbol of each name
+
+    def core_symbol(name):
+        s = cores.get(name)
+        if s is None:
+            s = cores[name] = algebra.Symbol(name)
+        return s
 
     def symbol_of(name):
-        if name not in symbols:
-            symbols[name] = Symbol(name)
-        return symbols[name]
+        s = symbols.get(name)
+        if s is None:
+            s = symbols[name] = Symbol(name)
+        return s
 
     equations, seen = [], {}
-    for line, fast in zip(lines, read_fast(lines)):
-        if fast is None:
-            parser = Parser(line, symbol_of)
-            name, pos, expr, rhs = parser.equation()
-            uses, form, free = [n for n, _ in parser.uses], None, None
-        else:
-            name, pos, form, rhs, uses = fast
-            expr, free = None, frozenset(map(symbol_of, form[-2] if isinstance(form, tuple) else ()))
+    for line in lines:
+        parser = ScalarParser(line, core_symbol)
+        name, pos, core, rhs = parser.equation()
         number, col, source = line.where(pos)
-        equations.append(Equation(symbol_of(name), expr, number, col, source, rhs, form=form,
-                                  free_symbols=free, build=None if fast is None else _builder(form, symbol_of)))
-        seen.update((symbol_of(n), None) for n in uses)
+        free = frozenset(symbol_of(s.name) for s in core.free_symbols)
+        equations.append(Equation(symbol_of(name), None, number, col, source, rhs, core=core, free_symbols=free))
+        seen.update((symbol_of(n), None) for n, _ in parser.uses)
     if not equations:
         raise ParseError("the file has no equations (expected lines of the form 'name = expression')",
                          file=file, line=1, col=1)
     return System(equations, file=file, appearance=list(seen))
-
-
-def _builder(form, symbol_of):
-    """The sympy expression of a fast form, built when first needed (:func:`~orderdiff.partials.to_sympy`)."""
-    return lambda: to_sympy(form, symbol_of)

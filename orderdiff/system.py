@@ -13,6 +13,7 @@ from functools import cached_property
 from sympy import Add, Basic, Float, Integer, Mul, Number, NumberSymbol, Pow, Symbol
 
 from . import graph
+from .convert import from_sympy, to_sympy
 from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
 from .functions import FUNCTIONS, RULES
 from .limits import TooLarge, check_form
@@ -21,44 +22,42 @@ from .limits import TooLarge, check_form
 class Equation:
     """``var = expr``; ``text`` is the right side as written, ``line``/``col`` where ``var`` is.
 
-    The parser may give the expression as ``build``, a function that builds it on first
-    use, with its fast ``form`` (:mod:`orderdiff.partials`) and ``free_symbols``: reading,
-    ordering and evaluating a large system then never builds the sympy expressions.
+    ``expr`` is the sympy expression, ``core`` the same as a symengine one
+    (:mod:`orderdiff.algebra`), on which orderdiff computes. The parser gives ``core`` and
+    ``free_symbols``, and ``expr`` is converted on first use: reading, deriving and
+    evaluating a large system then never builds sympy expressions. From sympy objects it
+    is the other way round.
     """
 
-    __slots__ = ("var", "_expr", "line", "col", "source", "text", "_form", "_free", "_build")
+    __slots__ = ("var", "_expr", "line", "col", "source", "text", "_core", "_free")
 
     def __init__(self, var, expr=None, line=None, col=None, source=None, text=None, *,
-                 form=None, free_symbols=None, build=None):
-        assert expr is not None or build is not None
+                 core=None, free_symbols=None):
+        assert expr is not None or core is not None
         self.var, self._expr, self.line, self.col, self.source, self.text = var, expr, line, col, source, text
-        self._form, self._free, self._build = form, free_symbols, build
+        self._core, self._free = core, free_symbols
 
     @property
     def expr(self):
         if self._expr is None:
-            self._expr = self._build()
+            self._expr = to_sympy(self._core, Symbol)
         return self._expr
+
+    @property
+    def core(self):
+        """The right side as a symengine expression."""
+        if self._core is None:
+            self._core = from_sympy(self._expr)
+        return self._core
 
     @property
     def free_symbols(self):
         return self._free if self._free is not None else self.expr.free_symbols
 
     @property
-    def form(self):
-        """The fast form of the right side, for the numeric sweep."""
-        if self._form is None:
-            from .partials import from_sympy
-
-            self._form = from_sympy(self.expr)
-        return self._form
-
-    @property
     def is_atom(self):
         """Whether the right side is a lone symbol or number."""
-        if self._expr is None and self._form is not None:
-            return not isinstance(self._form, tuple) or self._form[0] == "s"
-        return self.expr.is_Atom
+        return self.core.is_Atom
 
     @property
     def rhs(self):
@@ -278,7 +277,7 @@ def as_expr(value, var):
                 f"support; the known functions are {', '.join(FUNCTIONS)}")
         stack.extend(node.args)
     try:
-        check_form(expr, float("inf"))
+        check_form(from_sympy(expr), float("inf"))
     except TooLarge as e:
         raise UnsupportedExpressionError(f"the equation of '{var}' cannot be used: {e}") from None
     return expr

@@ -22,7 +22,7 @@ from ..derive import DEFAULT_MAX_SIZE
 from ..documents import scalar_document
 from ..lexer import decode, logical_lines
 from ..parse import scalar_system
-from ..partials import paused_gc
+from ..algebra import paused_gc
 from ..printers.jsonout import render_json
 from ..printers.latex import render_summary
 from ..printers.text import render_text

@@ -2,6 +2,8 @@
 
 Rows come in dependency order; printers that follow the sweep reverse them.
 ``evaluation`` is an :class:`~orderdiff.codegen.Evaluation` (numbers at ``--at``) or None.
+Expressions are sympy's, or with ``core`` the symengine ones (:mod:`orderdiff.algebra`),
+which the text and JSON printers print directly.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ class Row:
         return self.forms.reason(self.var)
 
 
-def rows(derivation, form="closed", wrt=None):
-    """The rows for ``wrt`` (default: every variable), in dependency order."""
+def rows(derivation, form="closed", wrt=None, core=False):
+    """The rows for ``wrt`` (default: every variable), in dependency order; with ``core``, of
+    symengine expressions."""
     system = derivation.system
     chosen = set(system.resolve(v, "variable") for v in wrt) if wrt else None
-    forms = derivation.form(form)
-    return [Row(v, system.equations.get(v), derivation.explicit[v], forms, derivation.steps[v],
+    forms = derivation.core_form(form) if core else derivation.form(form)
+    explicit = (lambda v: derivation.steps[v].explicit) if core else derivation.explicit.__getitem__
+    return [Row(v, system.equations.get(v), explicit(v), forms, derivation.steps[v],
                 v in derivation.relevant)
             for v in derivation.order if chosen is None or v in chosen]
 
@@ -60,9 +64,12 @@ def eq1_parts(derivation, row, symbolic, evaluation, style):
     Generic (``dE/dv + d+E/dz_j dz_j/dv ...``), instantiated (explicit derivative,
     successors' ordered derivatives in the chosen form, partials), with numbers (when
     ``evaluation`` is given), and the result; a part equal to the one before is dropped.
-    ``style`` supplies the notation (see :class:`~orderdiff.printers.text.TextStyle`).
+    ``style`` supplies the notation (see :class:`~orderdiff.printers.text.TextStyle`); with a
+    true ``style.core`` it prints symengine expressions, else sympy's.
     """
     E, v, terms = derivation.target, row.var, row.step.terms
+    if not getattr(style, "core", False):
+        terms = [(j, derivation.partials[j, v]) for j, _ in terms]
 
     def instantiate(first, value_of, partial, dot):
         return " + ".join([first] + [f"{value_of(j)}{dot}{partial(j, d)}" for j, d in terms])

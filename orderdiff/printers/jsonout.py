@@ -1,4 +1,8 @@
-"""JSON view for programs: stable key order, sympy-readable expression strings.
+"""JSON view for programs: stable key order, expression strings that sympy and orderdiff read.
+
+Expressions are spelled as symengine prints them (``2 + 3*Dplus(E, z3)``, ``(-3/2)*x``,
+``w**(-1)``): what programs read, printed at C++ speed; the text view spells them for
+people (:mod:`orderdiff.printers.plain`).
 
 Shape: ``{"target", "form", "order", "inputs", "nodes": {name: {"equation", "line",
 "explicit", "total", "recursive", "ops", ...}}}``; ``total`` is the chosen form, ``null``
@@ -12,12 +16,11 @@ from __future__ import annotations
 import json
 import math
 
-from sympy import Add, Mul
+import sympy
 
-from ..naming import Dplus
-from ..partials import postorder
+from ..algebra import ADD, FUNCTION_SYMBOL, MINUS_ONE, MUL, POW, SYMBOL
+from ..convert import from_sympy
 from .content import rows
-from .plain import PlainPrinter
 
 
 def operation_count(expr, counts=None):
@@ -27,7 +30,7 @@ def operation_count(expr, counts=None):
     sign and not a factor; a factor ``a**-1`` is a division, counted by the product), any
     other power 1, a call 1; numbers, variables and ``Dplus(E, z)`` 0. A subtree that
     occurs twice counts twice, as printed. ``counts`` (``{node: count}``) may be shared
-    between calls.
+    between calls. ``expr`` is a symengine expression (a sympy one is converted).
 
     Examples
     --------
@@ -36,40 +39,63 @@ def operation_count(expr, counts=None):
     >>> operation_count(2*h*(1 - h**2)), operation_count(tanh(z)), operation_count(-h/w**2)
     (4, 1, 2)
     """
+    if isinstance(expr, sympy.Basic):
+        expr = from_sympy(expr)
     counts = {} if counts is None else counts
-    leaf = lambda node: not node.args or isinstance(node, Dplus)  # noqa: E731
-    for node in postorder(expr, lambda node: () if node in counts or leaf(node) else node.args):
-        if node not in counts:
-            counts[node] = 0 if leaf(node) else _own_count(node, counts)
-    return counts[expr]
 
+    def count(node):  # numbers count 0 and stay out of the dict: symengine's hash of large integers collides
+        c = counts.get(node)
+        if c is not None:
+            return c
+        cls, args = type(node), node.args
+        if not args or cls is FUNCTION_SYMBOL and node.get_name() == "Dplus":
+            c = 0
+        elif cls is MUL:
+            factors = [a for a in args if a != MINUS_ONE]
+            divided = len(factors) > 1
+            c = len(factors) - 1
+            for a in factors:
+                if divided and type(a) is POW and a.args[1] == MINUS_ONE:
+                    a = a.args[0]
+                if type(a) is not SYMBOL and not a.is_Number:
+                    c += count(a)
+        else:
+            c = len(args) - 1 if cls is ADD else 1
+            for a in args:
+                if type(a) is not SYMBOL and not a.is_Number:
+                    c += count(a)
+        counts[node] = c
+        return c
 
-def _own_count(node, counts):
-    if isinstance(node, Add):
-        return len(node.args) - 1 + sum(counts[a] for a in node.args)
-    if isinstance(node, Mul):
-        factors = [a for a in node.args if a != -1]
-        divided = len(factors) > 1
-        return len(factors) - 1 + sum(counts[a.base] if divided and a.is_Pow and a.exp == -1 else counts[a]
-                                      for a in factors)
-    return 1 + sum(counts[a] for a in node.args)
+    return 0 if expr.is_Number or type(expr) is SYMBOL else count(expr)
 
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
-    p, counts = PlainPrinter(), {}
-    doc = {"target": str(derivation.target), "form": form,
-           "order": [str(v) for v in derivation.order],
-           "inputs": [str(v) for v in derivation.inputs], "nodes": {}}
-    for r in rows(derivation, form, wrt):
+    counts, keys = {}, {}
+    head = {"target": derivation.target.name, "form": form,
+            "order": [v.name for v in derivation.order],
+            "inputs": [v.name for v in derivation.inputs]}
+    out = []
+    indented(head, "\n", out, keys)
+    out[-1] = ',\n  "nodes": '  # the closing brace of head: the nodes follow, each written as it is made
+    recursive, texts, first = derivation.core_form("recursive"), {}, True
+
+    def text(expr):  # symengine's own spelling, fast; the recursive form is also form="recursive"'s total
+        t = texts.get(id(expr))
+        if t is None:
+            t = texts[id(expr)] = (expr, str(expr if not isinstance(expr, sympy.Basic) else from_sympy(expr)))
+        return t[1]
+
+    for r in rows(derivation, form, wrt, core=True):
         node = {"equation": r.equation.rhs if r.equation else None,
                 "line": r.equation.line if r.equation else None,
-                "explicit": p.doprint(r.explicit),
-                "total": None if r.total is None else p.doprint(r.total),
-                "recursive": p.doprint(derivation.recursive[r.var]),
+                "explicit": text(r.explicit),
+                "total": None if r.total is None else text(r.total),
+                "recursive": text(recursive[r.var]),
                 "ops": {"explicit": operation_count(r.explicit, counts),
                         "total": None if r.total is None else operation_count(r.total, counts),
-                        "recursive": operation_count(derivation.recursive[r.var], counts)}}
+                        "recursive": operation_count(recursive[r.var], counts)}}
         if r.total is None:
             node["total_reason"] = r.reason
         if evaluation is not None:
@@ -77,5 +103,43 @@ def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
                                 ("total_value", evaluation.total)):
                 x = source[r.var]
                 node[key] = x if math.isfinite(x) else None
-        doc["nodes"][str(r.var)] = node
-    return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+        out.append(("{" if first else ",") + "\n    " + ENCODE(r.var.name) + ": ")
+        indented(node, "\n    ", out, keys)
+        first = False
+    out.append("{}\n}\n" if first else "\n  }\n}\n")
+    return "".join(out)
+
+
+def indented(value, newline, out, keys):
+    """Append the text of ``json.dumps(value, indent=2, allow_nan=False)`` to ``out`` (the
+    indenting encoder is Python's own, and slow; scalars go to the C encoder)."""
+    if isinstance(value, dict) and value:
+        inner = newline + "  "
+        first = "{"
+        for key, item in value.items():
+            known = keys.get(key)  # each key's text encoded once
+            if known is None:
+                known = keys[key] = ENCODE(key) + ": "
+            out.append(first + inner + known)
+            indented(item, inner, out, keys)
+            first = ","
+        out.append(newline + "}")
+    elif isinstance(value, list) and value:
+        inner = newline + "  "
+        first = "["
+        for item in value:
+            out.append(first + inner)
+            indented(item, inner, out, keys)
+            first = ","
+        out.append(newline + "]")
+    elif type(value) is str:
+        out.append(ENCODE(value))
+    elif value is None:
+        out.append("null")
+    elif type(value) is int or type(value) is float and math.isfinite(value):
+        out.append(repr(value))  # what json writes for an int or a finite float
+    else:
+        out.append(json.dumps(value, allow_nan=False))
+
+
+ENCODE = json.JSONEncoder(allow_nan=False).encode  # a str: the C encoder, as json.dumps writes keys

@@ -1,107 +1,117 @@
-"""sympy's str printer without its assumption queries: fast, sympy-readable text.
+"""Plain text of symengine expressions: readable, and read back by orderdiff and sympy.
 
-sympy's ``StrPrinter`` decides signs and parentheses by asking each product whether
-it could extract a minus sign, which costs assumption queries per node and
-dominates printing on large systems. This printer reads signs off the numeric
-coefficient only and prints terms in sympy's internal order.
+The spelling is sympy's (``1/x``, ``-3*x/2``, ``1/(2*sqrt(x))``, ``x**(-2)`` only where a
+power is all there is, ``exp(1)``), with an order that does not depend on hashes: in a
+sum the number first, then the terms without a minus sign, then those with one, each by
+their text; in a product the number first, then the factors by their text, sums after
+them and ordered derivatives ``Dplus(E, z)`` last.
+Every node's text is made once per printer.
 """
 
 from __future__ import annotations
 
-from sympy import Add, Basic, Mul, Number, Pow, Rational, S
-from sympy.printing.str import StrPrinter
+import sympy
+
+from ..algebra import ADD, FUNCTION_SYMBOL, HALF, MINUS_ONE, MUL, POW, SYMBOL
+from ..convert import from_sympy
 
 
-class PlainPrinter(StrPrinter):
-    """``str(expr)`` for orderdiff's expressions, readable back by sympy."""
+class PlainPrinter:
+    """``doprint(expr)``: the text of a symengine expression (a sympy one is converted)."""
 
-    def __init__(self, settings=None):
-        super().__init__({"order": "none", **(settings or {})})
+    def __init__(self):
         self._texts = {}
 
-    def _print(self, expr, **kwargs):
-        """Each expression's text is made once: a node's text depends on the node alone (its
-        parent adds any brackets), and recursive forms repeat their partials."""
-        if kwargs or not isinstance(expr, Basic):
-            return super()._print(expr, **kwargs)
-        text = self._texts.get(expr)
+    def doprint(self, expr):
+        if isinstance(expr, sympy.Basic):
+            expr = from_sympy(expr)
+        return self.text(expr)
+
+    def text(self, node):
+        if node.is_Number:  # kept out of the dict: symengine's hash of large integers collides
+            return number_text(node)
+        text = self._texts.get(node)
         if text is None:
-            text = self._texts[expr] = super()._print(expr)
+            text = self._texts[node] = self._compound(node)
         return text
 
-    def _print_Add(self, expr, order=None):
+    def _compound(self, node):
+        cls = type(node)
+        if cls is SYMBOL:
+            return node.name
+        if cls is ADD:
+            return self._sum(node.args)
+        if cls is MUL:
+            return self._product(node.args)
+        if cls is POW:
+            return self._power(node)
+        if cls is FUNCTION_SYMBOL:
+            return f"{node.get_name()}({', '.join(self.text(a) for a in node.args)})"
+        return str(node)  # a constant (pi) from a system built of sympy objects
+
+    def _sum(self, args):
+        const = [self.text(a) for a in args if a.is_Number]
+        terms = sorted((self.text(a) for a in args if not a.is_Number), key=lambda t: (t[0] == "-", t))
         out = []
-        for term in expr.args:
-            text = self._print(term)
+        for text in const + terms:
             if out:
-                out.append(f" - {text[1:]}" if text.startswith("-") else f" + {text}")
+                out.append(f" - {text[1:]}" if text[0] == "-" else f" + {text}")
             else:
                 out.append(text)
         return "".join(out)
 
-    def _print_Mul(self, expr):
-        c, factors = expr.as_coeff_mul()
-        sign = "-" if negative(c) else ""
-        c = -c if sign else c
+    def _product(self, args):
+        c = args[0] if args[0].is_Number else None
+        factors = args[1:] if c is not None else args
+        sign = ""
         num, den = [], []
-        if isinstance(c, Rational):
-            num += [str(c.p)] if c.p != 1 else []
-            den += [str(c.q)] if c.q != 1 else []
-        else:
-            num.append(self._print(c))
-        for f in factors:
-            if isinstance(f, Pow) and negative(f.exp):
-                den.append(self.base_text(f.base) if f.exp == -1 else self._print(inverted(f)))
+        if c is not None:
+            if c.is_negative:
+                sign, c = "-", -c
+            if c.is_Rational:
+                p, q = int(c.p), int(c.q)
+                num += [str(p)] if p != 1 else []
+                den += [str(q)] if q != 1 else []
             else:
-                num.append(self.factor_text(f))
+                num.append(self.text(c))
+        top, bottom = [], []
+        for f in factors:
+            if type(f) is POW and f.args[1].is_Number and f.args[1].is_negative:
+                b, e = f.args
+                bottom.append(self._base(b) if e == MINUS_ONE else self.text(b ** -e))
+            else:
+                top.append(f"({self.text(f)})" if type(f) is ADD else self.text(f))
+        num += sorted(top, key=_factor_order)
+        den += sorted(bottom, key=_factor_order)
         text = "*".join(num) or "1"
         if den:
             text += "/" + (den[0] if len(den) == 1 else "(" + "*".join(den) + ")")
         return sign + text
 
-    def _print_Pow(self, expr, rational=False):
-        base, exp = expr.args
-        if exp == S.Half:
-            return f"sqrt({self._print(base)})"
-        if negative(exp):
-            return self._print_Mul(Mul(S.One, expr, evaluate=False))
-        exp_text = self._print(exp)
-        if not (exp.is_Symbol or (exp.is_Integer and exp >= 0)):
+    def _power(self, node):
+        base, exp = node.args
+        if exp == HALF:
+            return f"sqrt({self.text(base)})"
+        if exp.is_Number and exp.is_negative:
+            return self._product((node,))
+        exp_text = self.text(exp)
+        if not (type(exp) is SYMBOL or exp.is_Integer and not exp.is_negative):
             exp_text = f"({exp_text})"
-        return f"{self.base_text(base)}**{exp_text}"
+        return f"{self._base(base)}**{exp_text}"
 
-    def _print_Exp1(self, expr):
-        return "exp(1)"  # 'E' would read as a variable of the system
-
-    def base_text(self, base):
-        text = self._print(base)
-        simple = base.is_Symbol or base.is_Function or (base.is_Integer and base >= 0)
+    def _base(self, base):
+        text = self.text(base)
+        simple = type(base) in (SYMBOL, FUNCTION_SYMBOL) or base.is_Integer and not base.is_negative
         return text if simple else f"({text})"
 
-    def factor_text(self, f):
-        text = self._print(f)
-        return f"({text})" if isinstance(f, Add) else text
+
+def _factor_order(text):
+    """Factors by their text, sums after the others and ordered derivatives last (``x*(1 - h**2)*Dplus(E, h)``)."""
+    return (2 if text.startswith("Dplus(") else 1 if text[0] == "(" else 0, text)
 
 
-def inverted(f):
-    """``Pow(f.base, -f.exp)``, without its evaluation where that would change nothing: a sum
-    of terms with exact coefficients in symbols without assumptions, to an exact power (sympy
-    rewrites a power of a sum only for a number, a float coefficient, or an infinite term;
-    the queries that rule those out cost most of printing a large system)."""
-    b, e = f.base, -f.exp
-    if b.is_Add and e.is_Rational and not b.is_number and all(
-            not a.as_coeff_Mul()[0].is_Float for a in b.args) and all(
-            n.is_Rational for n in b.atoms(Number)) and all(
-            s.assumptions0 == PLAIN for s in b.free_symbols):
-        return Pow(b, e, evaluate=False)
-    return Pow(b, e)
-
-
-PLAIN = {"commutative": True}
-
-
-def negative(x):
-    """Whether ``x`` is a negative number, without sympy's assumption system."""
-    if isinstance(x, Rational):
-        return x.p < 0
-    return x.is_Number and float(x) < 0
+def number_text(x):
+    if x.is_Rational:
+        p, q = int(x.p), int(x.q)
+        return str(p) if q == 1 else f"{p}/{q}"
+    return str(x)

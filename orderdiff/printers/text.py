@@ -2,11 +2,14 @@
 
 ``∂⁺E/∂z`` is the ordered derivative d+E/dz, ``∂E/∂z`` the explicit one; with
 ``unicode=False`` they print as ``d+E/dz`` and ``dE/dz`` and products as ``*``.
+
+Expressions print as :mod:`orderdiff.printers.plain` spells them (orderdiff's own syntax:
+``1 - h**2``, ``-3*x/2``, ``1/(2*sqrt(x))``); ``Dplus(E, z)`` becomes ``∂⁺E/∂z``.
 """
 
 from __future__ import annotations
 
-from sympy import Add
+import re
 
 from ..naming import name_of
 from .content import bracketed, eq1_parts, fmt_number, rows
@@ -21,6 +24,7 @@ class TextStyle:
         self.ellipsis = "…" if unicode else "..."
         self.juxtapose = self.dot
         self.printer = printer
+        self.core = True
 
     def ordered(self, target, var):
         return f"{self.d}{self.plus}{name_of(target)}/{self.d}{name_of(var)}"
@@ -32,13 +36,16 @@ class TextStyle:
         return self.printer.doprint(e)
 
     def factor(self, e):
-        return bracketed(self.expr(e), isinstance(e, Add))
+        return bracketed(self.expr(e), e.is_Add)
 
     def number_factor(self, x):
         return bracketed(fmt_number(x), False)
 
     def not_built(self, reason):
         return f"... (this form is not built: {reason})"
+
+
+DPLUS = re.compile(r"Dplus\(([A-Za-z_]\w*), ([A-Za-z_]\w*)\)")
 
 
 class TextPrinter(PlainPrinter):
@@ -48,8 +55,11 @@ class TextPrinter(PlainPrinter):
         super().__init__()
         self.style = TextStyle(unicode, self)
 
-    def _print_Dplus(self, expr):
-        return self.style.ordered(*expr.args)
+    def doprint(self, expr):
+        text = super().doprint(expr)
+        if "Dplus(" not in text:
+            return text
+        return DPLUS.sub(lambda m: self.style.ordered(m[1], m[2]), text)
 
 
 def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode=True):
@@ -74,14 +84,14 @@ def render_text(derivation, *, form="closed", evaluation=None, wrt=None, unicode
     p = TextPrinter(unicode)
     n = p.style
     E = derivation.target
-    selected = rows(derivation, form, wrt)[::-1]
+    selected = rows(derivation, form, wrt, core=True)[::-1]
     out = [f"target: {E}",
            f"order: {', '.join(map(str, derivation.order))}",
            f"inputs: {', '.join(map(str, derivation.inputs)) or '(none)'}", ""]
     out += table(selected, n, p, E, evaluation)
     out += ["", f"Werbos steps ({form} form), Eq. 1: {n.ordered(E, 'zi')} = {n.explicit(E, 'zi')} + "
             f"sum over j of {n.ordered(E, 'zj')}{n.dot}{n.explicit('zj', 'zi')}"]
-    symbolic = None if form == "recursive" else derivation.form(form)
+    symbolic = None if form == "recursive" else derivation.core_form(form)
     out += [step_line(derivation, r, n, symbolic, evaluation) for r in selected]
     return "\n".join(out) + "\n"
 

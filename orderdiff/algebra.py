@@ -1,0 +1,108 @@
+"""The scalar algebra: orderdiff's expressions as symengine objects, and sympy at the edges.
+
+Inside, every scalar expression (an equation's right side, a local partial dz_j/dz_i, a
+form of Eq. 1) is a symengine object: canonical sums and products, exact rationals, in
+C++. orderdiff's functions are symengine *function symbols* (``sin(-x)`` stays as written;
+their derivatives come from :mod:`orderdiff.functions`), ``Dplus(E, z)`` (Werbos's ordered
+derivative d+E/dz in recursive forms) is one too. What users meet is sympy: the
+conversions at that edge are :mod:`orderdiff.convert`'s.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+
+import symengine as se
+
+# The function symbols of the algebra, by name: the functions an equation may call (but
+# sqrt, a power 1/2), and those that appear only in derivatives or recursive forms.
+NAMES = ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "abs",
+         "sigmoid", "softplus", "relu", "sign", "Heaviside", "Dplus")
+FUNCTION = {name: se.Function(name) for name in NAMES}
+
+Add, Mul, Pow, Symbol, Integer, Rational = se.Add, se.Mul, se.Pow, se.Symbol, se.Integer, se.Rational
+ZERO, ONE, MINUS_ONE, HALF = se.Integer(0), se.Integer(1), se.Integer(-1), se.Rational(1, 2)
+ADD, MUL, POW, SYMBOL, FUNCTION_SYMBOL = (type(e) for e in (
+    se.Symbol("a") + se.Symbol("b"), se.Symbol("a") * se.Symbol("b"), se.Symbol("a") ** se.Symbol("b"),
+    se.Symbol("a"), FUNCTION["sin"](se.Symbol("a"))))
+INVALID = (se.zoo, se.nan, se.oo, -se.oo)
+
+
+def call(name, *args):
+    """``name(*args)``, unevaluated (a function symbol)."""
+    return FUNCTION[name](*args)
+
+
+def times(a, b):
+    """``a*b``, a number times a sum distributed over it as sympy does (``2*(x + 1)`` is
+    ``2*x + 2``), so that a file means what it would mean to sympy (``2*(x + 1) - 2*x`` is 2)
+    and derivatives read as they would in sympy (``y - h``, not ``-(h - y)``)."""
+    return distributed(a * b)
+
+
+def distributed(e):
+    """``e``, where it is a number times one sum, with the number distributed over the sum."""
+    if type(e) is MUL:
+        args = e.args
+        if len(args) == 2 and args[0].is_Number and type(args[1]) is ADD:
+            c = args[0]
+            return Add(*(distributed(c * t) for t in args[1].args))
+    return e
+
+
+_CARRIER = se.Function("carrier")
+
+
+def replaced(exprs, mapping):
+    """``[e.xreplace(mapping) for e in exprs]`` in one call: symengine converts the mapping
+    once a call, which for many expressions and a large mapping (dense systems) dominates."""
+    if len(exprs) < 2:
+        return [e.xreplace(mapping) for e in exprs]
+    return list(_CARRIER(*exprs).xreplace(mapping).args)
+
+
+def dplus(target, var):
+    """``Dplus(target, var)`` over the symengine symbols of two names."""
+    return FUNCTION["Dplus"](se.Symbol(target), se.Symbol(var))
+
+
+def is_real_number(x):
+    """Whether a number-only expression has a real value (``2*(-1)**(1/3)`` and ``asin(2)`` do not)."""
+    if x.is_Rational:
+        return True
+    try:
+        return complex(evaluable(x).n()).imag == 0
+    except (TypeError, ValueError, RuntimeError):
+        return False
+
+
+BUILTIN = {"sin": se.sin, "cos": se.cos, "tan": se.tan, "asin": se.asin, "acos": se.acos, "atan": se.atan,
+           "sinh": se.sinh, "cosh": se.cosh, "tanh": se.tanh, "exp": se.exp, "log": se.log, "abs": se.Abs,
+           "sigmoid": lambda x: 1 / (1 + se.exp(-x)), "softplus": lambda x: se.log(1 + se.exp(x)),
+           "relu": lambda x: se.Max(x, 0)}
+
+
+def evaluable(x):
+    """A number-only expression with its function symbols as symengine's own functions,
+    which ``n()`` evaluates."""
+    args = x.args
+    if not args:
+        return x
+    new = [evaluable(a) for a in args]
+    if type(x) is FUNCTION_SYMBOL:
+        return BUILTIN[x.get_name()](*new)
+    return x.func(*new)
+
+
+@contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector: building many small objects otherwise
+    triggers collections that walk every live object."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
