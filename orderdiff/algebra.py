@@ -106,3 +106,30 @@ def paused_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+def fold(expr, combine, memo=None, number=None):
+    """``combine(node, [the values of its arguments])`` at the root of ``expr``, children first,
+    each distinct node once, iteratively (a deep tree needs no recursion).
+
+    ``memo`` (``{node: value}``) may be shared between calls. With ``number``, a number's
+    value is ``number(node)``, computed where it occurs and never kept in ``memo``:
+    symengine's hash of large integers collides (all multiples of a power of two share
+    one), so a dict of many of them would compare them one by one.
+    """
+    if number is not None and expr.is_Number:
+        return number(expr)
+    memo = {} if memo is None else memo
+    kept = (lambda a: not a.is_Number) if number is not None else (lambda a: True)
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        args = node.args
+        if not ready and args:
+            stack.append((node, True))
+            stack.extend((a, False) for a in args if kept(a) and a not in memo)
+            continue
+        memo[node] = combine(node, [memo[a] if kept(a) else number(a) for a in args])
+    return memo[expr]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import symengine as se
 import sympy
 
-from .algebra import ADD, FUNCTION_SYMBOL, MUL, ONE, POW, SYMBOL, call
+from .algebra import ADD, FUNCTION_SYMBOL, MUL, ONE, POW, SYMBOL, call, fold
 from .functions import FUNCTIONS, RULES
 from .naming import Dplus
 
@@ -39,22 +39,8 @@ def to_sympy(expr, symbol_of, memo=None):
     """
     if not _CLASSES:
         _CLASSES.update(_sympy_classes())
-    if expr.is_Number:
-        return _sympy_node(expr, (), symbol_of)
-    memo = {} if memo is None else memo
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        args = node.args
-        if not ready and args:
-            stack.append((node, True))
-            stack.extend((a, False) for a in args if not a.is_Number and a not in memo)
-            continue
-        memo[node] = _sympy_node(node, [_sympy_node(a, (), symbol_of) if a.is_Number else memo[a] for a in args],
-                                 symbol_of)  # numbers kept out of dicts: symengine's hash of large integers collides
-    return memo[expr]
+    return fold(expr, lambda node, args: _sympy_node(node, args, symbol_of), memo,
+                number=lambda x: _sympy_node(x, (), symbol_of))
 
 
 def _sympy_node(node, args, symbol_of):
@@ -84,36 +70,26 @@ def from_sympy(expr, memo=None):
     :func:`orderdiff.system.as_expr`, which checks them); ``exp(1)``, sympy's ``E``, stays a call."""
     names = {cls: (rule.name or cls.__name__) for cls, rule in RULES.items()}
     names[sympy.Abs] = "abs"
-    memo = {} if memo is None else memo
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        if not ready and node.args:
-            stack.append((node, True))
-            stack.extend((a, False) for a in node.args if a not in memo)
-            continue
-        args = [memo[a] for a in node.args]
-        if node.is_Add:
-            new = se.Add(*args)
-        elif node.is_Mul:
-            new = se.Mul(*args)
-        elif node.is_Pow:
-            new = se.Pow(*args)
-        elif node.is_Symbol:
-            new = se.Symbol(node.name)
-        elif node.is_Rational:
-            new = se.Rational(int(node.p), int(node.q))
-        elif node.is_Float:
-            new = se.RealDouble(float(node))
-        elif node is sympy.E:
-            new = call("exp", ONE)
-        elif node.is_NumberSymbol:
-            new = CONSTANTS[node]
-        elif type(node).__name__ == "Dplus":
-            new = call("Dplus", *args)
-        else:
-            new = call(names[type(node)], *args)
-        memo[node] = new
-    return memo[expr]
+    return fold(expr, lambda node, args: _symengine_node(node, args, names), memo)
+
+
+def _symengine_node(node, args, names):
+    if node.is_Add:
+        return se.Add(*args)
+    if node.is_Mul:
+        return se.Mul(*args)
+    if node.is_Pow:
+        return se.Pow(*args)
+    if node.is_Symbol:
+        return se.Symbol(node.name)
+    if node.is_Rational:
+        return se.Rational(int(node.p), int(node.q))
+    if node.is_Float:
+        return se.RealDouble(float(node))
+    if node is sympy.E:
+        return call("exp", ONE)
+    if node.is_NumberSymbol:
+        return CONSTANTS[node]
+    if type(node).__name__ == "Dplus":
+        return call("Dplus", *args)
+    return call(names[type(node)], *args)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .algebra import POW
+from .algebra import POW, fold
 
 MAX_DIGITS = 4000  # below Python's 4300-digit limit on printing integers
 MAX_DEPTH = 100
@@ -62,22 +62,11 @@ def _measure(expr, memo=None):
     large integers collides (all multiples of a power of two share one), so a dict of
     many of them would compare them one by one.
     """
-    if expr.is_Number:
-        return _number(expr)
-    memo = {} if memo is None else memo
-    stack = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node in memo:
-            continue
-        args = node.args
-        if ready or not args:
-            sizes = [_number(a) if a.is_Number else memo[a] for a in args]
-            memo[node] = (1 + sum(s for s, _ in sizes), 1 + max((d for _, d in sizes), default=0))
-            continue
-        stack.append((node, True))
-        stack.extend((a, False) for a in args if not a.is_Number and a not in memo)
-    return memo[expr]
+    return fold(expr, _combined, memo, number=_number)
+
+
+def _combined(node, sizes):
+    return 1 + sum(s for s, _ in sizes), 1 + max((d for _, d in sizes), default=0)
 
 
 def _number(x):
