@@ -67,3 +67,10 @@ def test_the_imports_keep_the_contract():
     exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     result = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_every_package_is_installed():
+    """``pip install .`` ships the packages pyproject.toml lists: each of orderdiff's must be there."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.relative_to(ROOT).parts[:-1]) for p in (ROOT / "orderdiff").rglob("__init__.py")}
+    assert found == listed
