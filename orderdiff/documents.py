@@ -38,7 +38,7 @@ def scalar_document(derivation, *, form="closed", evaluation=None, wrt=None, bod
     E = derivation.target
     selected = rows(derivation, form, wrt)[::-1]
     figure = not body_only if figure is None else figure
-    pictured = figure_section(derivation, p, evaluation) if figure else []
+    pictured = scalar_figure(derivation, p, evaluation) if figure else []
     body = "\n".join(latex.system_section(derivation, p) + pictured + latex.table_section(selected, p, E, evaluation))
     body += "\n" + latex.derivation_section(derivation, selected, p, form, evaluation)
     if body_only:
@@ -47,7 +47,7 @@ def scalar_document(derivation, *, form="closed", evaluation=None, wrt=None, bod
     return preamble + body + "\\end{document}\n"
 
 
-def figure_section(derivation, p, evaluation):
+def scalar_figure(derivation, p, evaluation):
     """The picture of the system, or of the target's nearest variables when the whole would set its
     labels too small (:func:`~orderdiff.pictures.tikz.figure`), and what it leaves out."""
     from .pictures import arrange_derivation, tikz  # the pictures load only for a document that has one
