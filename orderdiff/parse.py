@@ -326,15 +326,6 @@ class ScalarParser(Parser):
             return self.symbols(text)
         return super().atom(depth)
 
-    def raised(self, base, exp, op):
-        if base.is_zero and exp.is_Number and exp.is_negative:
-            raise self.error("division by zero (0 to a negative power)", op.pos)
-        try:
-            check_power(base, exp)
-        except TooLarge as e:
-            raise self.error(str(e), op.pos, cls=LimitError) from None
-        return self.checked(base ** exp, op.pos, f"{base}**{exp}")
-
     def call(self, name, depth):
         rule = FUNCTIONS.get(name.text)
         if rule is None:
