@@ -267,19 +267,22 @@ class Evaluation:
 
 def compiled_sweep(derivation):
     """The compiled :func:`sweep_source` of ``derivation``, compiled once per derivation."""
-    if derivation not in _SWEEPS:
-        _SWEEPS[derivation] = compile_function(sweep_source(derivation))
-    return _SWEEPS[derivation]
+    return _compiled(derivation, sweep_source)
 
 
 def compiled_forward(derivation):
     """The compiled :func:`forward_source` of ``derivation``, compiled once per derivation."""
-    if derivation not in _FORWARDS:
-        _FORWARDS[derivation] = compile_function(forward_source(derivation))
-    return _FORWARDS[derivation]
+    return _compiled(derivation, forward_source)
 
 
-_SWEEPS, _FORWARDS = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
+_COMPILED = weakref.WeakKeyDictionary()  # {derivation: {source function: compiled function}}
+
+
+def _compiled(derivation, source):
+    functions = _COMPILED.setdefault(derivation, {})
+    if source not in functions:
+        functions[source] = compile_function(source(derivation))
+    return functions[source]
 
 
 def run(derivation, arrays):
