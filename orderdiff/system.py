@@ -64,6 +64,11 @@ class Equation:
         """The right side as written, or sympy's spelling of it."""
         return self.text if self.text is not None else str(self.expr)
 
+    @property
+    def written(self):
+        """The equation as the file writes it (``var = rhs``)."""
+        return f"{self.var} = {self.rhs}"
+
     def _fields(self):
         return (self.var, self.expr, self.line, self.col, self.source, self.text)
 

@@ -68,6 +68,8 @@ ERRORS = [
      r"'init h\[-1\] = 0'", orderdiff.DefinitionError),
     ("cycle in a step", "a[t] = tanh(W @ concat(x[t], h[t-1]) + c[t])\nc[t] = 2 * a[t]\nh[t] = a[t]\n" + LOSS,
      6, 1, r"the equations form a cycle within one time step: a -> c -> a", orderdiff.CycleError),
+    ("no step back", "h[t] = tanh(W @ concat(x[t], h[t-0]) + b)\n" + LOSS, 6, 1,
+     r"'h' is defined in terms of itself within one time step \(h -> h\)", orderdiff.CycleError),
     ("ahead in time", "h[t] = tanh(W @ concat(x[t], h[t+1]) + b)\n" + LOSS, 6, 33,
      r"h\[t\+\.\.\.\] looks ahead in time", orderdiff.ParseError),
     ("unknown declaration", "parm V: n_h\n" + STEP + LOSS, 6, 1,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..errors import CycleError, DefinitionError, ShapeError, did_you_mean
+from .. import graph
+from ..errors import DefinitionError, ShapeError, did_you_mean
 from . import expr as B
 from .parse import KEYWORDS, BlockParser, Scope
 from .system import BlockEquation, BlockSystem
@@ -68,10 +69,10 @@ def defined_name(parser, scope):
 
 
 def step_order(equations, heads, scope):
-    """Equation indices in dependency order within one step; a cycle is an error."""
-    G, lags = nx.DiGraph(), nx.DiGraph()
-    G.add_nodes_from(range(len(heads)))
+    """Equation indices in dependency order within one step, and every use between them
+    (lagged or not) as a graph; a cycle within the step is an error."""
     index = {h: k for k, h in enumerate(heads)}
+    uses = []
     for k, (line, parser) in enumerate(equations):
         tokens = parser.tokens
         for j, tok in enumerate(tokens[1:], start=1):
@@ -82,19 +83,23 @@ def step_order(equations, heads, scope):
                 raise parser.error(f"{tok.text}[t+...] looks ahead in time; a step may only use t and "
                                    "earlier steps", tokens[j + 3].pos)
             lagged = indexed and tokens[j + 3].text == "-"
-            (lags if lagged else G).add_edge(index[tok.text], k)
-    if not nx.is_directed_acyclic_graph(G):
-        cycle = [u for u, _ in nx.find_cycle(G)]
-        first = equations[min(cycle)][0]
-        names = [heads[k] for k in cycle]
-        notes = ["  equations on the cycle:"] + [f"    line {equations[k][0].where(0)[0]}: "
-                                                   f"{equations[k][0].text.strip()}" for k in sorted(cycle)]
-        notes.append("  within one time step, a variable may only use variables computed before it; "
-                     "use [t-1] for the previous step")
-        raise first.error(CycleError, "the equations form a cycle within one time step: "
-                          + " -> ".join(names + names[:1]), 0, notes=notes)
-    lags.add_edges_from(G.edges)
-    return list(nx.lexicographical_topological_sort(G)), lags
+            uses.append((tok.text, heads[k], 1 if lagged else 0))
+    G = graph.step_graph(heads, uses)
+    step = graph.same_step(G)
+    graph.check_acyclic(step, {h: Written(line) for h, (line, _) in zip(heads, equations)}, scope.file,
+                        within_step=True)
+    every = nx.DiGraph()
+    every.add_nodes_from(range(len(heads)))
+    every.add_edges_from((index[u], index[v]) for u, v in G.edges())
+    return [index[h] for h in graph.topological_order(step)], every
+
+
+class Written:
+    """Where a logical line is, and its text, as :func:`orderdiff.graph.check_acyclic` shows an equation."""
+
+    def __init__(self, line):
+        self.line, self.col, self.source = line.where(0)
+        self.written = line.text.strip()
 
 
 def inference_groups(order, uses):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import networkx as nx
 from sympy import S, expand
 
+from .. import graph
 from . import expr as B
 from .derive import offset
 
@@ -48,15 +49,6 @@ class Plan:
     backward: Half
     inlined: set  # recurrent nodes the forward loop writes into their users
     summed: dict  # {term of a weight gradient: the same, rewritten to be summed over all t at once}
-
-
-def cyclic(G):
-    """The nodes of ``G`` on a cycle (a strongly connected component of two or more, or a self-loop)."""
-    out = set()
-    for part in nx.strongly_connected_components(G):
-        if len(part) > 1 or any(G.has_edge(v, v) for v in part):
-            out |= part
-    return out
 
 
 def names(e):
@@ -145,10 +137,8 @@ def forward(system, forms):
     written into its user instead.
     """
     timed = list(system.timed)
-    step = nx.DiGraph()
-    step.add_nodes_from(timed)
-    step.add_edges_from((u, v) for u, v in system.graph.edges() if u in step and v in step)
-    loop = cyclic(step)
+    step = nx.DiGraph(system.graph.subgraph(timed))  # every use between time-indexed nodes, lagged or not
+    loop = graph.cyclic(step)
     outside = set().union(*(names(f) for f in forms),
                           *(names(system.equations[v].expr) for v in [*system.after, *(set(timed) - loop)]))
     uses = {}
@@ -200,7 +190,7 @@ def backward(derivation):
     deps = nx.DiGraph()
     deps.add_nodes_from(timed)
     deps.add_edges_from((u, v) for v in timed for u in adjoints(form[v]) if u in form)
-    loop = cyclic(deps) | {v for v in timed if reads_ahead(form[v]) and derivation.boundary(form[v])}
+    loop = graph.cyclic(deps) | {v for v in timed if reads_ahead(form[v]) and derivation.boundary(form[v])}
     reach = set(loop).union(*(nx.descendants(deps, v) for v in loop))
     loop |= {v for v in reach if nx.ancestors(deps, v) & loop and nx.descendants(deps, v) & loop}
     rank = {v: -k for k, v in enumerate(timed)}  # backward: later nodes of the step first

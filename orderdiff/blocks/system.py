@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
-
+from .. import graph
 from ..errors import DefinitionError, TargetError, did_you_mean
 from . import expr as B
 
@@ -49,6 +48,11 @@ class BlockEquation:
     def rhs(self):
         return self.text
 
+    @property
+    def written(self):
+        """The equation as the file writes it (``h[t] = ...``)."""
+        return f"{self.var.name}{'[t]' if self.var.time else ''} = {self.text}"
+
 
 class BlockSystem:
     """Equations over blocks, checked, with the order of one step.
@@ -76,24 +80,16 @@ class BlockSystem:
         self.declarations = dict(scope.decls)
         self.inits = {k: dict(v) for k, v in scope.inits.items()}
         self.equations = {eq.var.name: eq for eq in equations}
-        self.lags = {}
-        self.graph = self._step_graph()
+        self.graph = graph.step_graph([*self.declarations, *self.equations], self._uses())
+        self.lags = graph.reach(self.graph)
         self._check_inits()
         self.timed, self.before, self.after = self._split()
         self.target_candidates = self._sinks()
 
-    def _step_graph(self):
-        """Edge u -> v (attribute ``lag``) for each use of u in the equation of v."""
-        G = nx.MultiDiGraph()
-        for rank, name in enumerate([*self.declarations, *self.equations]):
-            G.add_node(name, rank=rank)
-        for name, eq in self.equations.items():
-            for var in B.variables(eq.expr):
-                k = B.lag(var) if var.time else 0
-                G.add_edge(var.name, name, lag=k)
-                if k:
-                    self.lags[var.name] = max(k, self.lags.get(var.name, 0))
-        return G
+    def _uses(self):
+        """``(u, v, k)`` for each use of ``u[t-k]`` (or of a static ``u``: k = 0) in the equation of ``v``."""
+        return [(var.name, name, B.lag(var) if var.time else 0)
+                for name, eq in self.equations.items() for var in B.variables(eq.expr)]
 
     def _check_inits(self):
         for name, k in self.lags.items():
@@ -118,8 +114,9 @@ class BlockSystem:
         raise AssertionError(name)
 
     def _split(self):
-        order = [v for v in nx.lexicographical_topological_sort(self._lag0(), key=self._rank)
-                 if v in self.equations]
+        step = graph.same_step(self.graph)
+        graph.check_acyclic(step, self.equations, self.file, within_step=True)
+        order = [v for v in graph.topological_order(step) if v in self.equations]
         timed = tuple(v for v in order if self.equations[v].var.time)
         after = set()
         for v in order:
@@ -135,15 +132,6 @@ class BlockSystem:
                                       source=eq.source)
         before = tuple(v for v in order if not self.equations[v].var.time and v not in after)
         return timed, before, tuple(v for v in order if v in after)
-
-    def _lag0(self):
-        G = nx.DiGraph()
-        G.add_nodes_from(self.graph.nodes)
-        G.add_edges_from((u, v) for u, v, k in self.graph.edges(data="lag") if k == 0)
-        return G
-
-    def _rank(self, v):
-        return self.graph.nodes[v]["rank"]
 
     def _sinks(self):
         return [v for v in self.equations if not any(True for _ in self.graph.successors(v))]
