@@ -98,6 +98,7 @@ TARGET_ERRORS = [
      r"2 variables are used by no other equation: C, D; choose the target with --target"),
     ("no-loss", ONE_STEP, [], 5, 1, r"every variable is used by another equation, so none is the loss; add one"),
     ("no-equations", "dim n\nparam w: n\ninput x[t]: n\n", [], 3, 1, r"the file has no equations"),
+    ("only-dimensions", "dim n\n  dim m, k\n", [], 2, 3, r"the file has no equations"),
     ("declared-target", TWO_LOSSES, ["--target", "x"], 3, 7,
      r"the target must be a scalar defined without \[t\] .*'x' is declared, not defined by an equation"),
     ("timed-target", TWO_LOSSES, ["--target", "h"], 5, 1, r"'h' is indexed by time"),
@@ -153,6 +154,10 @@ def test_block_json_has_the_scalar_keys_in_their_order(example, steps):
     assert {v.split("[")[0] for v in doc["inputs"]} == declared
     d = orderdiff.derive(orderdiff.load(str(EXAMPLES / example)), steps=steps)
     assert [str(v.name) for v in d.inputs] == [v.split("[")[0] for v in doc["inputs"]]
+    # as in a scalar file's JSON, the target is the last of the order and a node, d+C/dC = 1
+    assert doc["order"][-1] == doc["target"] and doc["target"] not in doc["order"][:-1]
+    assert doc["nodes"][doc["target"]]["total"] == doc["nodes"][doc["target"]]["explicit"] == "1"
+    assert set(doc["nodes"]) == set(doc["order"])
 
 
 # ----- the API: the keywords of Derivation, mappings keyed by name ---------------------------------
@@ -218,6 +223,7 @@ def test_wrt_takes_names_and_nodes(elman):
 
     assert elman.to_json(wrt="zh") == elman.to_json(wrt=sympy.Symbol("zh")) == elman.to_json(wrt=["zh"])
     assert list(json.loads(by_name)["nodes"]) == ["zh[t]", "h[0]"]
+    assert list(json.loads(elman.to_json(wrt=["C", "zh"]))["nodes"]) == ["C", "zh[t]"]
     with pytest.raises(TargetError, match="unknown variable 'W_hh'"):
         elman.to_latex(wrt=["W_hh"])
 

@@ -78,11 +78,10 @@ def only_candidate(system):
     if len(sinks) == 1:
         return sinks[0]
     if not system.equations:
-        decls = [*system.declarations.values(), *(d for slots in system.inits.values() for d in slots.values())]
-        where = max(decls, key=lambda d: d.line, default=None)
+        where = system.last_declaration
         raise TargetError("the file has no equations, so no loss to differentiate; "
                           "add one without [t] (e.g. C = sum_t(sum(h[t])))", file=system.file,
-                          **({} if where is None else dict(line=where.line, col=1, source=where.source)))
+                          **({} if where is None else dict(zip(("line", "col", "source"), where))))
     if sinks:
         shown = ", ".join(sinks[:10]) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
         message = (f"{len(sinks)} variables are used by no other equation: {shown}; choose the target "

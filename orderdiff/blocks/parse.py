@@ -54,6 +54,7 @@ class Scope:
         self.inits = {}        # name -> {time: Decl}
         self.defined = {}      # name -> (timed, line)
         self.shapes = {}       # name -> shape, once known
+        self.last = None       # (line, col, source) of the last declaration: where to point when no equation follows
 
     def timed(self, name):
         if name in self.decls:
@@ -88,6 +89,7 @@ class BlockParser(Parser):
     # ----- declarations -------------------------------------------------------------------
     def declaration(self):
         kw = self.tok
+        self.scope.last = self.line.where(kw.pos)
         self.i += 1
         if kw.text == "dim":
             while True:

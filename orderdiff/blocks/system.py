@@ -79,6 +79,7 @@ class BlockSystem:
         self.dims = dict(scope.dims)
         self.declarations = dict(scope.decls)
         self.inits = {k: dict(v) for k, v in scope.inits.items()}
+        self.last_declaration = scope.last
         self.equations = {eq.var.name: eq for eq in equations}
         self.graph = graph.step_graph([*self.declarations, *self.equations], self._uses())
         self.lags = graph.reach(self.graph)

@@ -20,8 +20,9 @@ dimension strings (``[]`` for a scalar). A node's ``total`` is its ordered deriv
 ``form``, as in a scalar derivation's JSON: closed, in the adjoints that the recurrences
 keep; recursive, its Eq. 1. ``target``, ``form``, ``order``, ``inputs`` and
 ``nodes`` are the keys of a scalar derivation's JSON (:mod:`orderdiff.printers.jsonout`), in
-its order; ``order`` lists every node and ``inputs`` the nodes of the declared inputs, even
-with ``wrt``. In the recursive form (the only one unrolled) ``recurrences`` is empty and
+its order; ``order`` lists every node, the target last, and ``inputs`` the nodes of the
+declared inputs, even with ``wrt``; ``nodes`` holds the target too (d+C/dC = 1) unless
+``wrt`` leaves it out. In the recursive form (the only one unrolled) ``recurrences`` is empty and
 ``gradients`` holds the parameters' and initial values' Eq. 1 in their users' adjoints. With
 ``wrt``, ``nodes`` and ``gradients`` hold the selected nodes only (one the target does not
 depend on with ``0``), and ``recurrences`` those selected and those the shown forms read.
@@ -69,9 +70,10 @@ def render_json(derivation, *, form=None, wrt=None):
            "declarations": leaves(system, p),
            "equations": {name: {"var": p.doprint(eq.var), "text": eq.text, "shape": shape_text(eq.var.shape),
                                 "line": eq.line} for name, eq in system.equations.items()},
-           "order": [p.doprint(v) for v in derivation.order],
+           "order": [p.doprint(v) for v in (*derivation.order, derivation.target)],
            "inputs": [p.doprint(v) for v in derivation.inputs],
-           "nodes": {p.doprint(v): node(derivation, v, p, shown.form) for v in nodes},
+           "nodes": {**({p.doprint(derivation.target): TARGET_NODE} if shown.target else {}),
+                     **{p.doprint(v): node(derivation, v, p, shown.form) for v in nodes}},
            "recurrences": {p.doprint(v): {"form": p.doprint(e),
                                           "boundary": [{"t": time_text(when), "form": p.doprint(f)}
                                                        for when, _, f in boundaries(derivation, v, e)]}
@@ -106,6 +108,10 @@ def leaves(system, p):
             out[p.doprint(system.var(name, s))] = {"kind": "init", "shape": shape_text(system.shape(name)),
                                                    "fill": decl.fill, "line": decl.line, "text": written(decl)}
     return out
+
+
+# d+C/dC = 1, shown as a scalar derivation's JSON shows its target
+TARGET_NODE = {"shape": [], "explicit": "1", "users": [], "recursive": "1", "total": "1"}
 
 
 def node(derivation, v, p, form):
