@@ -376,6 +376,26 @@ def test_wrt_a_variable_the_target_does_not_depend_on_is_zero(tmp_path):
     assert doc["nodes"] == {"u": {"shape": ["n"], "explicit": "0", "users": [], "recursive": "0", "total": "0"}}
 
 
+@pytest.mark.parametrize("steps", [None, 2])
+@pytest.mark.parametrize("example", ["elman", "lstm", "gru", "jordan"])
+def test_wrt_recursive_shows_eq1_of_every_node_its_forms_read(example, steps):
+    """In the recursive form, --wrt one parameter shows its Eq. 1 and that of each node whose
+    ordered derivative it reads, back to the target, so that it can be computed."""
+    path = str(EXAMPLES / f"{example}.eqs")
+    options = ["--form", "recursive", "--format", "json"] + ([] if steps is None else ["--steps", str(steps)])
+    whole = json.loads(invoke(["derive", path, *options]).output)
+    for name in (d for d, decl in whole["declarations"].items() if decl["kind"] == "param"):
+        doc = json.loads(invoke(["derive", path, *options, "--wrt", name]).output)
+        assert name in doc["nodes"] and doc["target"] not in doc["nodes"]
+        assert all(doc["nodes"][k] == whole["nodes"][k] for k in doc["nodes"])
+        read = {m for node in doc["nodes"].values() for m in re.findall(r"d\+C/d(\w+(?:\[[^\]]*\])?)", node["recursive"])}
+        shown = set(doc["nodes"]) if steps else {k.split("[")[0] for k in doc["nodes"]}
+        read = read if steps else {m.split("[")[0] for m in read}
+        assert read - {doc["target"]} <= shown, (name, read - shown)
+    text = derive_ascii(path, "--form", "recursive", "--wrt", name, *options[4:])
+    assert "which the selected forms read)" in text
+
+
 @pytest.mark.parametrize("example", ["elman", "lstm", "gru", "jordan"])
 def test_wrt_json_shows_every_recurrence_its_forms_read(example):
     """With --wrt one parameter, every adjoint the shown forms read has its recurrence shown."""
@@ -410,7 +430,9 @@ def test_wrt_latex_shows_the_selected_gradient():
 def test_rnn_takes_wrt_and_form():
     result = invoke(["rnn", "--ascii", "--wrt", "W_ho", "--form", "recursive"])
     assert result.exit_code == 0, result.output
-    assert lhs(section(result.output, "Ordered derivatives (Eq. 1)")) == ["d+C/dW_ho"]
+    shown = lhs(section(result.output, "Ordered derivatives (Eq. 1)"))
+    assert shown[-1] == "d+C/dW_ho" and "d+C/dzo[t]" in shown  # d+C/dW_ho reads d+C/dzo[t]
+    assert f"(also shown: {', '.join(reversed(shown[:-1]))}, which the selected forms read)" in result.output
     assert "Backpropagation" not in result.output and "Parameter gradients" not in result.output
 
 

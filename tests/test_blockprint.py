@@ -802,7 +802,7 @@ def test_json_unrolled(elman2):
     doc = json.loads(elman2.to_json())
     assert (doc["mode"], doc["steps"], doc["recurrences"], doc["form"]) == ("unrolled", 2, {}, "recursive")
     assert doc["inputs"] == ["x[1]", "yhat[1]", "x[2]", "yhat[2]"]
-    assert list(doc["nodes"])[:2] == ["y[2]", "zo[2]"] and "h[0]" in doc["nodes"]
+    assert list(doc["nodes"])[:3] == ["C", "y[2]", "zo[2]"] and "h[0]" in doc["nodes"]
     assert doc["nodes"]["h[1]"]["users"] == [{"user": "xc[2]", "share": "(d+C/dxc[2])[n_x:n_h + n_x]"},
                                              {"user": "zo[1]", "share": "W_ho^T @ d+C/dzo[1]"}]
     assert doc["gradients"]["W_ho"] == "d+C/dzo[1] @ h[1]^T + d+C/dzo[2] @ h[2]^T"

@@ -75,7 +75,7 @@ class View:
     unrelated: tuple  # selected nodes the target does not depend on: d+C/dv = 0
     recurrences: dict
     gradients: dict
-    needed: tuple  # recurrences shown, though not selected, because a shown form reads them
+    needed: tuple  # recurrences (recursive: Eq. 1) shown, though not selected, because a shown form reads them
     substituted: dict  # closed, with wrt: the other selected nodes' forms in the adjoints kept
 
 
@@ -91,6 +91,8 @@ def view(derivation, form=None, wrt=None):
         return View(form, True, derivation.order, True, (), recurrences, gradients, (), {})
     names = [wrt] if isinstance(wrt, (str, Basic)) else wrt
     chosen = dict.fromkeys(v for name in names for v in nodes_named(derivation, name))
+    if form == "recursive":
+        return recursive_view(derivation, chosen, gradients)
     gradients = {v: e for v, e in gradients.items() if v in chosen}
     nodes = tuple(v for v in derivation.order if v in chosen)
     substituted = {} if form == "recursive" else {v: derivation.substituted[v] for v in nodes
@@ -101,6 +103,23 @@ def view(derivation, form=None, wrt=None):
     return View(form, False, nodes, derivation.target in chosen,
                 tuple(v for v in chosen if v not in derivation.steps and v != derivation.target),
                 shown, gradients, tuple(v for v in shown if v not in chosen), substituted)
+
+
+def recursive_view(derivation, chosen, gradients):
+    """The recursive form's :class:`View` of the ``chosen`` nodes: their Eq. 1, and that of every
+    node whose ordered derivative these read, back to the target (``needed``)."""
+    forms, unrolled = derivation.recursive, derivation.steps_count is not None
+    read, todo = set(), [forms[v] for v in chosen if v in forms]
+    while todo:
+        for a in todo.pop().atoms(B.Adj):
+            u = a.args[0] if unrolled else base(a.args[0])
+            if u in forms and u not in read:
+                read.add(u)
+                todo.append(forms[u])
+    nodes = tuple(v for v in derivation.order if v in chosen or v in read)
+    return View("recursive", False, nodes, derivation.target in chosen,
+                tuple(v for v in chosen if v not in derivation.steps and v != derivation.target), {},
+                {v: e for v, e in gradients.items() if v in chosen}, tuple(v for v in nodes if v not in chosen), {})
 
 
 def needed(recurrences, forms):

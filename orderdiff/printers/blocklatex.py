@@ -155,7 +155,8 @@ class Document:
                (f"{p.ordered(v)} = {p.explicit(C, v)} + \\sum_{{u}} \\left({p.explicit(u, v)}\\right)^{{\\top}} "
                f"{p.ordered(u)}"),
                "\\end{equation*}",
-               "with, for every node, Eq.~1 instantiated, then simplified:"]
+               f"with, for {'every node' if self.shown.everything else 'each node shown'}, Eq.~1 "
+               "instantiated, then simplified:"]
         out += align([f"{p.ordered(C)} &= 1"]) if self.shown.target else []
         for node in reversed(self.shown.nodes):
             out += align(self.derivation_lines(node, self.eq1_parts(node)))

@@ -140,6 +140,8 @@ def eq1_section(derivation, p, shown):
     for v in reversed(shown.nodes):
         out += aligned(p.ordered(v), eq1_parts(derivation, v, p), bool(derivation.steps[v].terms))
     out += [f"{p.ordered(v)} = 0   ({C} does not depend on {p.doprint(v)})" for v in shown.unrelated]
+    if shown.needed and shown.form == "recursive":
+        out.append(f"(also shown: {', '.join(p.ordered(v) for v in shown.needed)}, which the selected forms read)")
     return out + [""]
 
 
