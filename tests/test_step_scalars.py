@@ -118,3 +118,12 @@ def test_check_and_the_emitted_module_run(name, tmp_path):
     assert CliRunner().invoke(main, ["derive", str(path), "--emit-python", str(module)]).exit_code == 0
     run = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert run.returncode == 0 and run.stdout.startswith("loss "), run.stderr
+
+
+def test_products_of_scalars_in_either_order_are_like_terms():
+    """d(m mu^2)/dmu is m mu + mu m as Eq. 1 builds it: one term, 2 m mu, in the printed forms."""
+    d = orderdiff.derive(orderdiff.parse(HEAD + "input m[t]\nh[t] = tanh(W @ concat(x[t], h[t-1]))\n"
+                                         "mu[t] = sum(h[t]) / 4\nC = sum_t(m[t] * mu[t] * mu[t])\n"))
+    text = d.to_text(unicode=False)
+    recurrence = text.split("Backpropagation through time")[1].split("d+C/dh[t] = ")[1].splitlines()[0]
+    assert "(1/2)*(m[t] * mu[t])" in recurrence and "mu[t] * m[t]" not in recurrence

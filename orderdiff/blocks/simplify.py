@@ -59,22 +59,31 @@ def scaled(c, core):
 
 
 def collect(terms):
-    """Like terms added up: ``a + a`` -> ``2 a``, ``a - a`` -> nothing."""
-    total, cores = {}, []
+    """Like terms added up: ``a + a`` -> ``2 a``, ``a - a`` -> nothing, ``a ⊙ b + b ⊙ a`` -> ``2 a ⊙ b``
+    (an elementwise product is the same in any order; the first spelling is kept)."""
+    total, cores = {}, {}
     for t in terms:
         c, core = split_coefficient(t)
-        if core not in total:
-            cores.append(core)
-            total[core] = S.Zero
-        total[core] += c
+        key = commuted(core)
+        if key not in total:
+            cores[key] = core
+            total[key] = S.Zero
+        total[key] += c
     if len(cores) == len(terms):
         return terms
     out = []
-    for core in cores:
-        c = total[core]
+    for key, core in cores.items():
+        c = total[key]
         if c != 0:
             out.append(scaled(c, core))
     return out
+
+
+def commuted(core):
+    """``core`` with the factors of an elementwise product in a fixed order: equal products, one key."""
+    if isinstance(core, B.Hadamard):
+        return (B.Hadamard, tuple(sorted(core.args, key=sympy.default_sort_key)))
+    return core
 
 
 def lookahead(e):
