@@ -55,7 +55,7 @@ def test_the_layers_run_from_the_command_line_down():
     named = layer_modules()
     assert named["orderdiff.__main__"] < named["orderdiff.cli"] < named["orderdiff.api"]
     order = ["orderdiff.api", "orderdiff.documents", "orderdiff.pictures", "orderdiff.codegen",
-             "orderdiff.printers", "orderdiff.derivation", "orderdiff.forms", "orderdiff.derive",
+             "orderdiff.printers", "orderdiff.derivation", "orderdiff.forms", "orderdiff.derive", "orderdiff.sweep",
              "orderdiff.parse", "orderdiff.system", "orderdiff.graph", "orderdiff.errors"]
     assert [named[m] for m in order] == sorted(named[m] for m in order)
     assert len({named[m] for m in order}) == len(order)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sympy import S
 
-from ..derive import Step
+from ..sweep import reached, step
 from ..errors import TargetError
 from . import expr as B
 from .simplify import simplify
@@ -147,29 +147,18 @@ def relevant(edges, target, node=lambda v: v):
     feeders = {}
     for v, user, _ in edges:
         feeders.setdefault(node(user), set()).add(node(v))
-    reached, stack = {target}, [target]
-    while stack:
-        for v in feeders.get(stack.pop(), ()):
-            if v not in reached:
-                reached.add(v)
-                stack.append(v)
-    return [e for e in edges if node(e[1]) in reached]
+    depends = reached(target, feeders.get)
+    return [e for e in edges if node(e[1]) in depends]
 
 
 def sweep(edges, target, assume):
-    """Eq. 1 for every node: ``{node: Step(explicit, ((user, share), ...))}``."""
+    """Eq. 1 for every node (:func:`orderdiff.sweep.step`): ``{node: Step(explicit, ((user, share), ...))}``,
+    each share simplified, with d+E/dE = 1."""
     one = {B.Adj(target): S.One}
-    explicit, terms = {}, {}
+    shares = {}
     for node, user, share in edges:
-        share = share.xreplace(one)
-        if user == target:
-            explicit[node] = share
-        else:
-            terms.setdefault(node, []).append((user, share))
-    nodes = {*explicit, *terms}
-    return {v: Step(simplify(explicit.get(v, B.zero_like(v)), assume),
-                    tuple((u, simplify(s, assume)) for u, s in terms.get(v, ())))
-            for v in nodes}
+        shares.setdefault(node, []).append((user, simplify(share.xreplace(one), assume)))
+    return {v: step(target, pairs, B.zero_like(v)) for v, pairs in shares.items()}
 
 
 def recursive_form(step, assume=()):
