@@ -17,7 +17,6 @@ builds no symbolic partial.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy
@@ -27,21 +26,9 @@ from .algebra import ONE, ZERO, Add, paused_gc
 from .convert import from_sympy, to_sympy
 from .errors import TargetError
 from .partials import local_partials, value_and_partials
+from .sweep import Step
 
 DEFAULT_MAX_SIZE = 2000
-
-
-@dataclass(frozen=True)
-class Step:
-    """Eq. 1 for one variable: its explicit derivative and ``[(successor j, dz_j/dz_i)]``.
-
-    Successors come latest first, as the reverse sweep meets them. For a scalar system the
-    derivatives are symengine expressions (``Derivation.explicit`` and ``partials`` give
-    them as sympy expressions).
-    """
-
-    explicit: object
-    terms: tuple
 
 
 def step(derivation, v):
