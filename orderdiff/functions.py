@@ -170,19 +170,6 @@ SYMENGINE = SimpleNamespace(zero=se.Integer(0), **{f.name: f.symengine for f in 
 FLOATS = SimpleNamespace(zero=0.0, **{f.name: f.value for f in TABLE})
 
 
-@dataclass(frozen=True)
-class _BlockRule:
-    cls: type
-    numpy: str
-    derivative: Callable
-    name: str
-
-
-# The block rules' view of the table, by sympy class, until they read the records themselves.
-RULES = {f.sympy: _BlockRule(f.sympy, f.numpy, functools.partial(lambda f, node, x: f.derivative(node, x, SYMPY), f),
-                             f.name) for f in BY_SYMPY.values()}
-
-
 def build(name, x):
     """A call of a function an equation file may call, as an unevaluated sympy expression.
 
