@@ -103,6 +103,7 @@ F = ScalarFunction
 sym = se.Function  # an unevaluated symengine function symbol
 
 # Grouped as the docs list them; the order of the public ones is that of ``known functions``.
+# F(name, arity, sympy, symengine, exact, folds, derivative, value, numpy, latex[, domain, notes])
 TABLE = (
     # --- trigonometric ---
     F("sin", 1, sympy.sin, sym("sin"), se.sin, True, lambda f, x, ops: ops.cos(x),
