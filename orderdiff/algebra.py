@@ -3,7 +3,7 @@
 Inside, every scalar expression (an equation's right side, a local partial dz_j/dz_i, a
 form of Eq. 1) is a symengine object: canonical sums and products, exact rationals, in
 C++. orderdiff's functions are symengine *function symbols* (``sin(-x)`` stays as written;
-their derivatives come from :mod:`orderdiff.functions`), ``Dplus(E, z)`` (Werbos's ordered
+each is a record of :mod:`orderdiff.functions`), ``Dplus(E, z)`` (Werbos's ordered
 derivative d+E/dz in recursive forms) is one too. What users meet is sympy: the
 conversions at that edge are :mod:`orderdiff.convert`'s.
 """
@@ -15,11 +15,11 @@ from contextlib import contextmanager
 
 import symengine as se
 
-# The function symbols of the algebra, by name: the functions an equation may call (but
-# sqrt, a power 1/2), and those that appear only in derivatives or recursive forms.
-NAMES = ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "abs",
-         "sigmoid", "softplus", "relu", "sign", "Heaviside", "Dplus")
-FUNCTION = {name: se.Function(name) for name in NAMES}
+from .functions import BY_NAME, TABLE
+
+# The function symbols of the algebra, by name: the table's functions (but sqrt, a power 1/2)
+# and Dplus, which appears only in recursive forms.
+FUNCTION = {f.name: f.symengine for f in TABLE if f.name != "sqrt"} | {"Dplus": se.Function("Dplus")}
 
 Add, Mul, Pow, Symbol, Integer, Rational = se.Add, se.Mul, se.Pow, se.Symbol, se.Integer, se.Rational
 ZERO, ONE, MINUS_ONE, HALF = se.Integer(0), se.Integer(1), se.Integer(-1), se.Rational(1, 2)
@@ -77,12 +77,6 @@ def is_real_number(x):
         return False
 
 
-BUILTIN = {"sin": se.sin, "cos": se.cos, "tan": se.tan, "asin": se.asin, "acos": se.acos, "atan": se.atan,
-           "sinh": se.sinh, "cosh": se.cosh, "tanh": se.tanh, "exp": se.exp, "log": se.log, "abs": se.Abs,
-           "sigmoid": lambda x: 1 / (1 + se.exp(-x)), "softplus": lambda x: se.log(1 + se.exp(x)),
-           "relu": lambda x: se.Max(x, 0)}
-
-
 def evaluable(x):
     """A number-only expression with its function symbols as symengine's own functions,
     which ``n()`` evaluates."""
@@ -91,7 +85,7 @@ def evaluable(x):
         return x
     new = [evaluable(a) for a in args]
     if type(x) is FUNCTION_SYMBOL:
-        return BUILTIN[x.get_name()](*new)
+        return BY_NAME[x.get_name()].exact(*new)
     return x.func(*new)
 
 

@@ -22,14 +22,13 @@ from sympy import Add, Mul, Number, NumberSymbol, Pow, Rational, Symbol
 from . import naming
 from .derive import numeric_sweep
 from .errors import ValueInputError
-from .functions import RULES
+from .functions import BY_NAME, BY_SYMPY
 from .naming import NameMap
 from .partials import paused_gc
 
 HOIST_DEPTH = 40
 
-NUMPY_NAMES = frozenset(re.findall(r"numpy\.(\w+)", " ".join(r.numpy for r in RULES.values()))) | {
-    "sqrt", "float64"}
+NUMPY_NAMES = frozenset(re.findall(r"numpy\.(\w+)", " ".join(f.numpy for f in BY_NAME.values()))) | {"float64"}
 GENERATED = re.compile(r"[vgpt][0-9]+|ov")
 
 
@@ -78,12 +77,13 @@ class Emitter:
         if isinstance(node, Pow):
             base, exp = node.args
             if exp == Rational(1, 2):
-                return f"numpy.sqrt({self.code(base, depth + 1)})"
+                return BY_NAME["sqrt"].numpy.format(self.code(base, depth + 1))
             if exp == -1:
                 return f"1.0/{sub(base)}"
             return f"{sub(base)}**{exp.p if exp.is_Integer else sub(exp)}"
-        if type(node) in RULES:
-            return RULES[type(node)].numpy.format(*(self.code(a, depth + 1) for a in node.args))
+        function = BY_SYMPY.get(type(node))
+        if function is not None:
+            return function.numpy.format(*(self.code(a, depth + 1) for a in node.args))
         raise TypeError(f"no NumPy code for {type(node).__name__}")  # a bug: System checks operations
 
     def wrapped(self, node, depth):

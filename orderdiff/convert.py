@@ -13,20 +13,16 @@ import symengine as se
 import sympy
 
 from .algebra import ADD, FUNCTION_SYMBOL, MUL, ONE, POW, SYMBOL, call, fold
-from .functions import FUNCTIONS, RULES
+from .functions import BY_SYMPY
 from .naming import Dplus
 
 CONSTANTS = {sympy.pi: se.pi, sympy.GoldenRatio: se.GoldenRatio, sympy.EulerGamma: se.EulerGamma,
              sympy.Catalan: se.Catalan}
 CONSTANTS_BACK = {v: k for k, v in CONSTANTS.items()}
 
-def _sympy_classes():
-    classes = {name: rule.cls for name, rule in FUNCTIONS.items() if name != "sqrt"}
-    classes.update(sign=sympy.sign, Dplus=Dplus)
-    return classes
-
-
-_CLASSES = {}
+# The sympy class of each function symbol, by its name.
+CLASSES = {f.name: cls for cls, f in BY_SYMPY.items()} | {"Dplus": Dplus}
+NAMES = {cls: f.name for cls, f in BY_SYMPY.items()}  # and back
 
 
 def to_sympy(expr, symbol_of, memo=None):
@@ -37,8 +33,6 @@ def to_sympy(expr, symbol_of, memo=None):
     powers are built by sympy, so the result is sympy's canonical form. ``memo``
     (``{symengine node: sympy node}``) may be shared between calls.
     """
-    if not _CLASSES:
-        _CLASSES.update(_sympy_classes())
     return fold(expr, lambda node, args: _sympy_node(node, args, symbol_of), memo,
                 number=lambda x: _sympy_node(x, (), symbol_of))
 
@@ -54,10 +48,7 @@ def _sympy_node(node, args, symbol_of):
     if cls is SYMBOL:
         return symbol_of(node.name)
     if cls is FUNCTION_SYMBOL:
-        name = node.get_name()
-        if name == "Heaviside":
-            return sympy.Heaviside(*args, evaluate=False)
-        return _CLASSES[name](*args, evaluate=False)
+        return CLASSES[node.get_name()](*args, evaluate=False)
     if node.is_Rational:
         return sympy.Rational(int(node.p), int(node.q))
     if node.is_Float:
@@ -68,12 +59,10 @@ def _sympy_node(node, args, symbol_of):
 def from_sympy(expr, memo=None):
     """The symengine expression of a sympy one built of orderdiff's operations (see
     :func:`orderdiff.system.as_expr`, which checks them); ``exp(1)``, sympy's ``E``, stays a call."""
-    names = {cls: (rule.name or cls.__name__) for cls, rule in RULES.items()}
-    names[sympy.Abs] = "abs"
-    return fold(expr, lambda node, args: _symengine_node(node, args, names), memo)
+    return fold(expr, _symengine_node, memo)
 
 
-def _symengine_node(node, args, names):
+def _symengine_node(node, args):
     if node.is_Add:
         return se.Add(*args)
     if node.is_Mul:
@@ -92,4 +81,4 @@ def _symengine_node(node, args, names):
         return CONSTANTS[node]
     if type(node).__name__ == "Dplus":
         return call("Dplus", *args)
-    return call(names[type(node)], *args)
+    return call(NAMES[type(node)], *args)

@@ -186,7 +186,7 @@ class Parser:
         arg = args[0]
         if not arg.is_Number:
             return build(name.text, arg)
-        value = self.checked(rule.cls(arg), name.pos, f"{name.text}({arg})")
+        value = self.checked(rule.sympy(arg), name.pos, f"{name.text}({arg})")
         return value if value.is_Rational else build(name.text, arg)  # exp(1) stays exp(1)
 
     def arguments(self, name, depth):
@@ -230,12 +230,6 @@ class Parser:
         if expr.is_number and expr.is_extended_real is False:
             raise self.error(f"{what} is not a real number ({expr}); orderdiff works over the reals", pos)
         return expr
-
-
-# The symengine functions that evaluate a call of a number exactly where they can (sin(0) is 0).
-EVALUATED = {"sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan",
-             "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "exp": "exp", "log": "log", "abs": "Abs",
-             "sqrt": "sqrt"}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -338,11 +332,9 @@ class ScalarParser(Parser):
         arg = args[0]
         if name.text == "sqrt":
             return self.checked(arg ** algebra.HALF, name.pos, f"sqrt({arg})")
-        if not arg.is_Number or name.text not in EVALUATED:
+        if not arg.is_Number or not rule.folds:
             return algebra.call(name.text, arg)
-        import symengine
-
-        value = self.checked(getattr(symengine, EVALUATED[name.text])(arg), name.pos, f"{name.text}({arg})")
+        value = self.checked(rule.exact(arg), name.pos, f"{name.text}({arg})")
         return value if value.is_Rational else algebra.call(name.text, arg)  # exp(1) stays exp(1)
 
     def number(self, tok):

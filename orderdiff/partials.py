@@ -4,7 +4,7 @@ For ``z_j = f(z_i, ...)`` this returns every ``dz_j/dz_i`` by propagating adjoin
 from the root of the expression to its leaves (reverse mode on the expression tree),
 with the differentiation rule of each node kind: sums pass the adjoint through,
 products multiply by the other factors, powers use ``e*b**(e-1)`` and ``b**e*log(b)``,
-and functions the derivative in their rule in :mod:`orderdiff.functions`. Expressions
+and functions the derivative in their record of :mod:`orderdiff.functions`. Expressions
 are symengine objects (:mod:`orderdiff.algebra`). The same tree evaluates in float64
 with its local partials by forward mode (:func:`value_and_partials`), for the numeric
 sweep.
@@ -17,7 +17,7 @@ import math
 import numpy
 
 from .algebra import ADD, FUNCTION_SYMBOL, MUL, ONE, POW, SYMBOL, ZERO, Add, Mul, call, paused_gc, times
-from .functions import NUMERIC_BY_NAME, core_rule
+from .functions import BY_NAME, FLOATS, SYMENGINE
 
 __all__ = ["local_partials", "postorder", "walk", "node_rules", "value_and_partials", "paused_gc"]
 
@@ -95,7 +95,7 @@ def node_rules(node, args=None):
         rules = [] if b.is_Number else [(b, times(e, b ** (e - 1)))]
         return rules + ([] if e.is_Number else [(e, node * call("log", b))])
     if cls is FUNCTION_SYMBOL:
-        return [(args[0], core_rule(node.get_name())(node, args[0]))]
+        return [(args[0], BY_NAME[node.get_name()].derivative(node, args[0], SYMENGINE))]
     return []
 
 
@@ -161,10 +161,10 @@ def _forward(node, args, env, memo):
                 grads[k] = grads[k] + de * d if k in grads else de * d
         return value, grads
     if cls is FUNCTION_SYMBOL:
-        f, df = NUMERIC_BY_NAME[node.get_name()]
+        function = BY_NAME[node.get_name()]
         x, gx = parts[0]
-        value = f(*(v for v, _ in parts))
-        slope = df(value, x)
+        value = function.value(*(v for v, _ in parts))
+        slope = function.derivative(value, x, FLOATS)
         return value, {k: slope * d for k, d in gx.items()}
     return number_value(node), {}
 

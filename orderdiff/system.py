@@ -15,7 +15,7 @@ from sympy import Add, Basic, Float, Integer, Mul, Number, NumberSymbol, Pow, Sy
 from . import graph
 from .convert import from_sympy, to_sympy
 from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
-from .functions import FUNCTIONS, RULES
+from .functions import BY_SYMPY, FUNCTIONS
 from .limits import TooLarge, check_form
 
 
@@ -83,7 +83,7 @@ class Equation:
                 .format(*self._fields()))
 
 
-SUPPORTED = (Add, Mul, Pow, Symbol, *RULES)
+SUPPORTED = (Add, Mul, Pow, Symbol, *BY_SYMPY)
 
 # Names a reader may take for constants. orderdiff has no named constants, so an undefined
 # one is an input like any other; System.notes says so and what to write instead.

@@ -19,9 +19,9 @@ import keyword
 
 from sympy import Number, Rational, Symbol
 
+from ..functions import BY_NAME
 from ..naming import PYTHON_NAMES
 from . import expr as B
-from .vjps import RULE_BY_NAME
 
 # every name the program and the module around it use, besides Python's own
 RESERVED = {"numpy", "softmax", "pad", "cat", "mm", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
@@ -252,8 +252,7 @@ class Printer:
         return f"pad({self.code(g)}, {self.dim(a)}, {self.dim(n)}, {axis})"
 
     def _Elementwise(self, e, f, x):
-        rule = RULE_BY_NAME[f.name]
-        return rule.numpy.format(self.code(x), "0.0")
+        return BY_NAME[f.name].numpy.format(self.code(x), "0.0")
 
     def _Softmax(self, e, z):
         return f"softmax({self.code(z)})"

@@ -16,10 +16,8 @@ from sympy import Dummy, S
 from sympy.core.symbol import Str
 
 from .. import partials
-from ..functions import RULES
+from ..functions import BY_NAME, BY_SYMPY, SYMPY
 from . import expr as B
-
-RULE_BY_NAME = {(r.name or r.cls.__name__): r for r in RULES.values()}
 
 
 def unbroadcast(g, x):
@@ -81,10 +79,10 @@ VJPS = {
 
 def elementwise_derivative(node):
     """f'(x) for ``node = f(x)`` elementwise, from the scalar rule, in terms of ``node`` and ``x``."""
-    rule = RULE_BY_NAME[node.function]
+    rule = BY_NAME[node.function]
     X = Dummy("x")
-    F = rule.cls(X, evaluate=False)
-    return lift(rule.derivative(F, X), {F: node, X: node.args[1]})
+    F = rule.sympy(X, evaluate=False)
+    return lift(rule.derivative(F, X, SYMPY), {F: node, X: node.args[1]})
 
 
 def lift(e, leaves):
@@ -100,8 +98,7 @@ def lift(e, leaves):
         return B.Hadamard(*args)
     if e.is_Pow:
         return B.Divide(S.One, args[0]) if args[1] == -1 else B.Power(*args)
-    name = RULES[type(e)].name or type(e).__name__
-    return B.Elementwise(Str(name), args[0])
+    return B.Elementwise(Str(BY_SYMPY[type(e)].name), args[0])
 
 
 def local_vjps(expr, g):

@@ -43,6 +43,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from ..blocks import expr as B
+from ..functions import BY_NAME
 from .latex import OrderdiffLatexPrinter, explicit
 
 SUMT, SUM, NEG, PRODUCT, MATPROD, FRACTION, POWER, POSTFIX, ATOM = 5, 10, 15, 20, 30, 35, 38, 40, 50
@@ -293,11 +294,6 @@ class BlockTextPrinter(Levels, StrPrinter):
         return self.call("dot", *expr.args)
 
 
-LATEX_FUNCTIONS = {**{f: f"\\{f}" for f in ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log")},
-                   "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "sigmoid": r"\sigma",
-                   "Heaviside": r"\theta"}
-
-
 class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
     r"""Block expressions as LaTeX; names as sympy writes them (``W_ih`` -> ``W_{ih}``).
 
@@ -339,12 +335,9 @@ class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
         return rf"{name}\left({', '.join(self._print(a) for a in args)}\right)"
 
     def _print_Elementwise(self, expr):
-        f, x = expr.function, expr.args[1]
-        if f == "sqrt":
-            return rf"\sqrt{{{self._print(x)}}}"
-        if f == "abs":
-            return rf"\left|{self._print(x)}\right|"
-        return self.call(LATEX_FUNCTIONS.get(f, rf"\operatorname{{{f}}}"), x)
+        latex, x = BY_NAME[expr.function].latex, expr.args[1]
+        head = latex.removesuffix(r"\left(#1\right)")  # a call goes through call(), which pictures re-spell
+        return self.call(head, x) if head != latex else latex.replace("#1", self._print(x))
 
     def _print_Cat(self, expr):
         return r"\begin{bmatrix} " + r" \\ ".join(self._print(a) for a in expr.args) + r" \end{bmatrix}"

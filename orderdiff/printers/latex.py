@@ -13,6 +13,7 @@ from __future__ import annotations
 from sympy import Add, Symbol
 from sympy.printing.latex import LatexPrinter
 
+from ..functions import BY_NAME
 from .content import bracketed, eq1_parts, fmt_number
 
 BRACKETS = (r"\left(", r"\right)")
@@ -32,7 +33,7 @@ class OrderdiffLatexPrinter(LatexPrinter):
         return ordered(self, *expr.args)
 
     def _print_Heaviside(self, expr, exp=None):
-        text = rf"\theta\left({self._print(expr.args[0])}\right)"
+        text = BY_NAME["Heaviside"].latex.replace("#1", self._print(expr.args[0]))
         return f"{text}^{{{exp}}}" if exp else text
 
 
