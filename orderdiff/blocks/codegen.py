@@ -21,7 +21,7 @@ from sympy import Number, Rational, Symbol
 
 from ..naming import PYTHON_NAMES
 from . import expr as B
-from .vjps import RULE_BY_NAME
+from .ops import RULE_BY_NAME
 
 # every name the program and the module around it use, besides Python's own
 RESERVED = {"numpy", "softmax", "pad", "cat", "mm", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
