@@ -338,7 +338,7 @@ RECORDS = (
        vjp=lambda node, g: [(node.args[0], g)],
        # the program sums the stacked steps, or T copies of what does not depend on t
        numpy="numpy.sum({0}, axis=0)",
-       numpy_cases={"constant": "T*{0}"},
+       numpy_cases={"constant": "T*{0!w}"},
        notation=spelled((SUMT, (NEG,), "Σₜ {0}"), (ATOM, (0,), "sum_t({0})"),
                         (SUMT, (NEG,), r"\sum_{{t=1}}^{{T}} {0}"))),
 )
