@@ -43,6 +43,7 @@ def test_every_record_is_whole(cls):
     least, most = op.arity
     assert 1 <= least and (most is None or least <= most)
     assert callable(op.shape) and callable(op.vjp)
+    assert op.call is None or op.call.isidentifier()
     for template in (op.numpy, *op.numpy_cases.values()):
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
         assert fields and all(not f.isdigit() or most is None or int(f) < most for f in fields)

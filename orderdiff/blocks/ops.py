@@ -76,7 +76,9 @@ class Op:
     ``arity`` is the least and the most number of arguments (None: any number); ``shape``
     takes the arguments and gives the node's shape, or raises :class:`ShapeMismatch`;
     ``vjp(node, g)`` gives ``[(child, share of g)]``; ``numpy`` and ``notation`` are as the
-    module says, with ``numpy_cases`` and ``notation_cases`` the forms printed apart.
+    module says, with ``numpy_cases`` and ``notation_cases`` the forms printed apart;
+    ``call`` is the name a block file calls it by (``concat(a, b)``), None for an operation
+    written with an operator or made only in derivatives.
     """
 
     name: str
@@ -88,6 +90,7 @@ class Op:
     notation: dict
     numpy_cases: dict = field(default_factory=dict)
     notation_cases: dict = field(default_factory=dict)
+    call: str | None = None
 
 
 # shape rules
@@ -256,13 +259,6 @@ RECORDS = (
                     "stacked": "mm({1}, {right})"},
        notation=spelled((MATPROD, (MATPROD, FACTOR), "{0} {1}"), (PRODUCT, (FACTOR, FACTOR), "{0} @ {1}"),
                         (MATPROD, (MATPROD, FACTOR), "{0} {1}"))),
-    Op("Trans", "``A^T``, the transpose of a matrix.", (1, 1),
-       shape=transpose_shape,
-       vjp=lambda node, g: [(node.args[0], Trans(g))],
-       numpy="{0!w}.T",
-       numpy_cases={"batched": "numpy.swapaxes({0}, -1, -2)"},
-       notation=spelled((POSTFIX, (POSTFIX,), "{0}ᵀ"), (POSTFIX, (POSTFIX,), "{0}^T"),
-                        (POSTFIX, (POSTFIX,), r"{0}^{{\top}}"))),
     Op("Outer", "``a b^T`` for column vectors ``a`` and ``b``.", (2, 2),
        shape=lambda a, b: (a.shape[0], b.shape[0]),
        vjp=lambda node, g: [(node.args[0], MatProd(g, node.args[1])),
@@ -270,12 +266,6 @@ RECORDS = (
        numpy="({0!w}[..., :, None]*{1!w}[..., None, :])",
        notation=spelled((MATPROD, (MATPROD, ATOM), "{0} {1}ᵀ"), (PRODUCT, (FACTOR, ATOM), "{0} @ {1}^T"),
                         (MATPROD, (MATPROD, ATOM), r"{0} {1}^{{\top}}"))),
-    Op("Cat", "Vectors (or matrices, by rows) stacked: ``[a; b]``.", (1, None),
-       shape=cat_shape,
-       vjp=cat_vjp,
-       numpy="numpy.concatenate([{parts}], axis={axis})",
-       numpy_cases={"mixed": "cat([{parts}], {rank})"},  # some parts lack the batch or time axis
-       notation=called("concat", (ATOM, (0,), r"\begin{{bmatrix}} {0} \end{{bmatrix}}"))),
     Op("Rows", "``x[a:b]``: rows a (inclusive) to b (exclusive) of a vector or matrix.", (3, 3),
        shape=rows_shape,
        vjp=lambda node, g: [(node.args[0], Pad(g, node.args[1], node.args[0].shape[0]))],
@@ -301,31 +291,51 @@ RECORDS = (
        numpy="{call}",  # the function's own NumPy call, from its scalar rule
        notation=called("{}", r"\operatorname{{{}}}")),  # named by the function
     Op("Softmax", "``softmax(z)`` of a vector.", (1, 1),
+       call="softmax",
        shape=softmax_shape,
        vjp=lambda node, g: [(node.args[0], Hadamard(node, Plus(g, Neg(Inner(node, g)))))],
        numpy="softmax({0})",
        notation=called("softmax", r"\operatorname{softmax}")),
     Op("CrossEntropy", "``-sum(p * log(y))`` for a target ``p`` and prediction ``y``: a scalar.", (2, 2),
+       call="cross_entropy",
        shape=reduced("cross_entropy"),
        vjp=lambda node, g: each(node, lambda k: Hadamard(
            g, Neg(Elementwise(Str("log"), node.args[1])) if k == 0 else Neg(Divide(node.args[0], node.args[1])))),
        numpy="-numpy.sum({0!w}*numpy.log({1}){axes}){after}",
        notation=called("cross_entropy", r"\operatorname{cross\_entropy}")),
     Op("SquaredError", "``sum((y - p)**2) / 2`` for a target ``p`` and prediction ``y``: a scalar.", (2, 2),
+       call="squared_error",
        shape=reduced("squared_error"),
        vjp=lambda node, g: each(node, lambda k: Hadamard(g, Plus(node.args[k], Neg(node.args[1 - k])))),
        numpy="0.5*numpy.sum(({1} - {0!w})**2{axes}){after}",
        notation=called("squared_error", r"\operatorname{squared\_error}")),
     Op("Total", "The sum of all entries: a scalar.", (1, 1),
+       call="sum",
        shape=lambda x: (),
        vjp=lambda node, g: [(node.args[0], Broadcast(g, node.args[0].shape))],
        numpy="numpy.sum({0}{axes}){after}",
        notation=called("sum", r"\operatorname{sum}")),
     Op("Inner", "``dot(a, b)``, the sum of the elementwise product: a scalar.", (2, 2),
+       call="dot",
        shape=reduced("dot"),
        vjp=lambda node, g: each(node, lambda k: Hadamard(g, node.args[1 - k])),
        numpy="numpy.sum({0!w}*{1!w}{axes}){after}",
        notation=called("dot", (ATOM, (0,), r"\left\langle {0}, {1} \right\rangle"))),
+    Op("Trans", "``A^T``, the transpose of a matrix.", (1, 1),
+       call="transpose",
+       shape=transpose_shape,
+       vjp=lambda node, g: [(node.args[0], Trans(g))],
+       numpy="{0!w}.T",
+       numpy_cases={"batched": "numpy.swapaxes({0}, -1, -2)"},
+       notation=spelled((POSTFIX, (POSTFIX,), "{0}ᵀ"), (POSTFIX, (POSTFIX,), "{0}^T"),
+                        (POSTFIX, (POSTFIX,), r"{0}^{{\top}}"))),
+    Op("Cat", "Vectors (or matrices, by rows) stacked: ``[a; b]``.", (1, None),
+       call="concat",
+       shape=cat_shape,
+       vjp=cat_vjp,
+       numpy="numpy.concatenate([{parts}], axis={axis})",
+       numpy_cases={"mixed": "cat([{parts}], {rank})"},  # some parts lack the batch or time axis
+       notation=called("concat", (ATOM, (0,), r"\begin{{bmatrix}} {0} \end{{bmatrix}}"))),
     Op("Broadcast", "A scalar ``c`` repeated to ``shape`` (the adjoint of a sum): ``c 1``.", (2, 2),
        shape=lambda c, shape: tuple(shape),
        vjp=lambda node, g: [(node.args[0], Total(g))],
@@ -334,6 +344,7 @@ RECORDS = (
                         (PRODUCT, (ATOM,), r"{0} \mathbf{{1}}")),
        notation_cases={"ones": spelled((ATOM, (), "1"), (ATOM, (), "1"), (ATOM, (), r"\mathbf{{1}}"))}),
     Op("SumT", "``sum_t(x)``: the sum over time steps t = 1..T of a time-indexed expression.", (1, 1),
+       call="sum_t",
        shape=shape_of,
        vjp=lambda node, g: [(node.args[0], g)],
        # the program sums the stacked steps, or T copies of what does not depend on t
@@ -365,8 +376,8 @@ def node_class(op):
     return types.new_class(op.name, (Node,), exec_body=body)
 
 
-(Plus, Neg, Hadamard, Divide, Power, MatProd, Trans, Outer, Cat, Rows, Cols, Pad, Elementwise, Softmax,
- CrossEntropy, SquaredError, Total, Inner, Broadcast, SumT) = map(node_class, RECORDS)
+(Plus, Neg, Hadamard, Divide, Power, MatProd, Outer, Rows, Cols, Pad, Elementwise, Softmax, CrossEntropy,
+ SquaredError, Total, Inner, Trans, Cat, Broadcast, SumT) = map(node_class, RECORDS)
 Elementwise.function = property(lambda self: self.args[0].name)
 
 OPS = {globals()[op.name]: op for op in RECORDS}
