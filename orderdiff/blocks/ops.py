@@ -5,8 +5,9 @@ Each operation is one :class:`Op` in :data:`OPS`, and its node class (``Plus``,
 ``MatProd``, ...) is made from the record: the class computes its shape by the record's
 rule, the reverse pass (:mod:`orderdiff.blocks.vjps`) applies its VJP, the NumPy printer
 (:mod:`orderdiff.blocks.codegen`) fills its template and the text and LaTeX printers
-(:mod:`orderdiff.printers.blockexpr`) read its notation. A new operation is a record
-here and its name in the line that makes the classes.
+(:mod:`orderdiff.printers.blockexpr`) read its notation, and the block reader the name a
+file calls it by. A new operation is a record here and its name in the line that makes
+the classes.
 
 For a node ``z = f(a, b, ...)`` and the adjoint ``g`` of ``z`` (d+E/dz, shaped like z),
 the VJP gives every child's share of ``g``: for ``z = A @ x`` it is ``g x^T`` for A and
