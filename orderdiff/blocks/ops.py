@@ -364,6 +364,7 @@ class Node(Block):
     def __new__(cls, *args):
         least, most = cls.op.arity
         assert least <= len(args) and (most is None or len(args) <= most), (cls.__name__, args)
+        # a shape given as a tuple (a broadcast's) is a sympy Tuple, as sympy's arguments must be
         return Block.__new__(cls, *(sympy.Tuple(*a) if isinstance(a, tuple) else a for a in args))
 
     def _shape(self):
