@@ -16,6 +16,7 @@ name that Python or the generated module already uses (``print``, ``rng``, ``PAR
 from __future__ import annotations
 
 import keyword
+import string
 
 from sympy import Number, Rational, Symbol
 
@@ -177,7 +178,7 @@ class Printer:
             return self.temps[e]
         if not B.is_array(e):
             return number(e)
-        method = getattr(self, "_" + type(e).__name__)
+        method = getattr(self, "_" + type(e).__name__, self._Node)
         return method(e, *e.args)
 
     def wrap(self, e):
@@ -196,91 +197,102 @@ class Printer:
     def _Zeros(self, e, shape):
         return "0.0"
 
+    def fill(self, template, *args, **fields):
+        """``template`` (an operation's NumPy template, :mod:`.ops`) filled with ``args``."""
+        return Template(self).format(template, *args, **{k: str(v) for k, v in fields.items()})
+
+    def _Node(self, e, *args):
+        """An operation whose record's template says all; an operation of any number of
+        operands folds its two-operand template left to right, and a lone operand prints
+        as the template's first field."""
+        template = e.op.numpy
+        if e.op.arity[1] is not None:
+            return self.fill(template, *args)
+        if len(args) == 1:
+            conversion = next(c for _, field, _, c in Template(self).parse(template) if field == "0")
+            return self.fill("{0!%s}" % conversion if conversion else "{0}", args[0])
+        text = self.fill(template, *args[:2])
+        for a in args[2:]:
+            text = self.fill(template, text, a)
+        return text
+
     def _Plus(self, e, *args):
-        terms = [self.code(a) for a in args]
-        return " + ".join(terms).replace("+ -", "- ")
-
-    def _Neg(self, e, x):
-        return "-" + self.wrap(x)
-
-    def _Hadamard(self, e, *args):
-        return "*".join(self.wrap(a) for a in args)
-
-    def _Divide(self, e, a, b):
-        return f"{self.wrap(a)}/{self.wrap(b)}"
+        return self._Node(e, *args).replace("+ -", "- ")
 
     def _Power(self, e, x, p):
-        if p == Rational(1, 2):
-            return f"numpy.sqrt({self.code(x)})"
-        return f"{self.wrap(x)}**{number(p)}"
+        return self.fill(e.op.numpy_cases["sqrt"] if p == Rational(1, 2) else e.op.numpy, x, p)
 
     def _MatProd(self, e, A, X):
         a_b, x_b = self.batched(A), self.batched(X)
         if a_b:
             spec = "...ij,...j->...i" if len(X.shape) == 1 else "...ij,...jk->...ik"
-            return f"numpy.einsum('{spec}', {self.code(A)}, {self.code(X)})" if x_b or len(X.shape) == 1 \
-                else f"{self.wrap(A)} @ {self.wrap(X)}"
+            return self.fill(e.op.numpy_cases["einsum"], A, X, spec=spec) if x_b or len(X.shape) == 1 \
+                else self.fill(e.op.numpy, A, X)
         if x_b and len(X.shape) == 1:  # rows of a batch times A^T
-            right = self.wrap(A.args[0]) if isinstance(A, B.Trans) else f"{self.wrap(A)}.T"
+            right = self.wrap(A.args[0]) if isinstance(A, B.Trans) else self.fill(B.Trans.op.numpy, A)
             if self.lead(X) == 2:  # all steps: one matrix product, not one per step
-                return f"mm({self.code(X)}, {right})"
-            return f"{self.wrap(X)} @ {right}"
-        return f"{self.wrap(A)} @ {self.wrap(X)}"
+                return self.fill(e.op.numpy_cases["stacked"], A, X, right=right)
+            return self.fill(e.op.numpy_cases["rows"], A, X, right=right)
+        return self.fill(e.op.numpy, A, X)
 
     def _Trans(self, e, A):
-        return f"numpy.swapaxes({self.code(A)}, -1, -2)" if self.batched(A) else f"{self.wrap(A)}.T"
-
-    def _Outer(self, e, a, b):
-        return f"({self.wrap(a)}[..., :, None]*{self.wrap(b)}[..., None, :])"
+        return self.fill(e.op.numpy_cases["batched"] if self.batched(A) else e.op.numpy, A)
 
     def _Cat(self, e, *parts):
-        axis = -1 if len(e.shape) == 1 else -2
         codes = ", ".join(self.code(p) for p in parts)
         if len({self.lead(p) for p in parts}) > 1:  # some parts lack the batch or time axis
-            return f"cat([{codes}], {len(e.shape)})"
-        return f"numpy.concatenate([{codes}], axis={axis})"
+            return self.fill(e.op.numpy_cases["mixed"], parts=codes, rank=len(e.shape))
+        return self.fill(e.op.numpy, parts=codes, axis=-1 if len(e.shape) == 1 else -2)
 
     def _Rows(self, e, x, a, b):
-        rest = ", :" if len(x.shape) == 2 else ""
-        return f"{self.wrap(x)}[..., {self.dim(a)}:{self.dim(b)}{rest}]"
-
-    def _Cols(self, e, W, a, b):
-        return f"{self.wrap(W)}[..., :, {self.dim(a)}:{self.dim(b)}]"
+        return self.fill(e.op.numpy_cases["matrix"] if len(x.shape) == 2 else e.op.numpy, x, a, b)
 
     def _Pad(self, e, g, a, n):
-        axis = -1 if len(e.shape) == 1 else -2
-        return f"pad({self.code(g)}, {self.dim(a)}, {self.dim(n)}, {axis})"
+        return self.fill(e.op.numpy, g, a, n, axis=-1 if len(e.shape) == 1 else -2)
 
     def _Elementwise(self, e, f, x):
-        return BY_NAME[f.name].numpy.format(self.code(x), "0.0")
-
-    def _Softmax(self, e, z):
-        return f"softmax({self.code(z)})"
+        return self.fill(e.op.numpy, call=BY_NAME[f.name].numpy.format(self.code(x), "0.0"))
 
     def _CrossEntropy(self, e, p, y):
-        return f"-{self.reduce(f'{self.wrap(p)}*numpy.log({self.code(y)})', e.args[0])}"
+        return self.reduce(e, p)
 
     def _SquaredError(self, e, p, y):
-        return f"0.5*{self.reduce(f'({self.code(y)} - {self.wrap(p)})**2', y)}"
+        return self.reduce(e, y)
 
     def _Total(self, e, x):
-        return self.reduce(self.code(x), x)
+        return self.reduce(e, x)
 
     def _Inner(self, e, a, b):
-        return self.reduce(f"{self.wrap(a)}*{self.wrap(b)}", a if B.shape_of(a) else b)
+        return self.reduce(e, a if B.shape_of(a) else b)
 
-    def reduce(self, text, like):
+    def reduce(self, e, like):
+        """A reduction's template, summing over the own axes of ``like``, the operand that has them."""
         if not self.batched(like):
-            return f"numpy.sum({text})"
-        axes = "-1" if len(B.shape_of(like)) == 1 else "(-2, -1)"
-        keep = "keepdims=True" if len(B.shape_of(like)) == 1 else ""
-        return f"numpy.sum({text}, axis={axes}, {keep})" if keep else f"numpy.sum({text}, axis={axes})[..., None]"
+            axes = after = ""
+        elif len(B.shape_of(like)) == 1:
+            axes, after = ", axis=-1, keepdims=True", ""
+        else:
+            axes, after = ", axis=(-2, -1)", "[..., None]"
+        return self.fill(e.op.numpy, *e.args, axes=axes, after=after)
 
     def _Broadcast(self, e, c, shape):
-        return f"{self.wrap(c)}*numpy.ones(({', '.join(self.dim(d) for d in shape)},))"
+        return self.fill(e.op.numpy, c, shape=", ".join(self.dim(d) for d in shape))
 
     def _SumT(self, e, x):
         raise AssertionError("sums over time are emitted as accumulations")
+
+
+class Template(string.Formatter):
+    """Fills a NumPy template for a :class:`Printer`: ``{0}`` an argument's code, ``{0!w}`` in
+    brackets unless simple, ``{0!d}`` a dimension; text (what is printed already) as it is."""
+
+    def __init__(self, printer):
+        self.printer = printer
+
+    def convert_field(self, value, conversion):
+        if isinstance(value, str):
+            return value
+        return {"w": self.printer.wrap, "d": self.printer.dim, None: self.printer.code}[conversion](value)
 
 
 def number(x):

@@ -26,21 +26,15 @@ from ..functions import FUNCTIONS, build
 from ..lexer import tokenize
 from ..parse import Parser
 from . import expr as B
+from .ops import OPS
 from .system import Decl
 
 KEYWORDS = ("dim", "input", "param", "init")
 BLOCK_OPS = frozenset("@[]:")
-# Block functions: name -> (number of arguments or None for any, builder)
-BLOCK_FUNCTIONS = {
-    "softmax": (1, B.Softmax),
-    "cross_entropy": (2, B.CrossEntropy),
-    "squared_error": (2, B.SquaredError),
-    "sum": (1, B.Total),
-    "dot": (2, B.Inner),
-    "transpose": (1, B.Trans),
-    "concat": (None, B.Cat),
-    "sum_t": (1, B.SumT),
-}
+# Block functions: name -> (number of arguments or None for any, builder), from the
+# operations' records, in their order
+BLOCK_FUNCTIONS = {op.call: (op.arity[0] if op.arity[1] is not None else None, cls)
+                   for cls, op in OPS.items() if op.call}
 ALL_FUNCTIONS = [*FUNCTIONS, *BLOCK_FUNCTIONS]
 
 

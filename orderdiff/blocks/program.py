@@ -142,7 +142,7 @@ class Program:
                 sums[node] = acc = self.names.fresh("sum")
                 x = node.args[0]
                 text = self.code(s, x, node, whole=True)
-                text = f"numpy.sum({text}, axis=0)" if s.lead(x) == 2 else f"T*{s.wrap(x)}"
+                text = s.fill(node.op.numpy, text) if s.lead(x) == 2 else s.fill(node.op.numpy_cases["constant"], x)
                 self.emit(f"{acc} = {self.checked(text, s, x, node, lead=min(s.lead(x), 1))}")
             p.temps.update(sums)
             self.emit(f"{self.names.value(v)} = {self.value(p, expr, system.var(v))}")

@@ -16,9 +16,12 @@ Broadcast, Zeros   ``c·1``, ``0``            ``c*1``, ``0``              ``c \m
 =================  ========================  ==========================  ===================================
 
 and ``pad(g, a, n)``, ``sum(x)``, ``dot(a, b)``, ``softmax(z)``, ``tanh(z)``, ``H(x)`` (Heaviside)
-as calls. :data:`PRECEDENCE` holds, per notation, each operation's level (how tightly it
-binds), the least level of each operand printed without brackets, and how it prints; an
-operand that binds less tightly than its place asks is bracketed. Loosest first:
+as calls. Each operation's spellings, and how tightly it binds, are in its record
+(:mod:`orderdiff.blocks.ops`); :data:`NOTATIONS` gathers them, with this printer's own for
+the leaves and numbers, per notation. :data:`PRECEDENCE` holds the operators among them:
+per notation, each one's level (how tightly it binds), the least level of each operand
+printed without brackets, and how it prints; an operand that binds less tightly than its
+place asks is bracketed. Loosest first:
 
     Σₜ < + - < unary - < ⊙ / · < juxtaposition (A x, a bᵀ) < ∂⁺C/∂v, \frac < powers < ᵀ [a:b] < atoms
 
@@ -35,75 +38,34 @@ than all three, so ``(W^T @ g) * (1 - h * h)`` and ``-(a / b)``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from sympy import Number, Symbol
 from sympy.printing.precedence import PRECEDENCE as SYMPY_PRECEDENCE
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from ..blocks import expr as B
+from ..blocks.ops import ATOM, FRACTION, NEG, OPS, PRODUCT, SUM, Form, spelled
 from ..functions import BY_NAME
 from .latex import OrderdiffLatexPrinter, explicit
 
-SUMT, SUM, NEG, PRODUCT, MATPROD, FRACTION, POWER, POSTFIX, ATOM = 5, 10, 15, 20, 30, 35, 38, 40, 50
-FACTOR = MATPROD + 1  # a factor of ⊙ / ·: no juxtaposed product bare
-QUOTIENT = FRACTION + 1  # an operand of a written-out division: no ∂⁺C/∂v bare either
+KINDS = ("unicode", "ascii", "latex")
 
-
-class Op(NamedTuple):
-    """One operation in one notation: ``level``, the least level of each operand printed
-    bare (the last one for any further operands), and ``form``, a format string over the
-    printed operands."""
-
-    level: int
-    operands: tuple
-    form: str
-
-
-def spelled(unicode, ascii, latex):
-    return {"unicode": Op(*unicode), "ascii": Op(*ascii), "latex": Op(*latex)}
-
-
-# Keys are block classes, and for the forms of a class that print apart: "minus" (a - b,
-# binary), "scale" and "number" (a factor of ⊙ next to a scalar or after a number),
-# "ones" (the broadcast of 1) and "rational" (a number p/q).
-PRECEDENCE = {
-    #              unicode                                ASCII                                  LaTeX
-    B.SumT: spelled((SUMT, (NEG,), "Σₜ {0}"), (ATOM, (0,), "sum_t({0})"),
-                    (SUMT, (NEG,), r"\sum_{{t=1}}^{{T}} {0}")),
-    B.Plus: spelled((SUM, (SUM,), "{0} + {1}"), (SUM, (SUM,), "{0} + {1}"), (SUM, (SUM,), "{0} + {1}")),
-    "minus": spelled((SUM, (SUM, PRODUCT), "{0} - {1}"), (SUM, (SUM, PRODUCT), "{0} - {1}"),
-                     (SUM, (SUM, PRODUCT), "{0} - {1}")),
-    B.Neg: spelled((NEG, (PRODUCT,), "-{0}"), (NEG, (FACTOR,), "-{0}"), (NEG, (PRODUCT,), "-{0}")),
-    B.Hadamard: spelled((PRODUCT, (FACTOR,), "{0} ⊙ {1}"), (PRODUCT, (FACTOR,), "{0} * {1}"),
-                        (PRODUCT, (FACTOR,), r"{0} \odot {1}")),
-    "scale": spelled((PRODUCT, (FACTOR,), "{0} · {1}"), (PRODUCT, (FACTOR,), "{0} * {1}"),
-                     (PRODUCT, (FACTOR,), r"{0} \cdot {1}")),
-    "number": spelled((PRODUCT, (FACTOR,), "{0}·{1}"), (PRODUCT, (FACTOR,), "{0}*{1}"),
-                      (PRODUCT, (FACTOR,), "{0} {1}")),
-    B.Broadcast: spelled((PRODUCT, (ATOM,), "{0}·1"), (PRODUCT, (ATOM,), "{0}*1"),
-                         (PRODUCT, (ATOM,), r"{0} \mathbf{{1}}")),
-    "rational": spelled((PRODUCT, (), "{0}/{1}"), (PRODUCT, (), "{0}/{1}"), (FRACTION, (), r"\frac{{{0}}}{{{1}}}")),
-    B.Divide: spelled((PRODUCT, (QUOTIENT, QUOTIENT), "{0} / {1}"), (PRODUCT, (QUOTIENT, QUOTIENT), "{0} / {1}"),
-                      (FRACTION, (0, 0), r"\frac{{{0}}}{{{1}}}")),
-    B.MatProd: spelled((MATPROD, (MATPROD, FACTOR), "{0} {1}"), (PRODUCT, (FACTOR, FACTOR), "{0} @ {1}"),
-                       (MATPROD, (MATPROD, FACTOR), "{0} {1}")),
-    B.Outer: spelled((MATPROD, (MATPROD, ATOM), "{0} {1}ᵀ"), (PRODUCT, (FACTOR, ATOM), "{0} @ {1}^T"),
-                     (MATPROD, (MATPROD, ATOM), r"{0} {1}^{{\top}}")),
+# The printer's own rows: the leaves and a number p/q, which are no operations.
+LEAVES = {
     B.Adj: spelled((FRACTION, (), "∂⁺{0}/∂{1}"), (FRACTION, (), "d+{0}/d{1}"),
                    (FRACTION, (), r"\frac{{\partial^{{+}} {0}}}{{\partial {1}}}")),
-    B.Power: spelled((POWER, (ATOM,), "{0}^{1}"), (POWER, (ATOM,), "{0}**{1}"), (POWER, (ATOM,), "{0}^{{{1}}}")),
-    B.Trans: spelled((POSTFIX, (POSTFIX,), "{0}ᵀ"), (POSTFIX, (POSTFIX,), "{0}^T"),
-                     (POSTFIX, (POSTFIX,), r"{0}^{{\top}}")),
-    B.Rows: spelled((POSTFIX, (POSTFIX,), "{0}[{1}:{2}]"), (POSTFIX, (POSTFIX,), "{0}[{1}:{2}]"),
-                    (POSTFIX, (POSTFIX,), "{0}[{1}{{:}}{2}]")),
-    B.Cols: spelled((POSTFIX, (POSTFIX,), "{0}[:, {1}:{2}]"), (POSTFIX, (POSTFIX,), "{0}[:, {1}:{2}]"),
-                    (POSTFIX, (POSTFIX,), r"{0}[:,\, {1}{{:}}{2}]")),
-    "ones": spelled((ATOM, (), "1"), (ATOM, (), "1"), (ATOM, (), r"\mathbf{{1}}")),
     B.Zeros: spelled((ATOM, (), "0"), (ATOM, (), "0"), (ATOM, (), r"\mathbf{{0}}")),
+    "rational": spelled((PRODUCT, (), "{0}/{1}"), (PRODUCT, (), "{0}/{1}"), (FRACTION, (), r"\frac{{{0}}}{{{1}}}")),
 }
-NOTATIONS = {name: {key: ops[name] for key, ops in PRECEDENCE.items()} for name in ("unicode", "ascii", "latex")}
+# Keys are block classes, and for the forms of an operation that print apart its record's
+# notation cases: "minus" (a - b, binary), "scale" and "number" (a factor of ⊙ next to a
+# scalar or after a number), "ones" (the broadcast of 1).
+SPELLINGS = {**{cls: op.notation for cls, op in OPS.items()},
+             **{case: s for op in OPS.values() for case, s in op.notation_cases.items()}, **LEAVES}
+NOTATIONS = {kind: {key: s[kind] for key, s in SPELLINGS.items()} for kind in KINDS}
+# the operators: an operation spelled as a call in some notation binds as an atom there
+PRECEDENCE = {key: s for key, s in SPELLINGS.items() if all(isinstance(f, Form) for f in s.values())}
+TEXT_FUNCTIONS = {"Heaviside": "H"}
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
@@ -115,7 +77,7 @@ def time_text(time):
 
 class Levels:
     """Bracketing and the operators shared by the text and LaTeX printers, read from ``table``
-    (one notation's rows of :data:`PRECEDENCE`)."""
+    (one notation's spellings in :data:`NOTATIONS`)."""
 
     table = NOTATIONS["unicode"]
     brackets = ("(", ")")
@@ -136,7 +98,7 @@ class Levels:
             return self.table["ones"].level
         if isinstance(e, B.Block):
             op = self.table.get(type(e))
-            return op.level if op else ATOM
+            return op.level if isinstance(op, Form) else ATOM  # a call binds as an atom
         if isinstance(e, Number):
             return NEG if e < 0 else self.table["rational"].level if e.is_Rational and not e.is_Integer else ATOM
         p = precedence(e)
@@ -170,11 +132,15 @@ class Levels:
                 out.append(("+", self._print(a) if last_sum else self.operand(a, B.Plus)))
         return out
 
+    def _print_Block(self, expr):
+        """An operation as its record spells it: a call by its name, else its form over its operands."""
+        spelling = self.table[type(expr)]
+        if isinstance(spelling, str):
+            return self.call(spelling, *expr.args)
+        return self.form(type(expr), *(self.operand(a, type(expr), k) for k, a in enumerate(expr.args)))
+
     def _print_Plus(self, expr):
         return join_terms(self.terms(expr))
-
-    def _print_Neg(self, expr):
-        return self.form(B.Neg, self.operand(expr.args[0], B.Neg))
 
     def _print_Hadamard(self, expr):
         out = self.operand(expr.args[0], B.Hadamard)
@@ -183,9 +149,6 @@ class Levels:
             sep = (self.number_times if isinstance(left, Number) else self.scalar_times) if scalar else self.odot
             out += sep + self.operand(right, B.Hadamard)
         return out
-
-    def _print_Divide(self, expr):
-        return self.form(B.Divide, *(self.operand(x, B.Divide, k) for k, x in enumerate(expr.args)))
 
     def _print_MatProd(self, expr):
         return self.operand(expr.args[0], B.MatProd) + self.matmul + self.operand(expr.args[1], B.MatProd, 1)
@@ -202,17 +165,6 @@ class Levels:
     def ordered(self, var, of=None):
         """``∂⁺C/∂v`` in this notation (``of`` the target by default)."""
         return self.form(B.Adj, self._print(of or self.target), self._print(var))
-
-    def _print_Rows(self, expr):
-        x, a, b = expr.args
-        return self.form(B.Rows, self.operand(x, B.Rows), self._print(a), self._print(b))
-
-    def _print_Cols(self, expr):
-        W, a, b = expr.args
-        return self.form(B.Cols, self.operand(W, B.Cols), self._print(a), self._print(b))
-
-    def _print_SumT(self, expr):
-        return self.form(B.SumT, self.operand(expr.args[0], B.SumT))
 
     def _print_Broadcast(self, expr):
         c = expr.args[0]
@@ -258,6 +210,9 @@ class BlockTextPrinter(Levels, StrPrinter):
     def _print_Var(self, expr):
         return expr.name + (f"[{time_text(expr.time[0])}]" if expr.time else "")
 
+    def call(self, name, *args):
+        return f"{name}({', '.join(self._print(a) for a in args)})"
+
     def _print_Power(self, expr):
         x, p = expr.args
         base = self.operand(x, B.Power)
@@ -266,32 +221,9 @@ class BlockTextPrinter(Levels, StrPrinter):
         bare = isinstance(p, Number) and p.is_Integer and p >= 0
         return self.form(B.Power, base, str(p) if bare else f"({self._print(p)})")
 
-    def call(self, name, *args):
-        return f"{name}({', '.join(self._print(a) for a in args)})"
-
     def _print_Elementwise(self, expr):
-        return self.call("H" if expr.function == "Heaviside" else expr.function, expr.args[1])
-
-    def _print_Cat(self, expr):
-        return self.call("concat", *expr.args)
-
-    def _print_Pad(self, expr):
-        return self.call("pad", *expr.args)
-
-    def _print_Softmax(self, expr):
-        return self.call("softmax", *expr.args)
-
-    def _print_CrossEntropy(self, expr):
-        return self.call("cross_entropy", *expr.args)
-
-    def _print_SquaredError(self, expr):
-        return self.call("squared_error", *expr.args)
-
-    def _print_Total(self, expr):
-        return self.call("sum", *expr.args)
-
-    def _print_Inner(self, expr):
-        return self.call("dot", *expr.args)
+        f = expr.function
+        return self.call(TEXT_FUNCTIONS.get(f) or self.table[B.Elementwise].format(f), expr.args[1])
 
 
 class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
@@ -328,9 +260,6 @@ class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
             return name
         return f"{{{name}}}_{{{sub}}}" if "_" in name else f"{name}_{{{sub}}}"
 
-    def _print_Power(self, expr):
-        return self.form(B.Power, self.operand(expr.args[0], B.Power), self._print(expr.args[1]))
-
     def call(self, name, *args):
         return rf"{name}\left({', '.join(self._print(a) for a in args)}\right)"
 
@@ -340,25 +269,7 @@ class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
         return self.call(head, x) if head != latex else latex.replace("#1", self._print(x))
 
     def _print_Cat(self, expr):
-        return r"\begin{bmatrix} " + r" \\ ".join(self._print(a) for a in expr.args) + r" \end{bmatrix}"
-
-    def _print_Pad(self, expr):
-        return self.call(r"\operatorname{pad}", *expr.args)
-
-    def _print_Softmax(self, expr):
-        return self.call(r"\operatorname{softmax}", *expr.args)
-
-    def _print_CrossEntropy(self, expr):
-        return self.call(r"\operatorname{cross\_entropy}", *expr.args)
-
-    def _print_SquaredError(self, expr):
-        return self.call(r"\operatorname{squared\_error}", *expr.args)
-
-    def _print_Total(self, expr):
-        return self.call(r"\operatorname{sum}", *expr.args)
-
-    def _print_Inner(self, expr):
-        return rf"\left\langle {self._print(expr.args[0])}, {self._print(expr.args[1])} \right\rangle"
+        return self.form(B.Cat, r" \\ ".join(self._print(a) for a in expr.args))
 
 
-__all__ = ["BlockLatexPrinter", "BlockTextPrinter", "NOTATIONS", "Op", "PRECEDENCE", "join_terms", "time_text"]
+__all__ = ["BlockLatexPrinter", "BlockTextPrinter", "Form", "NOTATIONS", "PRECEDENCE", "join_terms", "time_text"]

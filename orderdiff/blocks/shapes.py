@@ -1,0 +1,67 @@
+"""Shapes of block expressions, and the node that carries one.
+
+A shape is a tuple of dimensions (sympy expressions such as ``n_h`` or ``n_x + n_h``):
+``()`` is a scalar, ``(n,)`` a column vector, ``(m, n)`` a matrix. A dimension named
+``?h`` is provisional (the parser's first pass, before ``h``'s shape is known) and agrees
+with any. A rule that finds operands which do not fit raises :class:`ShapeMismatch`,
+which the parser turns into an error at the operator.
+"""
+
+from __future__ import annotations
+
+from sympy import Basic, Integer, expand
+
+
+class ShapeMismatch(ValueError):
+    """Operands whose shapes do not fit; the parser locates it."""
+
+
+def dim_equal(a, b):
+    """Whether two dimensions agree; a provisional ``?h`` (first parsing pass) agrees with any."""
+    d = expand(a - b)
+    return d == 0 or any(s.name.startswith("?") for s in d.free_symbols)
+
+
+def as_dim(d):
+    """A dimension or time as a sympy object (the parser gives sympy objects or ints)."""
+    return Integer(d) if isinstance(d, int) else d
+
+
+def provisional(shape):
+    return any(s.name.startswith("?") for d in shape for s in as_dim(d).free_symbols)
+
+
+def shape_of(x):
+    return x.shape if isinstance(x, Block) else ()
+
+
+def same_shape(a, b):
+    return len(a) == len(b) and all(dim_equal(p, q) for p, q in zip(a, b))
+
+
+def show(shape):
+    """A shape as written in an error message: ``scalar``, ``(n_h)``, ``(n_h, n_x)``."""
+    return "scalar" if not shape else "(" + ", ".join(map(str, shape)) + ")"
+
+
+def broadcast(op, shapes):
+    """The shape of an elementwise ``op`` on operands of ``shapes`` (scalars broadcast)."""
+    full = sorted((s for s in shapes if s), key=provisional)
+    for s in full[1:]:
+        if not same_shape(s, full[0]):
+            raise ShapeMismatch(f"'{op}' needs operands of the same shape, got "
+                                + " and ".join(show(s) for s in shapes))
+    return full[0] if full else ()
+
+
+class Block(Basic):
+    """A node with a ``shape``; subclasses compute it from their arguments."""
+
+    def __new__(cls, *args):
+        obj = Basic.__new__(cls, *args)
+        obj.shape = obj._shape()
+        return obj
+
+    @property
+    def time(self):
+        return ()
