@@ -254,7 +254,7 @@ def render_scalar(d, fmt, form, at, wrt, body_only, ascii_only, output, no_figur
     values = input_values(d.system, at) if at is not None else None
     names = resolve_names(d.system, wrt, "--wrt", "variable") if wrt else None
     if fmt == "json":
-        return d.to_json(form=form, values=values, wrt=names)
+        return d.json_pieces(form=form, values=values, wrt=names)  # written as they are made
     if fmt == "latex":
         return d.to_latex(form=form, values=values, wrt=names, body_only=body_only,
                           figure=False if no_figure else None)  # None: in documents, not in bodies
@@ -295,14 +295,31 @@ def emit_python(d, path):
 
 
 def write(text, output):
+    """Write ``text`` (a ``str``, or an iterable of pieces of one) to ``output`` or standard output."""
+    pieces = (text,) if isinstance(text, str) else text
     if output is None:
-        click.echo(text, nl=False)
+        for batch in batches(pieces):
+            click.echo(batch, nl=False)
         return
     try:
         with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+            for batch in batches(pieces):
+                f.write(batch)
     except OSError as e:
         raise OrderdiffError(f"cannot write the output: {e.strerror or e}", file=output) from None
+
+
+def batches(pieces, size=1 << 20):
+    """The pieces joined into strings of about ``size`` characters (one write call each)."""
+    batch, length = [], 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
 
 
 @main.command("check")

@@ -72,42 +72,56 @@ def operation_count(expr, counts=None):
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
-    counts, keys = {}, {}
+    return "".join(json_pieces(derivation, form=form, evaluation=evaluation, wrt=wrt))
+
+
+def json_pieces(derivation, *, form="closed", evaluation=None, wrt=None):
+    """The text of :func:`render_json` in pieces, the head and then one piece per node, each
+    made when it is asked for: what a node needs is not kept once its piece is out."""
+    keys = {}
     head = {"target": derivation.target.name, "form": form,
             "order": [v.name for v in derivation.order],
             "inputs": [v.name for v in derivation.inputs]}
     out = []
     indented(head, "\n", out, keys)
     out[-1] = ',\n  "nodes": '  # the closing brace of head: the nodes follow, each written as it is made
-    recursive, texts, first = derivation.core_form("recursive"), {}, True
+    yield "".join(out)
+    recursive, first = derivation.core_form("recursive"), True
+    for r in rows(derivation, form, wrt, core=True):
+        out = [("{" if first else ",") + "\n    " + ENCODE(r.var.name) + ": "]
+        indented(node_fields(r, recursive[r.var], evaluation), "\n    ", out, keys)
+        yield "".join(out)
+        first = False
+    yield "{}\n}\n" if first else "\n  }\n}\n"
 
-    def text(expr):  # symengine's own spelling, fast; the recursive form is also form="recursive"'s total
+
+def node_fields(r, recursive, evaluation):
+    """The fields of one node: ``r`` its row, ``recursive`` its recursive form."""
+    texts, counts = {}, {}  # the recursive form is also form="recursive"'s total: printed and counted once
+
+    def text(expr):  # symengine's own spelling, fast
         t = texts.get(id(expr))
         if t is None:
-            t = texts[id(expr)] = (expr, str(expr if not isinstance(expr, sympy.Basic) else from_sympy(expr)))
-        return t[1]
+            t = texts[id(expr)] = str(expr if not isinstance(expr, sympy.Basic) else from_sympy(expr))
+        return t
 
-    for r in rows(derivation, form, wrt, core=True):
-        node = {"equation": r.equation.rhs if r.equation else None,
-                "line": r.equation.line if r.equation else None,
-                "explicit": text(r.explicit),
-                "total": None if r.total is None else text(r.total),
-                "recursive": text(recursive[r.var]),
-                "ops": {"explicit": operation_count(r.explicit, counts),
-                        "total": None if r.total is None else operation_count(r.total, counts),
-                        "recursive": operation_count(recursive[r.var], counts)}}
-        if r.total is None:
-            node["total_reason"] = r.reason
-        if evaluation is not None:
-            for key, source in (("value", evaluation.values), ("explicit_value", evaluation.explicit),
-                                ("total_value", evaluation.total)):
-                x = source[r.var]
-                node[key] = x if math.isfinite(x) else None
-        out.append(("{" if first else ",") + "\n    " + ENCODE(r.var.name) + ": ")
-        indented(node, "\n    ", out, keys)
-        first = False
-    out.append("{}\n}\n" if first else "\n  }\n}\n")
-    return "".join(out)
+    total = r.total
+    node = {"equation": r.equation.rhs if r.equation else None,
+            "line": r.equation.line if r.equation else None,
+            "explicit": text(r.explicit),
+            "total": None if total is None else text(total),
+            "recursive": text(recursive),
+            "ops": {"explicit": operation_count(r.explicit, counts),
+                    "total": None if total is None else operation_count(total, counts),
+                    "recursive": operation_count(recursive, counts)}}
+    if total is None:
+        node["total_reason"] = r.reason
+    if evaluation is not None:
+        for key, source in (("value", evaluation.values), ("explicit_value", evaluation.explicit),
+                            ("total_value", evaluation.total)):
+            x = source[r.var]
+            node[key] = x if math.isfinite(x) else None
+    return node
 
 
 def indented(value, newline, out, keys):
