@@ -20,6 +20,7 @@ import sympy
 
 from ..algebra import ADD, FUNCTION_SYMBOL, MINUS_ONE, MUL, POW, SYMBOL
 from ..convert import from_sympy
+from ..derive import recursive_form
 from .content import rows
 
 
@@ -42,32 +43,35 @@ def operation_count(expr, counts=None):
     if isinstance(expr, sympy.Basic):
         expr = from_sympy(expr)
     counts = {} if counts is None else counts
+    return 0 if expr.is_Number or type(expr) is SYMBOL else _count(expr, counts)
 
-    def count(node):  # numbers count 0 and stay out of the dict: symengine's hash of large integers collides
-        c = counts.get(node)
-        if c is not None:
-            return c
-        cls, args = type(node), node.args
-        if not args or cls is FUNCTION_SYMBOL and node.get_name() == "Dplus":
-            c = 0
-        elif cls is MUL:
-            factors = [a for a in args if a != MINUS_ONE]
-            divided = len(factors) > 1
-            c = len(factors) - 1
-            for a in factors:
-                if divided and type(a) is POW and a.args[1] == MINUS_ONE:
-                    a = a.args[0]
-                if type(a) is not SYMBOL and not a.is_Number:
-                    c += count(a)
-        else:
-            c = len(args) - 1 if cls is ADD else 1
-            for a in args:
-                if type(a) is not SYMBOL and not a.is_Number:
-                    c += count(a)
-        counts[node] = c
+
+def _count(node, counts):
+    # Numbers count 0 and stay out of the dict: symengine's hash of large integers collides.
+    # A module-level function, not a closure over itself: that cycle would keep ``counts``
+    # until a collection, which paused_gc postpones.
+    c = counts.get(node)
+    if c is not None:
         return c
-
-    return 0 if expr.is_Number or type(expr) is SYMBOL else count(expr)
+    cls, args = type(node), node.args
+    if not args or cls is FUNCTION_SYMBOL and node.get_name() == "Dplus":
+        c = 0
+    elif cls is MUL:
+        factors = [a for a in args if a != MINUS_ONE]
+        divided = len(factors) > 1
+        c = len(factors) - 1
+        for a in factors:
+            if divided and type(a) is POW and a.args[1] == MINUS_ONE:
+                a = a.args[0]
+            if type(a) is not SYMBOL and not a.is_Number:
+                c += _count(a, counts)
+    else:
+        c = len(args) - 1 if cls is ADD else 1
+        for a in args:
+            if type(a) is not SYMBOL and not a.is_Number:
+                c += _count(a, counts)
+    counts[node] = c
+    return c
 
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
@@ -86,17 +90,21 @@ def json_pieces(derivation, *, form="closed", evaluation=None, wrt=None):
     indented(head, "\n", out, keys)
     out[-1] = ',\n  "nodes": '  # the closing brace of head: the nodes follow, each written as it is made
     yield "".join(out)
-    recursive, first = derivation.core_form("recursive"), True
+    first = True
     for r in rows(derivation, form, wrt, core=True):
+        # Eq. 1 of the row's step, made here and dropped once written (the derivation's own
+        # recursive forms would keep every one); with form="recursive", also the total.
+        recursive = recursive_form(derivation.target, r.step)
         out = [("{" if first else ",") + "\n    " + ENCODE(r.var.name) + ": "]
-        indented(node_fields(r, recursive[r.var], evaluation), "\n    ", out, keys)
+        indented(node_fields(r, recursive, recursive if form == "recursive" else r.total, evaluation),
+                 "\n    ", out, keys)
         yield "".join(out)
         first = False
     yield "{}\n}\n" if first else "\n  }\n}\n"
 
 
-def node_fields(r, recursive, evaluation):
-    """The fields of one node: ``r`` its row, ``recursive`` its recursive form."""
+def node_fields(r, recursive, total, evaluation):
+    """The fields of one node: ``r`` its row, ``recursive`` and ``total`` its forms."""
     texts, counts = {}, {}  # the recursive form is also form="recursive"'s total: printed and counted once
 
     def text(expr):  # symengine's own spelling, fast
@@ -105,7 +113,6 @@ def node_fields(r, recursive, evaluation):
             t = texts[id(expr)] = str(expr if not isinstance(expr, sympy.Basic) else from_sympy(expr))
         return t
 
-    total = r.total
     node = {"equation": r.equation.rhs if r.equation else None,
             "line": r.equation.line if r.equation else None,
             "explicit": text(r.explicit),
