@@ -236,12 +236,18 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
             emit_python(d, emit)
             if emit is not None and output is None:
                 return  # the program is what was asked for; -o writes the derivation too
+            write(text, output)
         else:
             if emit is not None:
                 raise OrderdiffError("--emit-python writes the BPTT program of a block file; for scalar "
                                      "files use Derivation.numpy_source()", file=file)
-            text = render_scalar(d, fmt, form or "closed", at, wrt, body_only, ascii_only, output, no_figure)
-        write(text, output)
+            from .algebra import paused_gc  # loaded with the scalar file that was read
+
+            # Printing builds every form, writing as it goes: many small objects and no cycles,
+            # which collections would walk again and again.
+            with paused_gc():
+                write(render_scalar(d, fmt, form or "closed", at, wrt, body_only, ascii_only, output, no_figure),
+                      output)
         # The derivation lives until exit; freezing spares the interpreter's last collection
         # a walk over its objects (seconds for 10,000 variables). atexit: not while tests run.
         atexit.unregister(gc.freeze)
