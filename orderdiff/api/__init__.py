@@ -19,7 +19,6 @@ from ..blocks.read import has_declarations, parse_blocks
 from ..blocks.system import BlockSystem
 from ..codegen import evaluate, make_function, sweep_source
 from ..derive import DEFAULT_MAX_SIZE
-from ..documents import scalar_document
 from ..lexer import decode, logical_lines
 from ..parse import scalar_system
 from ..algebra import paused_gc
@@ -249,6 +248,8 @@ class Derivation(derivation.Derivation):
         \\frac{\\partial^{+} y}{\\partial x} &= \\frac{\\partial y}{\\partial x} \\\\
         &= 3
         """
+        from ..documents import scalar_document  # with the block printers it loads: on first use
+
         return scalar_document(self, form=form, evaluation=self._at(values), wrt=wrt, body_only=body_only,
                                figure=figure)
 
