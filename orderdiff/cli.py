@@ -236,12 +236,18 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
             emit_python(d, emit)
             if emit is not None and output is None:
                 return  # the program is what was asked for; -o writes the derivation too
+            write(text, output)
         else:
             if emit is not None:
                 raise OrderdiffError("--emit-python writes the BPTT program of a block file; for scalar "
                                      "files use Derivation.numpy_source()", file=file)
-            text = render_scalar(d, fmt, form or "closed", at, wrt, body_only, ascii_only, output, no_figure)
-        write(text, output)
+            from .algebra import paused_gc  # loaded with the scalar file that was read
+
+            # Printing builds every form, writing as it goes: many small objects and no cycles,
+            # which collections would walk again and again.
+            with paused_gc():
+                write(render_scalar(d, fmt, form or "closed", at, wrt, body_only, ascii_only, output, no_figure),
+                      output)
         # The derivation lives until exit; freezing spares the interpreter's last collection
         # a walk over its objects (seconds for 10,000 variables). atexit: not while tests run.
         atexit.unregister(gc.freeze)
@@ -254,7 +260,7 @@ def render_scalar(d, fmt, form, at, wrt, body_only, ascii_only, output, no_figur
     values = input_values(d.system, at) if at is not None else None
     names = resolve_names(d.system, wrt, "--wrt", "variable") if wrt else None
     if fmt == "json":
-        return d.to_json(form=form, values=values, wrt=names)
+        return d.json_pieces(form=form, values=values, wrt=names)  # written as they are made
     if fmt == "latex":
         return d.to_latex(form=form, values=values, wrt=names, body_only=body_only,
                           figure=False if no_figure else None)  # None: in documents, not in bodies
@@ -295,14 +301,31 @@ def emit_python(d, path):
 
 
 def write(text, output):
+    """Write ``text`` (a ``str``, or an iterable of pieces of one) to ``output`` or standard output."""
+    pieces = (text,) if isinstance(text, str) else text
     if output is None:
-        click.echo(text, nl=False)
+        for batch in batches(pieces):
+            click.echo(batch, nl=False)
         return
     try:
         with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+            for batch in batches(pieces):
+                f.write(batch)
     except OSError as e:
         raise OrderdiffError(f"cannot write the output: {e.strerror or e}", file=output) from None
+
+
+def batches(pieces, size=1 << 20):
+    """The pieces joined into strings of about ``size`` characters (one write call each)."""
+    batch, length = [], 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
 
 
 @main.command("check")

@@ -39,8 +39,8 @@ def step(derivation, v):
     if v not in derivation.relevant:
         return Step(ZERO, ())
     explicit = partials.core((target, v)) if (target, v) in partials else ZERO
-    succ = sorted((j for j in system.users[v] if j in derivation.relevant and j != target),
-                  key=system.index.__getitem__, reverse=True)
+    # users come in order, and order holds each variable once: latest first is their reverse
+    succ = [j for j in reversed(system.users[v]) if j in derivation.relevant and j is not target]
     return Step(explicit, tuple((j, partials.core((j, v))) for j in succ))
 
 
@@ -185,16 +185,18 @@ def numeric_sweep(derivation, inputs):
                 env[v.name], grads = value_and_partials(eq.core, env)
                 if v in relevant:
                     local[v] = grads
-        index, users, into_target = system.index.__getitem__, system.users, local[target]
+        users, into_target = system.users, local[target]
         explicit, total = {}, {}
         for v in reversed(system.order):
-            if v == target or v not in relevant:
-                explicit[v] = total[v] = 1.0 if v == target else 0.0
+            if v is target or v not in relevant:
+                explicit[v] = total[v] = 1.0 if v is target else 0.0
                 continue
             g = explicit[v] = into_target.get(v.name, 0.0)
-            for j in sorted((j for j in users[v] if j in relevant and j != target), key=index, reverse=True):
+            for j in reversed(users[v]):  # latest first, as in step()
+                if j not in relevant or j is target:
+                    continue
                 g = g + total[j] * local[j].get(v.name, 0.0)
             total[v] = g
     order = system.order
-    partials = {(j, i): local[j].get(i.name, 0.0) for j, i in derivation.partials}
+    partials = {edge: local[edge[0]].get(edge[1].name, 0.0) for edge in derivation.partials}  # keys shared
     return ([env[v.name] for v in order], [explicit[v] for v in order], [total[v] for v in order], partials)

@@ -370,15 +370,15 @@ def scalar_system(lines, file):
             s = symbols[name] = Symbol(name)
         return s
 
-    equations, seen = [], {}
+    equations, seen = [], {}  # seen: the names used, in order of first use
     for line in lines:
         parser = ScalarParser(line, core_symbol)
         name, pos, core, rhs = parser.equation()
         number, col, source = line.where(pos)
         free = frozenset(symbol_of(s.name) for s in core.free_symbols)
         equations.append(Equation(symbol_of(name), None, number, col, source, rhs, core=core, free_symbols=free))
-        seen.update((symbol_of(n), None) for n, _ in parser.uses)
+        seen.update(dict.fromkeys(n for n, _ in parser.uses))
     if not equations:
         raise ParseError("the file has no equations (expected lines of the form 'name = expression')",
                          file=file, line=1, col=1)
-    return System(equations, file=file, appearance=list(seen))
+    return System(equations, file=file, appearance=[symbol_of(n) for n in seen])

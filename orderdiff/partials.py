@@ -46,19 +46,21 @@ def walk(expr):
     """``[(node, node.args)]`` for the distinct compound nodes (neither numbers nor symbols) of a
     symengine expression, children before parents (recursive: parsed and checked expressions
     nest at most :data:`~orderdiff.limits.MAX_DEPTH` levels)."""
-    order, seen = [], set()
-
-    def visit(node):
-        seen.add(node)
-        args = node.args
-        for a in args:
-            if type(a) is not SYMBOL and a not in seen and not a.is_Number:
-                visit(a)
-        order.append((node, args))
-
+    order = []
     if type(expr) is not SYMBOL and not expr.is_Number:
-        visit(expr)
+        _visit(expr, order, set())
     return order
+
+
+def _visit(node, order, seen):
+    # A module-level function, not a closure over itself: that would be a reference cycle
+    # holding ``seen`` (every node) until a collection, which paused_gc postpones.
+    seen.add(node)
+    args = node.args
+    for a in args:
+        if type(a) is not SYMBOL and a not in seen and not a.is_Number:
+            _visit(a, order, seen)
+    order.append((node, args))
 
 
 def postorder(expr, children=None):

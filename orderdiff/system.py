@@ -153,6 +153,7 @@ class System:
             self.order = graph.topological_order(self.graph)
         self.index = {v: k for k, v in enumerate(self.order)}
         self._by_name = {v.name: v for v in self.order}
+        self._parents = {}
 
     @cached_property
     def graph(self):
@@ -191,8 +192,12 @@ class System:
 
     def parents(self, v):
         """The variables in the equation of ``v``, in order (none for an input)."""
-        eq = self.equations.get(v)
-        return () if eq is None else tuple(sorted(eq.free_symbols, key=self.index.__getitem__))
+        found = self._parents.get(v)
+        if found is None:  # the sweep asks several times per variable: each is sorted once
+            eq = self.equations.get(v)
+            found = () if eq is None else tuple(sorted(eq.free_symbols, key=self.index.__getitem__))
+            self._parents[v] = found
+        return found
 
     def ancestors(self, v):
         """The variables ``v`` depends on, directly or not."""

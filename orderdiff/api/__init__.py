@@ -19,11 +19,10 @@ from ..blocks.read import has_declarations, parse_blocks
 from ..blocks.system import BlockSystem
 from ..codegen import evaluate, make_function, sweep_source
 from ..derive import DEFAULT_MAX_SIZE
-from ..documents import scalar_document
 from ..lexer import decode, logical_lines
 from ..parse import scalar_system
 from ..algebra import paused_gc
-from ..printers.jsonout import render_json
+from ..printers.jsonout import json_pieces, render_json
 from ..printers.latex import render_summary
 from ..printers.text import render_text
 
@@ -249,6 +248,8 @@ class Derivation(derivation.Derivation):
         \\frac{\\partial^{+} y}{\\partial x} &= \\frac{\\partial y}{\\partial x} \\\\
         &= 3
         """
+        from ..documents import scalar_document  # with the block printers it loads: on first use
+
         return scalar_document(self, form=form, evaluation=self._at(values), wrt=wrt, body_only=body_only,
                                figure=figure)
 
@@ -264,6 +265,27 @@ class Derivation(derivation.Derivation):
         """
         with paused_gc():
             return render_json(self, form=form, evaluation=self._at(values), wrt=wrt)
+
+    def json_pieces(self, *, form="closed", values=None, wrt=None):
+        """The text of :meth:`to_json` in pieces, each made as it is asked for, to write out one
+        by one: a large system's JSON is then never held whole, nor every form at once.
+
+        Bad ``values`` raise here, before any piece is made.
+
+        Examples
+        --------
+        >>> from orderdiff import parse, derive
+        >>> d = derive(parse("y = 3*x"))
+        >>> "".join(d.json_pieces()) == d.to_json()
+        True
+        """
+        evaluation = self._at(values)
+
+        def pieces():
+            with paused_gc():
+                yield from json_pieces(self, form=form, evaluation=evaluation, wrt=wrt)
+
+        return pieces()
 
     def _repr_latex_(self):
         return render_summary(self)

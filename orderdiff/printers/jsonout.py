@@ -20,6 +20,7 @@ import sympy
 
 from ..algebra import ADD, FUNCTION_SYMBOL, MINUS_ONE, MUL, POW, SYMBOL
 from ..convert import from_sympy
+from ..derive import recursive_form
 from .content import rows
 
 
@@ -42,72 +43,92 @@ def operation_count(expr, counts=None):
     if isinstance(expr, sympy.Basic):
         expr = from_sympy(expr)
     counts = {} if counts is None else counts
+    return 0 if expr.is_Number or type(expr) is SYMBOL else _count(expr, counts)
 
-    def count(node):  # numbers count 0 and stay out of the dict: symengine's hash of large integers collides
-        c = counts.get(node)
-        if c is not None:
-            return c
-        cls, args = type(node), node.args
-        if not args or cls is FUNCTION_SYMBOL and node.get_name() == "Dplus":
-            c = 0
-        elif cls is MUL:
-            factors = [a for a in args if a != MINUS_ONE]
-            divided = len(factors) > 1
-            c = len(factors) - 1
-            for a in factors:
-                if divided and type(a) is POW and a.args[1] == MINUS_ONE:
-                    a = a.args[0]
-                if type(a) is not SYMBOL and not a.is_Number:
-                    c += count(a)
-        else:
-            c = len(args) - 1 if cls is ADD else 1
-            for a in args:
-                if type(a) is not SYMBOL and not a.is_Number:
-                    c += count(a)
-        counts[node] = c
+
+def _count(node, counts):
+    # Numbers count 0 and stay out of the dict: symengine's hash of large integers collides.
+    # A module-level function, not a closure over itself: that cycle would keep ``counts``
+    # until a collection, which paused_gc postpones.
+    c = counts.get(node)
+    if c is not None:
         return c
-
-    return 0 if expr.is_Number or type(expr) is SYMBOL else count(expr)
+    cls, args = type(node), node.args
+    if not args or cls is FUNCTION_SYMBOL and node.get_name() == "Dplus":
+        c = 0
+    elif cls is MUL:
+        factors = [a for a in args if a != MINUS_ONE]
+        divided = len(factors) > 1
+        c = len(factors) - 1
+        for a in factors:
+            if divided and type(a) is POW and a.args[1] == MINUS_ONE:
+                a = a.args[0]
+            if type(a) is not SYMBOL and not a.is_Number:
+                c += _count(a, counts)
+    else:
+        c = len(args) - 1 if cls is ADD else 1
+        for a in args:
+            if type(a) is not SYMBOL and not a.is_Number:
+                c += _count(a, counts)
+    counts[node] = c
+    return c
 
 
 def render_json(derivation, *, form="closed", evaluation=None, wrt=None):
     """The derivation as JSON text (see the module docstring for the shape)."""
-    counts, keys = {}, {}
+    return "".join(json_pieces(derivation, form=form, evaluation=evaluation, wrt=wrt))
+
+
+def json_pieces(derivation, *, form="closed", evaluation=None, wrt=None):
+    """The text of :func:`render_json` in pieces, the head and then one piece per node, each
+    made when it is asked for: what a node needs is not kept once its piece is out."""
+    keys = {}
     head = {"target": derivation.target.name, "form": form,
             "order": [v.name for v in derivation.order],
             "inputs": [v.name for v in derivation.inputs]}
     out = []
     indented(head, "\n", out, keys)
     out[-1] = ',\n  "nodes": '  # the closing brace of head: the nodes follow, each written as it is made
-    recursive, texts, first = derivation.core_form("recursive"), {}, True
+    yield "".join(out)
+    first = True
+    for r in rows(derivation, form, wrt, core=True):
+        # Eq. 1 of the row's step, made here and dropped once written (the derivation's own
+        # recursive forms would keep every one); with form="recursive", also the total.
+        recursive = recursive_form(derivation.target, r.step)
+        out = [("{" if first else ",") + "\n    " + ENCODE(r.var.name) + ": "]
+        indented(node_fields(r, recursive, recursive if form == "recursive" else r.total, evaluation),
+                 "\n    ", out, keys)
+        yield "".join(out)
+        first = False
+    yield "{}\n}\n" if first else "\n  }\n}\n"
 
-    def text(expr):  # symengine's own spelling, fast; the recursive form is also form="recursive"'s total
+
+def node_fields(r, recursive, total, evaluation):
+    """The fields of one node: ``r`` its row, ``recursive`` and ``total`` its forms."""
+    texts, counts = {}, {}  # the recursive form is also form="recursive"'s total: printed and counted once
+
+    def text(expr):  # symengine's own spelling, fast
         t = texts.get(id(expr))
         if t is None:
-            t = texts[id(expr)] = (expr, str(expr if not isinstance(expr, sympy.Basic) else from_sympy(expr)))
-        return t[1]
+            t = texts[id(expr)] = str(expr if not isinstance(expr, sympy.Basic) else from_sympy(expr))
+        return t
 
-    for r in rows(derivation, form, wrt, core=True):
-        node = {"equation": r.equation.rhs if r.equation else None,
-                "line": r.equation.line if r.equation else None,
-                "explicit": text(r.explicit),
-                "total": None if r.total is None else text(r.total),
-                "recursive": text(recursive[r.var]),
-                "ops": {"explicit": operation_count(r.explicit, counts),
-                        "total": None if r.total is None else operation_count(r.total, counts),
-                        "recursive": operation_count(recursive[r.var], counts)}}
-        if r.total is None:
-            node["total_reason"] = r.reason
-        if evaluation is not None:
-            for key, source in (("value", evaluation.values), ("explicit_value", evaluation.explicit),
-                                ("total_value", evaluation.total)):
-                x = source[r.var]
-                node[key] = x if math.isfinite(x) else None
-        out.append(("{" if first else ",") + "\n    " + ENCODE(r.var.name) + ": ")
-        indented(node, "\n    ", out, keys)
-        first = False
-    out.append("{}\n}\n" if first else "\n  }\n}\n")
-    return "".join(out)
+    node = {"equation": r.equation.rhs if r.equation else None,
+            "line": r.equation.line if r.equation else None,
+            "explicit": text(r.explicit),
+            "total": None if total is None else text(total),
+            "recursive": text(recursive),
+            "ops": {"explicit": operation_count(r.explicit, counts),
+                    "total": None if total is None else operation_count(total, counts),
+                    "recursive": operation_count(recursive, counts)}}
+    if total is None:
+        node["total_reason"] = r.reason
+    if evaluation is not None:
+        for key, source in (("value", evaluation.values), ("explicit_value", evaluation.explicit),
+                            ("total_value", evaluation.total)):
+            x = source[r.var]
+            node[key] = x if math.isfinite(x) else None
+    return node
 
 
 def indented(value, newline, out, keys):
