@@ -26,22 +26,23 @@ from .algebra import ONE, ZERO, Add, paused_gc
 from .convert import from_sympy, to_sympy
 from .errors import TargetError
 from .partials import local_partials, value_and_partials
+from . import sweep
 from .sweep import Step
 
 DEFAULT_MAX_SIZE = 2000
 
 
 def step(derivation, v):
-    """The :class:`Step` of ``v``: Eq. 1's explicit derivative and successors' partials."""
-    system, target, partials = derivation.system, derivation.target, derivation.partials
+    """The :class:`~orderdiff.sweep.Step` of ``v``: Eq. 1's explicit derivative and each other
+    user's share, d+E/dz_j * dz_j/dv (:func:`orderdiff.sweep.step`)."""
+    target, partials, relevant = derivation.target, derivation.partials, derivation.relevant
     if v == target:
         return Step(ONE, ())
-    if v not in derivation.relevant:
+    if v not in relevant:
         return Step(ZERO, ())
-    explicit = partials.core((target, v)) if (target, v) in partials else ZERO
     # users come in order, and order holds each variable once: latest first is their reverse
-    succ = [j for j in reversed(system.users[v]) if j in derivation.relevant and j is not target]
-    return Step(explicit, tuple((j, partials.core((j, v))) for j in succ))
+    users = [j for j in reversed(derivation.system.users[v]) if j in relevant]
+    return sweep.step(target, [(j, partials.share(target, j, v)) for j in users], ZERO)
 
 
 class LocalPartials(Mapping):
@@ -57,6 +58,7 @@ class LocalPartials(Mapping):
         self._by_var = {}  # {j: {i: symengine partial}}
         self._sympy = {}  # {edge: sympy partial}
         self._memo = {}  # to_sympy's, shared: partials share nodes
+        self._adjoints = {}  # {j: Dplus(E, j)}, made once each
 
     @cached_property
     def _edges(self):
@@ -71,6 +73,17 @@ class LocalPartials(Mapping):
                 raise KeyError(edge)
             self._by_var[j] = self._equation(j)
         return self._by_var[j][i]
+
+    def share(self, target, j, v):
+        """User ``j``'s share in Eq. 1 of ``v``: d+E/dz_j * dz_j/dv, or dz_j/dv from the target's
+        own equation (d+E/dE = 1), as a symengine expression."""
+        partial = self.core((j, v))
+        if j is target:
+            return partial
+        adjoint = self._adjoints.get(j)
+        if adjoint is None:
+            adjoint = self._adjoints[j] = algebra.dplus(target.name, j.name)
+        return adjoint * partial
 
     def __getitem__(self, edge):
         expr = self._sympy.get(edge)
@@ -120,8 +133,9 @@ class LocalPartials(Mapping):
 
 
 def recursive_form(target, step):
-    """Eq. 1 for one variable as a symengine expression in ``Dplus(target, j)``."""
-    return Add(step.explicit, *(algebra.dplus(target.name, j.name) * p for j, p in step.terms))
+    """Eq. 1 for one variable as a symengine expression in ``Dplus(target, j)``: its explicit
+    derivative plus the shares of its other users."""
+    return Add(step.explicit, *(share for _, share in step.terms))
 
 
 def recursive(derivation, v):

@@ -17,6 +17,7 @@ from .limits import TooLarge, bounded_replace, check_form
 def closed_forms(derivation):
     """``({var: expr or None}, {var: reason})`` for every variable, in order."""
     exprs, reasons, memo = {}, {}, {}
+    partials = derivation.partials
     for v in reversed(derivation.order):
         step = derivation.steps[v]
         missing = [j for j, _ in step.terms if exprs[j] is None]
@@ -25,7 +26,7 @@ def closed_forms(derivation):
             reasons[v] = f"it needs the closed form of d+{derivation.target}/d{missing[0]}, which is over budget"
             continue
         try:
-            expr = Add(step.explicit, *(times(exprs[j], p) for j, p in step.terms))
+            expr = Add(step.explicit, *(times(exprs[j], partials.core((j, v))) for j, _ in step.terms))
             exprs[v] = check_form(expr, derivation.max_size, memo)
         except TooLarge as e:
             exprs[v] = None

@@ -108,3 +108,15 @@ def topological_order(G):
 def sinks(G, defined):
     """The defined variables that no equation uses, in rank order."""
     return sorted((v for v in defined if G.out_degree(v) == 0), key=lambda v: G.nodes[v]["rank"])
+
+
+def reached(target, parents):
+    """The target and every node it depends on; ``parents(v)`` are the nodes whose values the
+    equation of ``v`` reads (none, or ``None``, for a leaf)."""
+    seen, stack = {target}, [target]
+    while stack:
+        for u in parents(stack.pop()) or ():
+            if u not in seen:
+                seen.add(u)
+                stack.append(u)
+    return seen

@@ -1,12 +1,12 @@
-"""Werbos's chain rule, once for every kind of system: which nodes the target depends on, and
-Eq. 1 for each of them.
+"""Werbos's chain rule, once for every kind of system: Eq. 1 for each node the target depends
+on (:func:`orderdiff.graph.reached`).
 
     d+E/dv = dE/dv + sum over the users u of v of the share of d+E/du that u passes back to v   (Eq. 1)
 
 A share is what the system's algebra says it is. For a scalar equation ``u = f(..v..)`` it
 is d+E/du * du/dv, the user's ordered derivative times the local partial
 (:mod:`orderdiff.derive`); for a block equation, the vector-Jacobian product
-J_uv^T d+E/du (:mod:`orderdiff.blocks.derive`, with the rules of :mod:`orderdiff.blocks.vjps`).
+J_uv^T d+E/du (:mod:`orderdiff.blocks.derive`, with the rules of :mod:`orderdiff.blocks.ops`).
 The share of the target's own equation, where d+E/dE = 1, is the explicit derivative dE/dv;
 the others are the terms of Eq. 1. Nothing here knows either algebra.
 """
@@ -40,15 +40,3 @@ def step(target, shares, zero):
         else:
             terms.append((user, share))
     return Step(explicit, tuple(terms))
-
-
-def reached(target, parents):
-    """The target and every node it depends on; ``parents(v)`` are the nodes whose values the
-    equation of ``v`` reads (none, or ``None``, for a leaf)."""
-    seen, stack = {target}, [target]
-    while stack:
-        for u in parents(stack.pop()) or ():
-            if u not in seen:
-                seen.add(u)
-                stack.append(u)
-    return seen

@@ -201,14 +201,8 @@ class System:
 
     def ancestors(self, v):
         """The variables ``v`` depends on, directly or not."""
-        seen, stack = set(), [v]
-        while stack:
-            eq = self.equations.get(stack.pop())
-            if eq is not None:
-                new = [u for u in eq.free_symbols if u not in seen]
-                seen.update(new)
-                stack.extend(new)
-        return seen
+        equations = self.equations
+        return graph.reached(v, lambda u: equations[u].free_symbols if u in equations else None) - {v}
 
     def _redefined(self, eq):
         first = self.equations[eq.var]

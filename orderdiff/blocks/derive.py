@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from sympy import S
 
-from ..sweep import reached, step
+from ..graph import reached
+from ..sweep import step
 from ..errors import TargetError
 from . import expr as B
 from .simplify import simplify

@@ -67,9 +67,9 @@ def eq1_parts(derivation, row, symbolic, evaluation, style):
     ``style`` supplies the notation (see :class:`~orderdiff.printers.text.TextStyle`); with a
     true ``style.core`` it prints symengine expressions, else sympy's.
     """
-    E, v, terms = derivation.target, row.var, row.step.terms
-    if not getattr(style, "core", False):
-        terms = [(j, derivation.partials[j, v]) for j, _ in terms]
+    E, v, partials = derivation.target, row.var, derivation.partials
+    partial = partials.core if getattr(style, "core", False) else partials.__getitem__
+    terms = [(j, partial((j, v))) for j, _ in row.step.terms]
 
     def instantiate(first, value_of, partial, dot):
         return " + ".join([first] + [f"{value_of(j)}{dot}{partial(j, d)}" for j, d in terms])
