@@ -21,10 +21,9 @@ from functools import cached_property
 
 import numpy
 
-from . import algebra
+from . import algebra, graph
 from .algebra import ONE, ZERO, Add, paused_gc
 from .convert import from_sympy, to_sympy
-from .errors import TargetError
 from .partials import local_partials, value_and_partials
 from . import sweep
 from .sweep import Step
@@ -144,16 +143,10 @@ def recursive(derivation, v):
 
 
 def choose_target(system, target):
+    """The target's symbol: ``target`` resolved, by default the one variable nothing else uses."""
     if target is not None:
         return system.resolve(target, "target")
-    sinks = system.sinks()
-    if len(sinks) == 1:
-        return sinks[0]
-    shown = ", ".join(map(str, sinks[:10])) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
-    first = system.equations[sinks[0]]
-    raise TargetError(f"{len(sinks)} variables are used by no other equation: {shown}; "
-                      "choose the target with --target", file=system.file, line=first.line,
-                      col=first.col, source=first.source)
+    return graph.sole_sink(system.sinks(), system.equations, system.file)
 
 
 def folding_map(system, relevant, j, anchored=None):

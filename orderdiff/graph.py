@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from .errors import CycleError
+from .errors import CycleError, TargetError
 
 
 def dependency_graph(equations, inputs):
@@ -105,9 +105,15 @@ def topological_order(G):
     return tuple(nx.lexicographical_topological_sort(G, key=lambda v: G.nodes[v]["rank"]))
 
 
-def sinks(G, defined):
-    """The defined variables that no equation uses, in rank order."""
-    return sorted((v for v in defined if G.out_degree(v) == 0), key=lambda v: G.nodes[v]["rank"])
+def sole_sink(sinks, equations, file=None):
+    """The one variable no equation uses (``sinks``), the target when none is chosen; for
+    several, a :class:`TargetError` at the equation of the first (``equations[v]``)."""
+    if len(sinks) == 1:
+        return sinks[0]
+    shown = ", ".join(map(str, sinks[:10])) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
+    first = equations[sinks[0]]
+    raise TargetError(f"{len(sinks)} variables are used by no other equation: {shown}; choose the target "
+                      "with --target", file=file, line=first.line, col=first.col, source=first.source)
 
 
 def reached(target, parents):

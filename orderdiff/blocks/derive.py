@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sympy import S
 
-from ..graph import reached
+from .. import graph
 from ..sweep import step
 from ..errors import TargetError
 from . import expr as B
@@ -76,23 +76,17 @@ def only_candidate(system):
     """The one variable no other equation uses; else a :class:`TargetError` at the first candidate
     (when every variable is used, at the last equation; with no equations, the last declaration)."""
     sinks = system.target_candidates
-    if len(sinks) == 1:
-        return sinks[0]
     if not system.equations:
         where = system.last_declaration
         raise TargetError("the file has no equations, so no loss to differentiate; "
                           "add one without [t] (e.g. C = sum_t(sum(h[t])))", file=system.file,
                           **({} if where is None else dict(zip(("line", "col", "source"), where))))
     if sinks:
-        shown = ", ".join(sinks[:10]) + (f" and {len(sinks) - 10} more" if len(sinks) > 10 else "")
-        message = (f"{len(sinks)} variables are used by no other equation: {shown}; choose the target "
-                   "with --target")
-        eq = system.equations[sinks[0]]
-    else:
-        message = ("every variable is used by another equation, so none is the loss; add one without [t] "
-                   "(e.g. C = sum_t(sum(h[t]))) or choose the target with --target")
-        eq = list(system.equations.values())[-1]
-    raise TargetError(message, file=system.file, line=eq.line, col=eq.col, source=eq.source)
+        return graph.sole_sink(sinks, system.equations, system.file)
+    eq = list(system.equations.values())[-1]
+    raise TargetError("every variable is used by another equation, so none is the loss; add one without [t] "
+                      "(e.g. C = sum_t(sum(h[t]))) or choose the target with --target", file=system.file,
+                      line=eq.line, col=eq.col, source=eq.source)
 
 
 def fold_map(system):
@@ -148,7 +142,7 @@ def relevant(edges, target, node=lambda v: v):
     feeders = {}
     for v, user, _ in edges:
         feeders.setdefault(node(user), set()).add(node(v))
-    depends = reached(target, feeders.get)
+    depends = graph.reached(target, feeders.get)
     return [e for e in edges if node(e[1]) in depends]
 
 
