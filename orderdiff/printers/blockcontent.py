@@ -108,25 +108,22 @@ def view(derivation, form=None, wrt=None):
 def recursive_view(derivation, chosen, gradients):
     """The recursive form's :class:`View` of the ``chosen`` nodes: their Eq. 1, and that of every
     node whose ordered derivative these read, back to the target (``needed``)."""
-    forms, unrolled = derivation.recursive, derivation.steps_count is not None
-    read, todo = set(), [forms[v] for v in chosen if v in forms]
-    while todo:
-        for a in todo.pop().atoms(B.Adj):
-            u = a.args[0] if unrolled else base(a.args[0])
-            if u in forms and u not in read:
-                read.add(u)
-                todo.append(forms[u])
+    forms = derivation.recursive
+    unrolled = derivation.steps_count is not None  # its nodes are the steps themselves: h[2], not h[t]
+    read = needed(forms, [forms[v] for v in chosen if v in forms],
+                  (lambda e: {a.args[0] for a in e.atoms(B.Adj)}) if unrolled else references)
     nodes = tuple(v for v in derivation.order if v in chosen or v in read)
     return View("recursive", False, nodes, derivation.target in chosen,
                 tuple(v for v in chosen if v not in derivation.steps and v != derivation.target), {},
                 {v: e for v, e in gradients.items() if v in chosen}, tuple(v for v in nodes if v not in chosen), {})
 
 
-def needed(recurrences, forms):
-    """The recurrences whose adjoints ``forms`` read, and those that these read in turn."""
+def needed(recurrences, forms, read=references):
+    """The recurrences whose adjoints ``forms`` read, and those that these read in turn;
+    ``read(e)`` gives the nodes whose adjoints ``e`` uses."""
     out, todo = set(), list(forms)
     while todo:
-        for u in references(todo.pop()):
+        for u in read(todo.pop()):
             if u in recurrences and u not in out:
                 out.add(u)
                 todo.append(recurrences[u])
