@@ -162,16 +162,6 @@ def test_block_json_has_the_scalar_keys_in_their_order(example, steps):
 
 # ----- the API: the keywords of Derivation, mappings keyed by name ---------------------------------
 
-@pytest.fixture(scope="module")
-def elman():
-    return orderdiff.derive(orderdiff.load(ELMAN))
-
-
-@pytest.fixture(scope="module")
-def elman2():
-    return orderdiff.derive(orderdiff.load(ELMAN), steps=2)
-
-
 @pytest.mark.parametrize("method", ["to_text", "to_latex", "to_json"])
 def test_views_take_the_keywords_of_a_scalar_derivation(method):
     import inspect

@@ -45,16 +45,6 @@ C = sum_t(squared_error(p[t], y[t]) + dot(h[t], h[t]) ** 2 - sum(sqrt(1 + y[t]**
 """
 
 
-@pytest.fixture(scope="module")
-def elman():
-    return orderdiff.derive(orderdiff.load(ELMAN))
-
-
-@pytest.fixture(scope="module")
-def elman2():
-    return orderdiff.derive(orderdiff.load(ELMAN), steps=2)
-
-
 def section(text, title):
     return text[text.index(title):]
 
