@@ -26,7 +26,7 @@ __all__ = [
 
 # The module of each name that loads on first use (the errors above cost nothing to import).
 _HOME = {"parse": "api", "load": "api", "derive": "api", "System": "system", "Equation": "system",
-         "Derivation": "api", "FormMap": "derivation", "Dplus": "naming"}
+         "Derivation": "api", "FormMap": "scalar", "Dplus": "naming"}
 
 
 def __getattr__(name):

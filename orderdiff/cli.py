@@ -123,9 +123,7 @@ def fail(error, file):
 
 def block_file(system):
     """Whether ``system`` was read from a block file (declarations, vectors, time steps)."""
-    from .blocks.system import BlockSystem  # loaded with the file that was read
-
-    return isinstance(system, BlockSystem)
+    return system.algebra == "block"
 
 
 def read_system(file):

@@ -1,138 +1,114 @@
-"""The finished result of a Werbos sweep over a scalar system, as printers and users read it.
+"""The finished result of a Werbos sweep over a :class:`~orderdiff.system.System`, of either kind.
 
-A :class:`Derivation` holds, for one target E, every variable's explicit dE/dv,
-the structure of Eq. 1 (``steps``), and gives the ordered d+E/dv in three forms
-(``recursive``, ``closed``, ``inputs``). Every symbolic entry is built on first use (the
-closed and inputs forms within the size budget), as a symengine expression
-(:meth:`Derivation.core_form`, what the text and JSON printers read) and, when a user
-reads it, as a sympy expression. It is data: the numbers (:mod:`orderdiff.codegen`), the
-printers and the pictures are functions of it, and the API's
-:class:`orderdiff.api.Derivation` adds them as methods.
+A :class:`Derivation` holds, for one target E, the nodes in dependency order, every node's
+explicit dE/dv, the structure of Eq. 1 (``steps``), and the ordered derivatives d+E/dv in
+their forms. The sweep is :mod:`orderdiff.sweep`'s for every file; what differs is the
+algebra its shares are computed in, and so the result it gives: a scalar system's
+(:class:`orderdiff.scalar.ScalarSweep`: symengine expressions, converted to sympy when read)
+or a block file's (:class:`orderdiff.blocks.derivation.BlockSweep`: block expressions,
+generic in t or unrolled). A derivation has the same attributes for both, and each adds
+what only its algebra has (a scalar system's size budget and inputs form, a block file's
+recurrences and gradients).
+
+It is data: the numbers (:mod:`orderdiff.codegen`, :mod:`orderdiff.blocks.gradients`), the
+printers and the pictures are functions of it, and the API's :class:`orderdiff.api.Derivation`
+adds them as methods.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-
-from .algebra import paused_gc
-from .derive import DEFAULT_MAX_SIZE, LocalPartials, choose_target, recursive, step
-from .forms import closed_forms, input_forms
-from .naming import NameMap, name_of
+from .derive import DEFAULT_MAX_SIZE
+from .scalar import ScalarSweep
 
 FORMS = ("recursive", "closed", "inputs")
 
 
-def check_form_name(name):
-    if name not in FORMS:
-        raise ValueError(f"unknown form {name!r}; choose one of {', '.join(FORMS)}")
-
-
-class FormMap(NameMap):
-    """``{variable: expression or None}``; ``reason(v)`` says why an entry is ``None``."""
-
-    def __init__(self, data, reasons=None, compute=None):
-        super().__init__(data, compute)
-        self._reasons = {name_of(k): r for k, r in (reasons or {}).items()}
-
-    @classmethod
-    def converted(cls, forms, convert):
-        """The forms of the FormMap ``forms``, each ``convert``-ed on first access, same reasons."""
-        new = cls(forms, compute=lambda v: None if forms[v] is None else convert(forms[v]))
-        new._reasons = forms._reasons
-        return new
-
-    def reason(self, key):
-        """Why the form of ``key`` was not built, or ``None`` if it was.
-
-        Examples
-        --------
-        >>> from orderdiff import parse, derive
-        >>> d = derive(parse("a = sin(x)*cos(x)\\nb = a*sin(a)\\nE = b*cos(b)"), max_size=20)
-        >>> d.closed["x"] is None, d.closed.reason("x")
-        (True, 'it exceeds the size budget (27 > 20 nodes)')
-        """
-        return self._reasons.get(name_of(key))
-
-
 class Derivation:
-    """Explicit and ordered derivatives of a target over a :class:`System`.
+    """Explicit and ordered derivatives of a target over a :class:`~orderdiff.system.System`.
 
-    Built by :func:`orderdiff.derive`. Variables may be given as ``str`` or ``Symbol``.
+    Built by :func:`orderdiff.derive`. Every mapping takes a variable as ``str`` or as the
+    system's own key (a ``Symbol`` of a scalar system; a block node ``Var``, its text
+    ``'h[t]'``, ``'h[0]'``, or a bare name) and iterates in dependency order.
 
     Attributes
     ----------
     system : System
-    target : Symbol
-    order : tuple of Symbol
-        Every variable in dependency order.
-    inputs : tuple of Symbol
-    explicit : mapping
-        ``{v: dE/dv}``, E's own equation differentiated w.r.t. v.
-    recursive : mapping
-        ``{v: Eq. 1 for v}``, in terms of ``Dplus(E, j)`` (d+E/dz_j) of the successors.
-    total, closed : mapping
-        ``{v: d+E/dv}`` in the system's own variables (``None`` where over budget).
-    in_inputs : mapping
-        ``{v: d+E/dv}`` in input symbols only (``None`` where over budget).
+    target : Symbol or Var
+    order : tuple
+        Every node in dependency order (a block file's: one step's, or unrolled every step's).
+    inputs : tuple
+        The nodes of the inputs.
     steps : mapping
-        ``{v: Step}``: the explicit derivative and ``(successor, local partial)`` pairs.
-    partials : dict
-        ``{(j, i): dz_j/dz_i}`` for each edge the sweep used.
-    relevant : frozenset of Symbol
-        The target and the variables it depends on; the others have d+E/dv = 0.
+        ``{node: Step}``: Eq. 1 before it is summed, the explicit derivative and each user's share.
+    explicit : mapping
+        ``{node: dE/dv}``, E's own equation differentiated w.r.t. v.
+    recursive : mapping
+        ``{node: Eq. 1}`` in the users' ordered derivatives.
+    closed, total : mapping
+        ``{node: d+E/dv}``: a scalar system's in its own variables (``None`` where over the
+        size budget); a block file's in the adjoints that recur (the recurrences of BPTT).
+    steps_count : int or None
+        T for a block file unrolled over T steps; ``None`` otherwise.
+    assumptions : tuple of str
+        What the simplification assumed (a block file's inputs declared ``distribution``).
+
+    A scalar system adds ``partials``, ``relevant``, ``max_size``, ``in_inputs`` and
+    ``core_form`` (:class:`~orderdiff.scalar.ScalarSweep`); a block file adds ``compact``,
+    ``recurrences``, ``gradients``, ``substituted``, ``min_steps``, ``plan``, ``boundary`` and
+    ``assume`` (:class:`~orderdiff.blocks.derivation.BlockSweep`).
     """
 
     @classmethod
-    def of(cls, system, target=None, *, max_size=DEFAULT_MAX_SIZE):
-        """The derivation of ``target`` (by default the one variable nothing else uses) over
-        ``system``; see :func:`orderdiff.api.derive`."""
-        with paused_gc():
-            target = choose_target(system, target)
-            relevant = system.ancestors(target) | {target}
-            return cls(system, target, max_size, relevant)
+    def of(cls, system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
+        """The derivation of ``target`` over ``system``; see :func:`orderdiff.api.derive`."""
+        if system.algebra == "scalar":
+            if steps is not None:
+                raise ValueError("steps unrolls a block file over its time steps; a scalar system has no "
+                                 "time, and its derivation is already one DAG")
+            return cls(ScalarSweep.of(system, target, max_size=max_size))
+        from .blocks.derivation import BlockSweep  # the block algebra loads with the first block file
 
-    def __init__(self, system, target, max_size, relevant):
-        self.system = system
-        self.target = target
-        self.order = system.order
-        self.inputs = system.inputs
-        self.max_size = max_size
-        self.relevant = frozenset(relevant)
-        self.partials = LocalPartials(system, self.relevant)
-        self.steps = NameMap(self.order, compute=lambda v: step(self, v))
-        self.explicit = NameMap(self.order, compute=lambda v: self.partials.sympy(self.steps[v].explicit))
-        self._core = {}
+        return cls(BlockSweep.of(system, target, steps=steps))
 
-    def core_form(self, name):
-        """The ordered derivatives in form ``name`` as symengine expressions (see :meth:`form`)."""
-        check_form_name(name)
-        if name not in self._core:
-            if name == "recursive":
-                self._core[name] = FormMap(self.order, compute=lambda v: recursive(self, v))
-            elif name == "closed":
-                self._core[name] = FormMap(*closed_forms(self))
-            else:
-                self._core[name] = FormMap(*input_forms(self, self.core_form("closed")))
-        return self._core[name]
+    def __init__(self, sweep):
+        self._sweep = sweep
+        self.system = sweep.system
+        self.target = sweep.target
+        self.order = sweep.order
+        self.inputs = sweep.inputs
+        self.steps = sweep.steps
+        self.explicit = sweep.explicit
+        self.steps_count = sweep.steps_count
 
-    @cached_property
+    @property
     def recursive(self):
-        return FormMap.converted(self.core_form("recursive"), self.partials.sympy)
+        return self._sweep.recursive
 
-    @cached_property
+    @property
     def closed(self):
-        return FormMap.converted(self.core_form("closed"), self.partials.sympy)
+        return self._sweep.closed
 
     @property
     def total(self):
-        return self.closed
+        return self._sweep.total
 
-    @cached_property
-    def in_inputs(self):
-        return FormMap.converted(self.core_form("inputs"), self.partials.sympy)
+    @property
+    def assumptions(self):
+        return self._sweep.assumptions
 
-    def form(self, name):
-        """The ordered derivatives in form ``name``: ``recursive``, ``closed`` or ``inputs``.
+    def choose_form(self, form=None):
+        """The name of ``form`` where it applies, by default the algebra's (``closed``; unrolled,
+        ``recursive``).
+
+        Raises
+        ------
+        ValueError
+            An unknown form, or one that does not apply (``inputs`` for a block file).
+        """
+        return self._sweep.choose_form(form)
+
+    def form(self, name=None):
+        """The ordered derivatives in form ``name`` (see :meth:`choose_form`).
 
         Examples
         --------
@@ -141,9 +117,17 @@ class Derivation:
         >>> d.form("recursive")["z"], d.form("closed")["z"], d.form("inputs")["z"]
         ((1 - h**2)*Dplus(E, h), 2*h*(1 - h**2), 2*(1 - tanh(z)**2)*tanh(z))
         """
-        check_form_name(name)
-        return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])
+        return self._sweep.form(name)
+
+    def __getattr__(self, name):
+        sweep = self.__dict__.get("_sweep")
+        if sweep is None or name not in sweep.ADDS:
+            algebra = "" if sweep is None else sweep.system.algebra + " "
+            raise AttributeError(f"a {algebra}derivation has no attribute {name!r}")
+        return getattr(sweep, name)
+
+    def __dir__(self):
+        return sorted({*super().__dir__(), *self._sweep.ADDS})
 
     def __repr__(self):
-        return (f"<Derivation of {self.target} over {len(self.order)} variables "
-                f"(inputs {', '.join(map(str, self.inputs))})>")
+        return repr(self._sweep)

@@ -79,7 +79,7 @@ def block_document(derivation, *, form=None, wrt=None, body_only=False, figure=N
 
     Parameters
     ----------
-    derivation : BlockDerivation
+    derivation : Derivation
     form, wrt : optional
         As for :func:`~orderdiff.printers.blocktext.render_text`: recursive leaves out the
         recurrences and gradients; ``wrt`` shows only the selected nodes' derivatives and the

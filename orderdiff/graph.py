@@ -15,16 +15,6 @@ import networkx as nx
 from .errors import CycleError, TargetError
 
 
-def dependency_graph(equations, inputs):
-    """The DAG of ``equations`` (a sequence of :class:`~orderdiff.system.Equation`)."""
-    G = nx.DiGraph()
-    G.add_nodes_from((v, {"rank": (0, i)}) for i, v in enumerate(inputs))
-    G.add_nodes_from((eq.var, {"rank": (1, i)}) for i, eq in enumerate(equations))
-    for eq in equations:
-        G.add_edges_from((u, eq.var) for u in eq.free_symbols)
-    return G
-
-
 def step_graph(nodes, uses):
     """The graph of one time step: ``nodes`` ranked in the order given, and an edge
     ``u -> v`` with attribute ``lag`` k for each ``(u, v, k)`` of ``uses`` (``u[t-k]`` in
@@ -90,11 +80,11 @@ def check_acyclic(G, equations, file=None, *, within_step=False):
 
 def file_order(equations, inputs):
     """The inputs then the equations in file order, when that is already a dependency order
-    (each equation uses only inputs and earlier equations), else ``None``. It is then what
+    (each equation uses, within one step, only inputs and earlier equations), else ``None``. It is then what
     :func:`topological_order` gives, without building the graph."""
     known = set(inputs)
     for v, eq in equations.items():
-        if not known.issuperset(eq.free_symbols):
+        if not known.issuperset(eq.parents):
             return None
         known.add(v)
     return (*inputs, *equations)

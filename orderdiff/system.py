@@ -1,41 +1,81 @@
-"""A system of sequential variables: equations, inputs, and their dependency order.
+"""A system of sequential variables: equations, declared leaves, inputs, and their order.
 
-A :class:`System` comes from :func:`orderdiff.parse` or straight from sympy objects
-(``System({z2: 2*z1, E: z2**2})``). Construction checks it: each variable defined
-once, supported operations only, no cycles; it then holds the DAG and its order.
+One :class:`System` serves every file. A scalar file (``z3 = 3*z2 + z1``) is a system with no
+declarations, whose undefined names are its inputs; so is a system built from sympy objects
+(``System({z2: 2*z1, E: z2**2})``). A block file declares its dimensions, parameters,
+inputs and initial values, and its variables are *static* (parameters, and equations
+without ``[t]``) or *time-indexed* (``x[t]``, defined for t = 1..T); a use ``h[t-k]`` crosses
+k steps and needs initial values ``h[0] .. h[1-k]``. Construction checks it: each
+variable defined once, no cycle within one step, every initial value a lag needs; it then
+holds the graph (:mod:`orderdiff.graph`) and one step's order. A scalar file is the case of
+no time: every equation static, no lag. Static equations that sum over time
+(``C = sum_t(...)``) come after the loop over t, the others before it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 
 from sympy import Add, Basic, Float, Integer, Mul, Number, NumberSymbol, Pow, Symbol
 
 from . import graph
+from .blocks import expr as B
 from .convert import from_sympy, to_sympy
 from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
 from .functions import BY_SYMPY, FUNCTIONS
 from .limits import TooLarge, check_form
+from .naming import name_of
+
+
+@dataclass(frozen=True)
+class Decl:
+    """A declared leaf: ``input``, ``param`` or ``init`` (an initial value at ``time`` <= 0)."""
+
+    kind: str
+    name: str
+    shape: tuple | None
+    timed: bool
+    time: int | None
+    line: int
+    col: int
+    source: str
+    fill: float = 0.0
+    distribution: bool = False
 
 
 class Equation:
-    """``var = expr``; ``text`` is the right side as written, ``line``/``col`` where ``var`` is.
+    """``var = expr`` (``var[t] = expr`` when ``timed``); ``text`` is the right side as written,
+    ``line``/``col`` where ``var`` is.
 
-    ``expr`` is the sympy expression, ``core`` the same as a symengine one
+    A scalar equation's ``var`` is a sympy ``Symbol`` and its key in the system that symbol;
+    ``expr`` is the sympy expression and ``core`` the same as a symengine one
     (:mod:`orderdiff.algebra`), on which orderdiff computes. The parser gives ``core`` and
     ``free_symbols``, and ``expr`` is converted on first use: reading, deriving and
     evaluating a large system then never builds sympy expressions. From sympy objects it
     is the other way round.
+
+    A block equation's ``var`` is a :class:`~orderdiff.blocks.expr.Var` (its shape and time)
+    and its key the variable's name; ``expr`` is a block expression, ``uses`` the
+    ``(name, k)`` of each ``name[t-k]`` it reads (k = 0 within one step, or for a static
+    variable), and ``sums_over_time`` whether it contains ``sum_t``.
     """
 
-    __slots__ = ("var", "_expr", "line", "col", "source", "text", "_core", "_free")
+    __slots__ = ("var", "key", "_expr", "line", "col", "source", "text", "_core", "_free", "uses",
+                 "timed", "shape", "sums_over_time")
 
     def __init__(self, var, expr=None, line=None, col=None, source=None, text=None, *,
-                 core=None, free_symbols=None):
+                 core=None, free_symbols=None, uses=None, sums_over_time=False):
         assert expr is not None or core is not None
         self.var, self._expr, self.line, self.col, self.source, self.text = var, expr, line, col, source, text
         self._core, self._free = core, free_symbols
+        self.uses = uses
+        scalar = uses is None
+        self.key = var if scalar else var.name
+        self.timed = False if scalar else bool(var.time)
+        self.shape = () if scalar else var.shape
+        self.sums_over_time = sums_over_time
 
     @property
     def expr(self):
@@ -45,7 +85,7 @@ class Equation:
 
     @property
     def core(self):
-        """The right side as a symengine expression."""
+        """The right side of a scalar equation as a symengine expression."""
         if self._core is None:
             self._core = from_sympy(self._expr)
         return self._core
@@ -53,6 +93,21 @@ class Equation:
     @property
     def free_symbols(self):
         return self._free if self._free is not None else self.expr.free_symbols
+
+    @property
+    def reads(self):
+        """The keys of the variables the right side reads, at any lag."""
+        return self.free_symbols if self.uses is None else {u for u, _ in self.uses}
+
+    @property
+    def parents(self):
+        """The keys of the variables the right side reads within one step (all, without time)."""
+        return self.free_symbols if self.uses is None else {u for u, k in self.uses if not k}
+
+    @property
+    def lagged(self):
+        """``(name, k)`` for each use ``name[t-k]`` with k > 0."""
+        return () if self.uses is None else [(u, k) for u, k in self.uses if k]
 
     @property
     def is_atom(self):
@@ -66,8 +121,8 @@ class Equation:
 
     @property
     def written(self):
-        """The equation as the file writes it (``var = rhs``)."""
-        return f"{self.var} = {self.rhs}"
+        """The equation as the file writes it (``var = rhs``, ``h[t] = rhs``)."""
+        return f"{self.key}{'[t]' if self.timed else ''} = {self.rhs}"
 
     def _fields(self):
         return (self.var, self.expr, self.line, self.col, self.source, self.text)
@@ -102,28 +157,45 @@ class System:
         Name used in error messages.
     appearance : sequence of Symbol, optional
         Symbols in order of first appearance (orders the inputs; the parser gives it).
+    scope : optional
+        A block file's declarations (:class:`orderdiff.blocks.parse.Scope`): dimensions,
+        parameters, inputs, initial values.
 
     Attributes
     ----------
+    algebra : str
+        ``"scalar"`` (no declarations) or ``"block"``: which algebra derives the equations.
     equations : dict
-        ``{Symbol: Equation}`` in file order.
-    inputs : tuple of Symbol
-        Variables that no equation defines.
-    order : tuple of Symbol
-        Every variable, inputs first, in dependency order (ties broken by file order).
-    graph : networkx.DiGraph
-        Edge ``u -> v`` when ``u`` appears in the equation of ``v``.
+        ``{key: Equation}`` in file order: keyed by Symbol in a scalar system, by name in a block one.
+    dims, declarations, inits : dict
+        A block file's ``{name: Symbol}`` of dimensions, ``{name: Decl}`` of inputs and
+        parameters, and ``{name: {time: Decl}}`` of initial values; empty for a scalar file.
+    inputs : tuple
+        The data a derivation is evaluated at: a scalar system's undefined variables (Symbols),
+        a block system's declared inputs (Decls).
+    leaves : tuple
+        The keys of the variables no equation defines, declared or not.
+    order : tuple
+        Every key, leaves first, in one step's dependency order (ties broken by file order).
+    graph : networkx.MultiDiGraph
+        Edge ``u -> v`` with attribute ``lag`` k when ``u[t-k]`` appears in the equation of
+        ``v`` (k = 0 without time).
     index : dict
-        ``{Symbol: position in order}``.
+        ``{key: position in order}``.
+    lags : dict
+        ``{name: largest k in name[t-k]}`` for every variable used with a lag.
+    timed, before, after : tuple
+        Time-indexed equations in the order of one step; static equations computed
+        before the loop over t, and after it (those that sum over time).
 
     Raises
     ------
     DefinitionError
-        A variable defined twice or not a symbol.
+        A variable defined twice or not a symbol, or an initial value missing.
     UnsupportedExpressionError
         An operation orderdiff cannot differentiate or evaluate.
     CycleError
-        Equations that depend on each other in a cycle.
+        Equations that depend on each other in a cycle (within one step).
 
     Examples
     --------
@@ -134,51 +206,108 @@ class System:
     (x, y, E)
     """
 
-    def __init__(self, equations, *, file=None, appearance=None):
+    def __init__(self, equations, *, file=None, appearance=None, scope=None):
         if isinstance(equations, Mapping):
             equations = from_mapping(equations)
         self.file = file
+        self.algebra = "scalar" if scope is None else "block"
+        self.dims = dict(scope.dims) if scope else {}
+        self.declarations = dict(scope.decls) if scope else {}
+        self.inits = {k: dict(v) for k, v in scope.inits.items()} if scope else {}
+        self.last_declaration = scope.last if scope else None
         self.equations = {}
         for eq in equations:
-            if eq.var in self.equations:
+            if eq.key in self.equations:
                 raise self._redefined(eq)
-            self.equations[eq.var] = eq
+            self.equations[eq.key] = eq
         if appearance is None:
-            appearance = [s for eq in self.equations.values()
-                          for s in sorted(eq.free_symbols, key=str)]
-        self.inputs = tuple(dict.fromkeys(s for s in appearance if s not in self.equations))
-        self.order = graph.file_order(self.equations, self.inputs)
+            appearance = [s for eq in self.equations.values() for s in sorted(eq.reads, key=str)]
+        undefined = (s for s in appearance if s not in self.equations and s not in self.declarations)
+        self.leaves = (*self.declarations, *dict.fromkeys(undefined))
+        self.inputs = (tuple(d for d in self.declarations.values() if d.kind == "input") if scope
+                       else self.leaves)
+        self.order = graph.file_order(self.equations, self.leaves)
         if self.order is None:
-            graph.check_acyclic(self.graph, self.equations, file)
-            self.order = graph.topological_order(self.graph)
+            step = graph.same_step(self.graph)
+            graph.check_acyclic(step, self.equations, file,
+                                within_step=any(eq.timed for eq in self.equations.values()))
+            self.order = graph.topological_order(step)
         self.index = {v: k for k, v in enumerate(self.order)}
-        self._by_name = {v.name: v for v in self.order}
+        self._by_name = {name_of(v): v for v in self.order}
         self._parents = {}
+        self.lags = self._lags()
+        self._check_inits()
+        self.timed, self.before, self.after = self._split()
 
     @cached_property
     def graph(self):
-        """The dependency DAG (networkx), built on first use."""
-        return graph.dependency_graph(list(self.equations.values()), self.inputs)
+        """The dependency graph (networkx), built on first use."""
+        uses = [(u, v, k) for v, eq in self.equations.items()
+                for u, k in (((u, 0) for u in eq.free_symbols) if eq.uses is None else eq.uses)]
+        return graph.step_graph([*self.leaves, *self.equations], uses)
+
+    def _lags(self):
+        out = {}
+        for eq in self.equations.values():
+            for u, k in eq.lagged:
+                out[u] = max(k, out.get(u, 0))
+        return out
+
+    def _check_inits(self):
+        for name, k in self.lags.items():
+            missing = [s for s in range(0, -k, -1) if s not in self.inits.get(name, {})]
+            if missing:
+                eq = next(eq for eq in self.equations.values() if (name, k) in eq.lagged)
+                raise DefinitionError(
+                    f"{name}[t-{k}] reaches back to t = {1 - k} at the first step, but "
+                    f"{', '.join(f'{name}[{s}]' for s in missing)} has no initial value; add "
+                    + " and ".join(f"'init {name}[{s}] = 0'" for s in missing),
+                    file=self.file, line=eq.line, col=eq.col, source=eq.source)
+        for name, slots in self.inits.items():
+            if name not in self.equations and name not in self.declarations:
+                decl = next(iter(slots.values()))
+                raise DefinitionError(f"'{name}' has an initial value but no equation {name}[t] = ...",
+                                      file=self.file, line=decl.line, col=decl.col, source=decl.source)
+
+    def _split(self):
+        """The defined variables in one step's order: time-indexed, static before the loop, after it."""
+        order = [v for v in self.order if v in self.equations]
+        timed = tuple(v for v in order if self.equations[v].timed)
+        after = set()
+        if any(eq.sums_over_time for eq in self.equations.values()):
+            for v in order:
+                eq = self.equations[v]
+                if not eq.timed and (eq.sums_over_time or any(u in after for u in eq.reads)):
+                    after.add(v)
+            for v in timed:
+                late = sorted(u for u in self.equations[v].reads if u in after)
+                if late:
+                    eq = self.equations[v]
+                    raise DefinitionError(f"'{late[0]}' sums over every step, so the step equation of "
+                                          f"'{v}' cannot use it", file=self.file, line=eq.line, col=eq.col,
+                                          source=eq.source)
+        before = tuple(v for v in order if not self.equations[v].timed and v not in after)
+        return timed, before, tuple(v for v in order if v in after)
 
     @cached_property
     def users(self):
-        """``{v: (the variables whose equations use v, in order)}``."""
+        """``{v: (the variables whose equations use v, at any lag, in order)}``."""
         users = {v: [] for v in self.order}
         for v in self.order:
             eq = self.equations.get(v)
             if eq is not None:
-                for u in eq.free_symbols:
+                for u in eq.reads:
                     users[u].append(v)
         return {v: tuple(js) for v, js in users.items()}
 
     @cached_property
     def constants(self):
         """The variables whose equations use no variable (``c = sqrt(2)``)."""
-        return {v for v, eq in self.equations.items() if not eq.free_symbols}
+        return {v for v, eq in self.equations.items() if not eq.reads}
 
     @cached_property
     def notes(self):
-        """Remarks on how the text was read, for a reader to see: inputs named like constants.
+        """Remarks on how the text was read, for a reader to see: undefined inputs named like constants.
 
         Examples
         --------
@@ -186,57 +315,83 @@ class System:
         >>> parse("y = sin(pi*x)").notes
         ["'pi' is an input variable, not the constant π: orderdiff has no named constants; write 3.141592653589793 instead, or define pi by an equation"]
         """
-        return [f"'{v}' is an input variable, not the constant {LOOKALIKES[v.name][0]}: orderdiff has no "
-                f"named constants; write {LOOKALIKES[v.name][1]} instead, or define {v} by an equation"
-                for v in self.inputs if v.name in LOOKALIKES]
+        return [f"'{v}' is an input variable, not the constant {LOOKALIKES[name][0]}: orderdiff has no "
+                f"named constants; write {LOOKALIKES[name][1]} instead, or define {v} by an equation"
+                for v in self.leaves if (name := name_of(v)) in LOOKALIKES and name not in self.declarations]
 
     def parents(self, v):
-        """The variables in the equation of ``v``, in order (none for an input)."""
+        """The variables in the equation of ``v`` within one step, in order (none for a leaf)."""
         found = self._parents.get(v)
         if found is None:  # the sweep asks several times per variable: each is sorted once
             eq = self.equations.get(v)
-            found = () if eq is None else tuple(sorted(eq.free_symbols, key=self.index.__getitem__))
+            found = () if eq is None else tuple(sorted(eq.parents, key=self.index.__getitem__))
             self._parents[v] = found
         return found
 
     def ancestors(self, v):
-        """The variables ``v`` depends on, directly or not."""
+        """The variables ``v`` depends on, directly or not, at any lag."""
         equations = self.equations
-        return graph.reached(v, lambda u: equations[u].free_symbols if u in equations else None) - {v}
+        return graph.reached(v, lambda u: equations[u].reads if u in equations else None) - {v}
 
     def _redefined(self, eq):
-        first = self.equations[eq.var]
+        first = self.equations[eq.key]
         where = f" (first defined on line {first.line})" if first.line else ""
-        return DefinitionError(f"'{eq.var}' is defined twice{where}; each variable is defined once",
+        return DefinitionError(f"'{eq.key}' is defined twice{where}; each variable is defined once",
                                file=self.file, line=eq.line, col=eq.col, source=eq.source)
 
     def resolve(self, name, what="variable"):
-        """The system's symbol for ``name`` (a ``str`` or ``Symbol``).
+        """The system's key for ``name`` (a ``str`` or ``Symbol``): its Symbol in a scalar
+        system, its name in a block one.
 
         Raises
         ------
         TargetError
             If the system has no such variable; the message suggests close names.
         """
-        key = str(name)
+        key = name_of(name)
         if key in self._by_name:
             return self._by_name[key]
         raise TargetError(f"unknown {what} '{key}'{did_you_mean(key, self._by_name)}; the variables are "
                           + ", ".join(self._by_name), file=self.file)
 
     def sinks(self):
-        """The defined variables that no equation uses, in file order."""
+        """The defined variables that no equation uses (at any lag), in file order."""
         users = self.users
         return [v for v in self.equations if not users[v]]
+
+    # ----- a block file's leaves ------------------------------------------------------------
+    @property
+    def params(self):
+        return tuple(d for d in self.declarations.values() if d.kind == "param")
+
+    def var(self, name, time=None):
+        """The :class:`~orderdiff.blocks.expr.Var` of ``name`` (at ``time`` if it is indexed by time)."""
+        return B.Var(name, self.shape(name), ((B.T_INDEX if time is None else time),) if self.is_timed(name) else ())
+
+    def shape(self, name):
+        if name in self.equations:
+            return self.equations[name].shape
+        if name in self.declarations:
+            return self.declarations[name].shape
+        if name in self._by_name:
+            return ()
+        raise KeyError(name)
+
+    def is_timed(self, name):
+        if name in self.equations:
+            return self.equations[name].timed
+        return name in self.declarations and self.declarations[name].timed
 
     def __len__(self):
         return len(self.order)
 
     def __contains__(self, name):
-        return str(name) in self._by_name
+        return name_of(name) in self._by_name
 
     def __repr__(self):
-        return f"<System of {len(self.equations)} equations, inputs {', '.join(map(str, self.inputs))}>"
+        leaves = self.params if self.declarations else self.inputs
+        what = "parameters" if self.declarations else "inputs"
+        return f"<System of {len(self.equations)} equations, {what} {', '.join(map(name_of, leaves))}>"
 
 
 def from_mapping(mapping):

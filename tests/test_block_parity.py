@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 import orderdiff
-from orderdiff.blocks.system import BlockSystem
 from orderdiff.cli import main
 from orderdiff.errors import TargetError
 
@@ -135,7 +134,7 @@ def test_an_unknown_target_is_located_in_the_option(tmp_path, command):
 # ----- the JSON's top-level keys ------------------------------------------------------------------
 
 SCALAR_KEYS = list(json.loads(orderdiff.derive(orderdiff.load(str(EXAMPLES / "werbos.eqs"))).to_json()))
-BLOCK_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.eqs") if isinstance(orderdiff.load(str(p)), BlockSystem))
+BLOCK_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.eqs") if orderdiff.load(str(p)).algebra == "block")
 
 
 @pytest.mark.parametrize("steps", [None, 2])
@@ -162,16 +161,21 @@ def test_block_json_has_the_scalar_keys_in_their_order(example, steps):
 
 # ----- the API: the keywords of Derivation, mappings keyed by name ---------------------------------
 
-@pytest.mark.parametrize("method", ["to_text", "to_latex", "to_json"])
-def test_views_take_the_keywords_of_a_scalar_derivation(method):
+@pytest.mark.parametrize("method", ["to_text", "to_latex", "to_json", "json_pieces"])
+def test_both_kinds_of_file_derive_to_one_class_whose_views_take_one_set_of_keywords(method, elman):
     import inspect
 
-    from orderdiff.api.blocks import BlockDerivation
+    scalar = orderdiff.derive(orderdiff.parse("y = 3*x"))
+    assert type(scalar) is type(elman) is orderdiff.Derivation
+    params = inspect.signature(getattr(orderdiff.Derivation, method)).parameters
+    assert {"form", "values", "wrt"} <= set(params)
+    assert all(p.kind == inspect.Parameter.KEYWORD_ONLY for k, p in params.items() if k != "self")
 
-    scalar = inspect.signature(getattr(orderdiff.Derivation, method)).parameters
-    block = inspect.signature(getattr(BlockDerivation, method)).parameters
-    assert set(scalar) <= set(block)
-    assert all(block[k].kind == inspect.Parameter.KEYWORD_ONLY for k in scalar if k != "self")
+
+def test_a_block_derivation_gives_its_json_in_pieces_as_a_scalar_one_does(elman):
+    assert "".join(elman.json_pieces(form="closed")) == elman.to_json()
+    with pytest.raises(ValueError, match="need arrays"):
+        elman.json_pieces(values={"x": 1.0})
 
 
 def test_the_default_form_is_closed_generic_and_recursive_unrolled(elman, elman2):
@@ -484,3 +488,53 @@ def test_json_form_recursive_holds_eq1_of_the_gradients():
     assert (doc["form"], doc["recurrences"]) == ("recursive", {})
     assert list(doc["gradients"]) == ["W_ih", "b_ih", "W_ho", "b_ho", "h[0]"]
     assert all(doc["gradients"][v] == doc["nodes"][v]["recursive"] for v in doc["gradients"])
+
+
+# ----- one System, one Derivation --------------------------------------------------------------
+
+def test_both_kinds_of_file_read_into_one_system_a_scalar_one_without_time():
+    scalar = orderdiff.parse("z2 = 2*z1\nz3 = 3*z2 + z1\nE = z3^2 + z2")
+    block = orderdiff.load(ELMAN)
+    assert type(scalar) is type(block) is orderdiff.System
+    assert (scalar.algebra, block.algebra) == ("scalar", "block")
+    assert scalar.declarations == scalar.dims == scalar.inits == scalar.lags == {}
+    assert (scalar.timed, scalar.after) == ((), ())
+    assert scalar.before == tuple(scalar.equations) == scalar.order[1:]
+    assert [str(v) for v in scalar.leaves] == ["z1"] and scalar.inputs == scalar.leaves
+    assert block.lags == {"h": 1} and block.timed == ("xc", "zh", "h", "zo", "y")
+    assert block.after == ("C",) and block.before == ()
+    assert [d.name for d in block.inputs] == ["x", "yhat"]
+    # one graph: an edge per use, with its lag; a scalar system's are all within one step
+    assert {k for _, _, k in scalar.graph.edges(data="lag")} == {0}
+    assert ("h", "xc", 1) in {(u, v, k) for u, v, k in block.graph.edges(data="lag")}
+    assert scalar.sinks() == [scalar.resolve("E")] and block.sinks() == ["C"]
+
+
+def test_a_scalar_equation_and_a_block_one_are_one_class_written_as_the_file_writes_them():
+    scalar = orderdiff.parse("y = 3*x\nE = y^2")
+    block = orderdiff.load(ELMAN)
+    assert type(scalar.equations[scalar.resolve("y")]) is type(block.equations["h"]) is orderdiff.Equation
+    assert scalar.equations[scalar.resolve("E")].written == "E = y^2"
+    assert block.equations["h"].written == "h[t] = tanh(zh[t])"
+    assert block.equations["xc"].lagged == [("h", 1)] and not scalar.equations[scalar.resolve("E")].lagged
+
+
+def test_what_one_algebra_has_no_meaning_for_is_refused_with_what_to_use(elman):
+    scalar = orderdiff.derive(orderdiff.parse("y = 3*x\nE = y^2"))
+    with pytest.raises(ValueError, match="scalar system has no time"):
+        orderdiff.derive(scalar.system, steps=2)
+    with pytest.raises(ValueError, match="NumPy's, in float64"):
+        scalar.lambdify(backend="torch")
+    with pytest.raises(ValueError, match="one spelling"):
+        scalar.numpy_source(backend="jax")
+    with pytest.raises(ValueError, match="generated for block files"):
+        scalar.python_module()
+    with pytest.raises(ValueError, match="need arrays"):
+        elman.evaluate({"x": 1.0})
+    with pytest.raises(ValueError, match="leave out wrt"):
+        elman.lambdify(["W_ih"])
+    with pytest.raises(AttributeError, match="a scalar derivation has no attribute 'compact'"):
+        scalar.compact
+    with pytest.raises(AttributeError, match="a block derivation has no attribute 'in_inputs'"):
+        elman.in_inputs
+    assert {"compact", "recurrences", "gradients"} <= set(dir(elman)) and "partials" in dir(scalar)

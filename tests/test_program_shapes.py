@@ -64,7 +64,7 @@ def summed_backward_form():
     zh = d.system.var("zh")
     forms = dict(d.compact.items())
     forms[zh] = B.Total(forms[zh])
-    d.__dict__["compact"] = NodeMap(forms)  # the cached forms, replaced: the mappings are read-only
+    d._sweep.__dict__["compact"] = NodeMap(forms)  # the block sweep's cached forms, replaced: the mappings are read-only
     return d
 
 

@@ -1,13 +1,11 @@
 """orderdiff's Python API: read a file of either kind, derive it.
 
-A scalar equation file (``z3 = 3*z2 + z1``) reads into a :class:`~orderdiff.system.System`
-and derives into a :class:`Derivation`; a block file (declarations ``param W: n_h, n_x``,
-equations over vectors, matrices and time steps) reads into a
-:class:`~orderdiff.blocks.system.BlockSystem` and derives into a
-:class:`orderdiff.api.blocks.BlockDerivation`. Each is the derivation's data with its
-printers and generated code as methods. This module is where the two meet:
-everything below it works on one kind and knows nothing of the layers above. What a
-scalar file does not need (the block algebra) loads on first use.
+A scalar equation file (``z3 = 3*z2 + z1``) and a block file (declarations ``param W:
+n_h, n_x``, equations over vectors, matrices and time steps) both read into a
+:class:`~orderdiff.system.System` and derive into a :class:`Derivation`: the derivation's
+data with its printers and generated code as methods, which call the functions of the
+system's algebra (:mod:`orderdiff.api.views`, :mod:`orderdiff.api.blocks`). What a scalar
+file does not need (the block algebra and its printers) loads on first use.
 """
 
 from __future__ import annotations
@@ -16,22 +14,18 @@ import sys
 
 from .. import derivation
 from ..blocks.read import has_declarations, parse_blocks
-from ..blocks.system import BlockSystem
-from ..codegen import evaluate, make_function, sweep_source
+from ..algebra import paused_gc
 from ..derive import DEFAULT_MAX_SIZE
 from ..lexer import decode, logical_lines
 from ..parse import scalar_system
-from ..algebra import paused_gc
-from ..printers.jsonout import json_pieces, render_json
-from ..printers.latex import render_summary
-from ..printers.text import render_text
+from .views import SCALAR
 
 
 def parse(text, file="<string>"):
     """Parse the text of an equation file into a :class:`System`.
 
-    A file with a declaration (``param W: n``, ``input x[t]: n``, ...) is a block file
-    and reads into a :class:`BlockSystem` (see docs/recurrent.md).
+    A file with a declaration (``param W: n``, ``input x[t]: n``, ...) is a block file,
+    whose system has those declarations (see docs/recurrent.md).
 
     Parameters
     ----------
@@ -42,7 +36,7 @@ def parse(text, file="<string>"):
 
     Returns
     -------
-    System or BlockSystem
+    System
         The equations in file order, with their inputs and dependency order.
 
     Raises
@@ -80,7 +74,7 @@ def load(path):
 
     Returns
     -------
-    System or BlockSystem
+    System
 
     Raises
     ------
@@ -107,7 +101,7 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
 
     Parameters
     ----------
-    system : System or BlockSystem
+    system : System
         The equations, from :func:`parse` or built from sympy objects.
     target : str or Symbol, optional
         The variable to differentiate; by default the one variable nothing else uses.
@@ -120,7 +114,7 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
 
     Returns
     -------
-    Derivation or BlockDerivation
+    Derivation
 
     Raises
     ------
@@ -136,22 +130,33 @@ def derive(system, target=None, *, max_size=DEFAULT_MAX_SIZE, steps=None):
     >>> d.recursive["z2"]
     3*Dplus(E, z3) + 2*Dplus(E, z4) + 2
     """
-    if isinstance(system, BlockSystem):
-        from .blocks import BlockDerivation  # the block algebra and its printers load only here
-
-        return BlockDerivation.of(system, target, steps=steps)
-    return Derivation.of(system, target, max_size=max_size)
+    return Derivation.of(system, target, max_size=max_size, steps=steps)
 
 
 class Derivation(derivation.Derivation):
-    """A scalar :class:`~orderdiff.derivation.Derivation` with its views and numbers as methods.
+    """A :class:`~orderdiff.derivation.Derivation` with its views and numbers as methods.
 
-    Built by :func:`derive`. The attributes are the derivation's; the methods call the
-    printers (text, LaTeX, JSON) and the generated code.
+    Built by :func:`derive`, for a file of either kind. The attributes are the derivation's;
+    the methods call the printers (text, LaTeX, JSON) and the generated code of the
+    system's algebra. ``form`` is by default ``closed`` (a block file unrolled:
+    ``recursive``); ``values``, numbers at one point, are for scalar systems, as are
+    :meth:`evaluate` and ``wrt`` of :meth:`lambdify`; ``backend``, ``dtype``, ``checks`` and
+    :meth:`python_module` are for block files' generated programs.
     """
 
-    def numpy_source(self):
-        """The generated NumPy code of the numeric sweep, for reading (names are generated).
+    @property
+    def _views(self):
+        if self.system.algebra == "scalar":
+            return SCALAR
+        from .blocks import BLOCK  # the block printers and generated program load only here
+
+        return BLOCK
+
+    def numpy_source(self, readable=True, backend="numpy", checks=None):
+        """The generated code, for reading: a scalar system's numeric sweep (names are generated),
+        or a block file's program (forward loop, backward loop, gradient sums; see
+        :mod:`orderdiff.blocks.program`), with ``checks`` (``"arrays"`` or ``"terms"``) the shape of
+        each array checked (:mod:`orderdiff.blocks.guard`).
 
         Examples
         --------
@@ -167,7 +172,12 @@ class Derivation(derivation.Derivation):
             g0 = 0.0 + g1*p0
             return (v0, v1, v2, ), (0.0, p1, 1.0, ), (g0, g1, g2, ), (p0, p1, )
         """
-        return sweep_source(self)
+        return self._views.source(self, readable, backend, checks)
+
+    def python_module(self):
+        """A block file's generated Python module that runs on its own (``--emit-python``): the
+        program, a wrapper ``loss_and_gradients(params, inputs, init=None)`` and a demo on random data."""
+        return self._views.module(self)
 
     def evaluate(self, values):
         """Values, explicit and ordered derivatives at one point, in float64.
@@ -194,21 +204,27 @@ class Derivation(derivation.Derivation):
         >>> round(d.evaluate({"z": 0.5}).total["z"], 6)
         0.726862
         """
-        return evaluate(self, values)
+        return self._views.evaluate(self, values)
 
-    def lambdify(self, wrt=None):
-        """A NumPy function of the inputs that returns the ordered derivatives.
+    def lambdify(self, wrt=None, *, backend="numpy", dtype="float64"):
+        """A function that returns the ordered derivatives.
+
+        A scalar system's is a NumPy function of its inputs; a block file's is
+        ``f(params, inputs, init=None) -> (loss, grads)`` running the generated program for
+        ``backend`` in ``dtype`` (see :func:`orderdiff.blocks.gradients.lambdify`).
 
         Parameters
         ----------
         wrt : sequence of str or Symbol, optional
-            The variables whose d+E/dv to return (default: all, in order).
+            A scalar system's variables whose d+E/dv to return (default: all, in order).
+        backend, dtype : str, optional
+            A block file's: ``numpy``, ``torch``, ``jax`` or ``tensorflow``, and a floating dtype.
 
         Returns
         -------
         callable
-            ``f(*inputs)`` or ``f(**inputs)`` with arrays broadcast together; returns
-            ``{variable: ndarray of d+E/dv}``.
+            For a scalar system ``f(*inputs)`` or ``f(**inputs)`` with arrays broadcast
+            together; returns ``{variable: ndarray of d+E/dv}``.
 
         Examples
         --------
@@ -218,12 +234,9 @@ class Derivation(derivation.Derivation):
         >>> f(np.array([1.0, 2.0]))["x"]
         array([ 3., 12.])
         """
-        return make_function(self, wrt)
+        return self._views.lambdify(self, wrt, backend, dtype)
 
-    def _at(self, values):
-        return None if values is None else self.evaluate(values)
-
-    def to_text(self, *, form="closed", values=None, wrt=None, unicode=True):
+    def to_text(self, *, form=None, values=None, wrt=None, unicode=True):
         """The table and the Werbos steps as plain text; ``values``: numbers at that point.
 
         Examples
@@ -232,10 +245,9 @@ class Derivation(derivation.Derivation):
         >>> print(derive(parse("y = 3*x\\nE = y**2")).to_text(unicode=False).splitlines()[-1])
         d+E/dx = dE/dx + d+E/dy*dy/dx = 0 + 2*y*3 = 6*y
         """
-        with paused_gc():  # printing builds the forms: many small objects, no cycles
-            return render_text(self, form=form, evaluation=self._at(values), wrt=wrt, unicode=unicode)
+        return self._views.text(self, form, values, wrt, unicode)
 
-    def to_latex(self, *, form="closed", values=None, wrt=None, body_only=False, figure=None):
+    def to_latex(self, *, form=None, values=None, wrt=None, body_only=False, figure=None):
         """A LaTeX document (or with ``body_only``, its body) of the whole derivation.
 
         ``figure``: include the picture of the system, a ``tikzpicture`` (default: in a
@@ -248,12 +260,9 @@ class Derivation(derivation.Derivation):
         \\frac{\\partial^{+} y}{\\partial x} &= \\frac{\\partial y}{\\partial x} \\\\
         &= 3
         """
-        from ..documents import scalar_document  # with the block printers it loads: on first use
+        return self._views.latex(self, form, values, wrt, body_only, figure)
 
-        return scalar_document(self, form=form, evaluation=self._at(values), wrt=wrt, body_only=body_only,
-                               figure=figure)
-
-    def to_json(self, *, form="closed", values=None, wrt=None):
+    def to_json(self, *, form=None, values=None, wrt=None):
         """The derivation as JSON text, with stable key order.
 
         Examples
@@ -263,10 +272,9 @@ class Derivation(derivation.Derivation):
         >>> json.loads(derive(parse("y = 3*x")).to_json())["nodes"]["x"]["total"]
         '3'
         """
-        with paused_gc():
-            return render_json(self, form=form, evaluation=self._at(values), wrt=wrt)
+        return self._views.json(self, form, values, wrt)
 
-    def json_pieces(self, *, form="closed", values=None, wrt=None):
+    def json_pieces(self, *, form=None, values=None, wrt=None):
         """The text of :meth:`to_json` in pieces, each made as it is asked for, to write out one
         by one: a large system's JSON is then never held whole, nor every form at once.
 
@@ -279,13 +287,7 @@ class Derivation(derivation.Derivation):
         >>> "".join(d.json_pieces()) == d.to_json()
         True
         """
-        evaluation = self._at(values)
-
-        def pieces():
-            with paused_gc():
-                yield from json_pieces(self, form=form, evaluation=evaluation, wrt=wrt)
-
-        return pieces()
+        return self._views.json_pieces(self, form, values, wrt)
 
     def _repr_latex_(self):
-        return render_summary(self)
+        return self._views.display(self)

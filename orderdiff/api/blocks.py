@@ -1,11 +1,9 @@
-"""The API of a block file's derivation: the data of
-:class:`orderdiff.blocks.derivation.BlockDerivation`, with its printers and generated program as
-methods (as :class:`orderdiff.api.Derivation` has for a scalar file).
+"""What the API does with a block file's derivation (the record of :mod:`orderdiff.api.views`):
+its printers and generated program. Loaded with the first block file.
 """
 
 from __future__ import annotations
 
-from ..blocks import derivation
 from ..blocks.emitted import module_source
 from ..blocks.gradients import lambdify
 from ..blocks.program import source
@@ -13,51 +11,48 @@ from ..documents import block_document
 from ..printers.blockjson import render_json
 from ..printers.blocklatex import render_display
 from ..printers.blocktext import render_text
+from .views import Views
 
 
-class BlockDerivation(derivation.BlockDerivation):
-    """A block derivation with its views and numbers as methods; built by :func:`orderdiff.derive`."""
-
-    # ----- numbers ------------------------------------------------------------------------
-    def numpy_source(self, readable=True, backend="numpy", checks=None):
-        """The generated program: forward loop, backward loop, gradient sums (see :mod:`orderdiff.blocks.program`);
-        with ``checks`` (``"arrays"`` or ``"terms"``), the shape of each array checked (:mod:`orderdiff.blocks.guard`)."""
-        return source(self, readable, backend, checks)
-
-    def python_module(self):
-        """A Python module that runs on its own (``--emit-python``): the program, a wrapper
-        ``loss_and_gradients(params, inputs, init=None)`` and a demo on random data."""
-        return module_source(self)
-
-    def lambdify(self, backend="numpy", dtype="float64"):
-        """``f(params, inputs, init=None) -> (loss, grads)`` running the generated program
-        (see :func:`orderdiff.blocks.gradients.lambdify`)."""
-        return lambdify(self, backend, dtype)
-
-    # ----- views: the keywords of Derivation's; ``values`` is refused (numbers need arrays) -------
-    def to_text(self, *, form=None, values=None, wrt=None, unicode=True):
-        """The derivation as text (see :func:`orderdiff.printers.blocktext.render_text`)."""
-        no_values(values)
-        return render_text(self, form=form, wrt=wrt, unicode=unicode)
-
-    def to_latex(self, *, form=None, values=None, wrt=None, body_only=False, figure=None):
-        """The derivation as LaTeX (see :func:`orderdiff.documents.block_document`)."""
-        no_values(values)
-        return block_document(self, form=form, wrt=wrt, body_only=body_only, figure=figure)
-
-    def to_json(self, *, form=None, values=None, wrt=None):
-        """The derivation as JSON text (see :func:`orderdiff.printers.blockjson.render_json`)."""
-        no_values(values)
-        return render_json(self, form=form, wrt=wrt)
-
-    def _repr_latex_(self):
-        """The recurrences and gradients as one display, for Jupyter (see ``render_display``)."""
-        return render_display(self)
+NO_VALUES = ("values are for scalar derivations; a block derivation's numbers need arrays of its parameters "
+             "and inputs: lambdify() returns f(params, inputs, init) -> (loss, gradients)")
 
 
 def no_values(values):
     """Refuse a ``values`` point: the numbers of a block derivation need arrays."""
     if values is not None:
-        raise ValueError("values are for scalar derivations; a block derivation's numbers need arrays of "
-                         "its parameters and inputs: lambdify() returns f(params, inputs, init) -> "
-                         "(loss, gradients)")
+        raise ValueError(NO_VALUES)
+
+
+def _evaluate(d, values):
+    raise ValueError(NO_VALUES)
+
+
+def _text(d, form, values, wrt, unicode):
+    no_values(values)
+    return render_text(d, form=form, wrt=wrt, unicode=unicode)
+
+
+def _latex(d, form, values, wrt, body_only, figure):
+    no_values(values)
+    return block_document(d, form=form, wrt=wrt, body_only=body_only, figure=figure)
+
+
+def _json(d, form, values, wrt):
+    no_values(values)
+    return render_json(d, form=form, wrt=wrt)
+
+
+def _json_pieces(d, form, values, wrt):
+    return iter((_json(d, form, values, wrt),))
+
+
+def _lambdify(d, wrt, backend, dtype):
+    if wrt is not None:
+        raise ValueError("a block derivation's function returns the loss and the gradient of every parameter "
+                         "and initial value; leave out wrt and pick from its dict")
+    return lambdify(d, backend, dtype)
+
+
+BLOCK = Views(evaluate=_evaluate, text=_text, latex=_latex, json=_json, json_pieces=_json_pieces,
+              display=render_display, lambdify=_lambdify, source=source, module=module_source)

@@ -1,11 +1,10 @@
-"""The finished derivation of a block system, as printers, code generation and users read it.
+"""The Werbos sweep's result in the block algebra: what :class:`orderdiff.derivation.Derivation`
+holds for a block file.
 
-A :class:`BlockDerivation` is generic in t (``steps is None``: nodes h[t], the
+A :class:`BlockSweep` is generic in t (``steps is None``: nodes h[t], the
 recurrences of backpropagation through time) or unrolled over ``steps`` steps (nodes
 h[1], ..., h[T]). Notation: ``Adj(v)`` is d+E/dv, the ordered derivative; the explicit
-dE/dv is the share of the target's own equation. It is data: the generated program
-(:mod:`orderdiff.blocks.gradients`), the printers and the pictures are functions of it,
-and the API's :class:`orderdiff.api.blocks.BlockDerivation` adds them as methods.
+dE/dv is the share of the target's own equation.
 """
 
 from __future__ import annotations
@@ -21,12 +20,12 @@ from .split import plan
 FORMS = ("recursive", "closed")
 
 
-class BlockDerivation:
-    """Explicit and ordered derivatives of a scalar target over a :class:`BlockSystem`.
+class BlockSweep:
+    """Explicit and ordered derivatives of a scalar target over a block :class:`~orderdiff.system.System`.
 
     Attributes
     ----------
-    system : BlockSystem
+    system : System
     target : Var
     steps_count : int or None
         T when unrolled, ``None`` when generic in t.
@@ -55,13 +54,17 @@ class BlockDerivation:
     and iterates in dependency order.
     """
 
+    # What a block derivation adds to the attributes every derivation has
+    ADDS = frozenset({"assume", "compact", "recurrences", "gradients", "substituted", "min_steps", "plan",
+                      "boundary"})
+
     @classmethod
     def of(cls, system, target=None, *, steps=None):
         """Explicit and ordered derivatives of a block system, generic in t or unrolled.
 
         Parameters
         ----------
-        system : BlockSystem
+        system : System
         target : str, optional
             A scalar variable defined without [t]; by default the one nothing else uses.
         steps : int, optional
@@ -69,7 +72,7 @@ class BlockDerivation:
 
         Returns
         -------
-        BlockDerivation
+        BlockSweep
         """
         target, steps_of, order, assume = sweep_system(system, target, steps)
         return cls(system, target, steps_of, order, steps, assume)
@@ -231,4 +234,4 @@ class BlockDerivation:
 
     def __repr__(self):
         mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"
-        return f"<BlockDerivation of {self.target.name}, {mode}, {len(self.order)} nodes>"
+        return f"<Derivation of {self.target.name}, {mode}, {len(self.order)} nodes>"

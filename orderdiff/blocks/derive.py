@@ -30,7 +30,7 @@ from .vjps import local_vjps
 def sweep_system(system, target, steps):
     """Eq. 1 over a block system: ``(target, {node: Step}, order, assumed)``, generic in t
     (``steps`` None) or unrolled over ``steps`` steps (see
-    :meth:`orderdiff.blocks.derivation.BlockDerivation.of`)."""
+    :meth:`orderdiff.blocks.derivation.BlockSweep.of`)."""
     target = choose_target(system, target)
     assume = {d.name for d in system.inputs if d.distribution}
     if steps is None:
@@ -75,7 +75,7 @@ def choose_target(system, target):
 def only_candidate(system):
     """The one variable no other equation uses; else a :class:`TargetError` at the first candidate
     (when every variable is used, at the last equation; with no equations, the last declaration)."""
-    sinks = system.target_candidates
+    sinks = system.sinks()
     if not system.equations:
         where = system.last_declaration
         raise TargetError("the file has no equations, so no loss to differentiate; "

@@ -25,9 +25,9 @@ from ..errors import DefinitionError, LimitError, ShapeError, UnknownFunctionErr
 from ..functions import FUNCTIONS, build
 from ..lexer import tokenize
 from ..parse import Parser
+from ..system import Decl
 from . import expr as B
 from .ops import OPS
-from .system import Decl
 
 KEYWORDS = ("dim", "input", "param", "init")
 BLOCK_OPS = frozenset("@[]:")

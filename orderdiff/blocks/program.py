@@ -83,7 +83,7 @@ class Program:
         if timed:
             first = self.names.value(timed[0].name)
             self.emit(f"T, B = {first}.shape[0], {first}.shape[1]")
-        else:  # checked by BlockDerivation.lambdify: no equation is indexed by time
+        else:  # checked by lambdify: no equation is indexed by time
             inputs = [self.names.value(d.name) for d in self.system.inputs]
             self.emit(f"T, B = 0, {inputs[0] + '.shape[0]' if inputs else 1}")
         bound = set()

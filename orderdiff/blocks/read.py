@@ -13,9 +13,9 @@ import networkx as nx
 
 from .. import graph
 from ..errors import DefinitionError, ShapeError, did_you_mean
+from ..system import Equation, System
 from . import expr as B
 from .parse import KEYWORDS, BlockParser, Scope
-from .system import BlockEquation, BlockSystem
 
 
 def has_declarations(lines):
@@ -28,7 +28,7 @@ def has_declarations(lines):
 
 
 def parse_blocks(lines, file):
-    """Parse the logical ``lines`` of a block file into a :class:`BlockSystem`."""
+    """Parse the logical ``lines`` of a block file into a :class:`~orderdiff.system.System`."""
     scope = Scope(file)
     equations = []
     for line in lines:
@@ -50,7 +50,7 @@ def parse_blocks(lines, file):
             if scope.shapes == before:
                 break
     result = [build_equation(line, BlockParser(line, scope)) for line, _ in equations]
-    return BlockSystem(result, scope, file=file)
+    return System(result, file=file, scope=scope)
 
 
 def defined_name(parser, scope):
@@ -132,5 +132,6 @@ def build_equation(line, parser):
                            f"init {head.text}[0]: n = 0", head.pos, cls=ShapeError)
     var = B.Var(head.text, shape, (B.T_INDEX,) if timed else ())
     number, col, source = line.where(head.pos)
-    return BlockEquation(var, body, number, col, source, text)
+    uses = frozenset((v.name, B.lag(v) if v.time else 0) for v in B.variables(body))
+    return Equation(var, body, number, col, source, text, uses=uses, sums_over_time=body.has(B.SumT))
 

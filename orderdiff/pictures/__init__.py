@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..blocks.system import BlockSystem
+from .. import graph
 from ..codegen import evaluate
 from ..errors import OrderdiffError
 from . import blocks, dot, mpl, tikz
@@ -33,7 +33,7 @@ def picture(derivation, *, values=None, depth=None, max_nodes=MAX_NODES):
 
     Parameters
     ----------
-    derivation : Derivation or BlockDerivation
+    derivation : Derivation
         A block derivation draws its folded cell, or its graph unrolled over at most
         ``blocks.MAX_STEPS`` steps (see :mod:`~orderdiff.pictures.blocks`).
     values : mapping, optional
@@ -66,7 +66,7 @@ def picture(derivation, *, values=None, depth=None, max_nodes=MAX_NODES):
     >>> p.edge("z3", "z4").label.text, p.node("z1").lines[1].text
     ('∂z4/∂z3 = 4', '∂⁺E/∂z1 = 136')
     """
-    if isinstance(derivation.system, BlockSystem):
+    if derivation.system.algebra == "block":
         if values is not None or depth is not None:
             raise OrderdiffError("values and depth apply to pictures of scalar systems; a block "
                                  "derivation's picture draws every node of its steps")
@@ -82,7 +82,7 @@ def arrange_derivation(derivation, evaluation, depth=None, max_nodes=MAX_NODES):
     if max_nodes < 1:
         raise OrderdiffError(f"the node budget must be 1 or more, not {max_nodes}")
     labels = DerivationLabels(derivation, evaluation)
-    return arrange(derivation.system.graph, derivation.target, labels.node, labels.edge,
+    return arrange(graph.same_step(derivation.system.graph), derivation.target, labels.node, labels.edge,
                    name=labels.name, key=derivation.system.index.__getitem__, depth=depth,
                    max_nodes=max_nodes)
 
@@ -92,7 +92,7 @@ def draw(derivation, path, *, values=None, depth=None, max_nodes=MAX_NODES):
 
     Parameters
     ----------
-    derivation : Derivation or BlockDerivation
+    derivation : Derivation
     path : str or path-like
         Ends in ``.svg``, ``.png``, ``.pdf`` (drawn with matplotlib), ``.dot``
         (Graphviz text) or ``.tex`` (a ``tikzpicture``; needs ``\\usepackage{tikz}``).

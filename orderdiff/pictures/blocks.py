@@ -36,7 +36,6 @@ from dataclasses import replace
 import networkx as nx
 
 from ..blocks import expr as B
-from ..blocks.derivation import BlockDerivation
 from ..blocks.derive import base, generic, offset
 from ..errors import OrderdiffError
 from ..limits import MAX_PICTURE_STEPS as MAX_STEPS
@@ -53,11 +52,11 @@ SPREADS = 3  # times the rows and columns are spread apart for labels that found
 
 
 def picture(derivation):
-    """The laid-out picture of a :class:`~orderdiff.blocks.derivation.BlockDerivation`.
+    """The laid-out picture of a block file's :class:`~orderdiff.derivation.Derivation`.
 
     Parameters
     ----------
-    derivation : BlockDerivation
+    derivation : Derivation
         Unrolled over at most ``MAX_STEPS`` steps, or generic in t (the folded cell).
 
     Returns
@@ -239,8 +238,8 @@ def stand_ins(d):
         return
     T = d.steps_count
     for k in range(min(T or 0, MAX_STEPS), 1, -1):
-        yield k, True, picture(d if k == T else BlockDerivation.of(d.system, d.target.name, steps=k))
-    folded = d if T is None else BlockDerivation.of(d.system, d.target.name)
+        yield k, True, picture(d if k == T else type(d).of(d.system, d.target.name, steps=k))
+    folded = d if T is None else type(d).of(d.system, d.target.name)
     yield None, True, cell(folded)
     yield None, False, cell(folded, parameters=False)
 

@@ -1,4 +1,4 @@
-"""What every view of a :class:`~orderdiff.blocks.derivation.BlockDerivation` shows, gathered once.
+"""What every view of a block file's :class:`~orderdiff.derivation.Derivation` shows, gathered once.
 
 :func:`view` picks what one output shows for a ``form`` and ``wrt``. The shares of Eq. 1
 with the user each comes from (``xc[t+1]`` for the use of h[t] in

@@ -31,7 +31,7 @@ def render_body(derivation, *, form=None, wrt=None, figure=None):
 
     Parameters
     ----------
-    derivation : BlockDerivation
+    derivation : Derivation
     form, wrt : optional
         As for :func:`~orderdiff.printers.blocktext.render_text`: recursive leaves out the
         recurrences and gradients; ``wrt`` shows only the selected nodes' derivatives and the
@@ -285,7 +285,7 @@ def render_display(derivation):
 
     Parameters
     ----------
-    derivation : BlockDerivation
+    derivation : Derivation
 
     Returns
     -------

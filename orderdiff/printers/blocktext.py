@@ -18,7 +18,7 @@ def render_text(derivation, *, form=None, wrt=None, unicode=True):
 
     Parameters
     ----------
-    derivation : BlockDerivation
+    derivation : Derivation
         Generic in t (``steps_count is None``) or unrolled over T steps.
     form : {'closed', 'recursive'}, optional
         closed (the default generic in t): Eq. 1 for every node, then the recurrences and the
