@@ -18,9 +18,9 @@ adds them as methods.
 from __future__ import annotations
 
 from .derive import DEFAULT_MAX_SIZE
-from .scalar import ScalarSweep
+from .scalar import FORMS, ScalarSweep
 
-FORMS = ("recursive", "closed", "inputs")
+__all__ = ["Derivation", "FORMS"]
 
 
 class Derivation:

@@ -142,15 +142,8 @@ class ScalarSweep:
         return form
 
     def form(self, name=None):
-        """The ordered derivatives in form ``name``: ``recursive``, ``closed`` (the default) or ``inputs``.
-
-        Examples
-        --------
-        >>> from orderdiff import parse, derive
-        >>> d = derive(parse("h = tanh(z)\\nE = h**2"))
-        >>> d.form("recursive")["z"], d.form("closed")["z"], d.form("inputs")["z"]
-        ((1 - h**2)*Dplus(E, h), 2*h*(1 - h**2), 2*(1 - tanh(z)**2)*tanh(z))
-        """
+        """The ordered derivatives in form ``name``: ``recursive``, ``closed`` (the default) or
+        ``inputs`` (see :meth:`orderdiff.derivation.Derivation.form`)."""
         name = self.choose_form(name)
         return getattr(self, {"recursive": "recursive", "closed": "closed", "inputs": "in_inputs"}[name])
 
