@@ -32,11 +32,13 @@ class Step:
 def step(target, shares, zero):
     """The :class:`Step` of a node from ``shares``, ``[(user, share), ...]`` of all its users:
     the target's share is the explicit derivative (``zero`` when the target does not use the
-    node), every other one a term."""
-    explicit, terms = zero, []
+    node), every other one a term. Each user comes once: its share is that of its whole
+    equation (a target that reads the node twice passes back one share)."""
+    explicit, terms, target_seen = zero, [], False
     for user, share in shares:
         if user == target:
-            explicit = share
+            assert not target_seen, "the target's share of a node comes once"  # a second would be dropped
+            explicit, target_seen = share, True
         else:
             terms.append((user, share))
     return Step(explicit, tuple(terms))
