@@ -18,7 +18,7 @@ import pytest
 from sympy import Integer, Rational, S
 
 from orderdiff.blocks import expr as B
-from orderdiff.blocks.codegen import HELPERS, Names, Printer
+from orderdiff.blocks.codegen import HELPERS, Names, Printer, unbatch
 from orderdiff.blocks.ops import OPS, Form, Node
 from orderdiff.blocks.shapes import Block
 from orderdiff.functions import FUNCTIONS as SCALAR_FUNCTIONS
@@ -173,3 +173,36 @@ def test_each_numpy_template_computes_the_operation(node):
     env = draw(node)
     got = eval(printer_for(node).code(node), namespace, dict(env))
     assert np.allclose(got, value(node, env))
+
+
+# ----- the summed cases: an operation summed over the batch (and time) axes in one step -----------
+
+def timed_var(name, *shape):
+    return B.Var(name, tuple(Integer(d) for d in shape), (B.T_INDEX,))
+
+
+P, Q, u, v = timed_var("P", 2, 3), timed_var("Q", 4, 3), timed_var("u", 3), timed_var("v", 2)
+w = var("w", 4)
+SUMMED = [B.Trans(P), B.Cat(P, Q), B.Outer(u, v), B.Outer(u, w), B.Outer(w, u)]
+
+
+@pytest.mark.parametrize("stacked", [False, True], ids=["one step", "every step"])
+@pytest.mark.parametrize("node", SUMMED, ids=lambda e: f"{type(e).__name__}-{e.args[0].name}")
+def test_each_summed_case_is_the_sum_over_the_leading_axes(node, stacked):
+    """``unbatch`` prints a node summed over its batch axis (and, stacked, its time axis) by the
+    record's summed case; the meaning of the operation, sample by sample, summed, is the oracle."""
+    T, batch, t = 3, 2, 1
+    inputs = {a.name for a in B.variables(node) if a.time}
+    system = SimpleNamespace(dims=[], equations={}, inits={}, declarations={
+        a.name: SimpleNamespace(kind="input" if a.name in inputs else "param", timed=a.name in inputs)
+        for a in B.variables(node)})
+    printer = Printer(system, Names(system, readable=True), {}, stacked=stacked)
+    code = unbatch(printer, "", node, 0)
+    assert "numpy.sum(" + printer.code(node) not in code  # a case of its own, not the whole array summed
+    arrays = {a.name: rng.uniform(0.2, 0.8, (T + 1, batch, *(int(d) for d in a.shape)) if a.name in inputs
+                                   else tuple(int(d) for d in a.shape)) for a in B.variables(node)}
+    got = eval(code, {"numpy": np}, {**arrays, "t": t, "T": T})
+    steps = range(T) if stacked else [t]
+    want = sum(value(node, {k: (a[s, b] if k in inputs else a) for k, a in arrays.items()})
+               for s in steps for b in range(batch))
+    assert got.shape == want.shape and np.allclose(got, want)

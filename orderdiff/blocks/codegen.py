@@ -301,6 +301,22 @@ def number(x):
     return repr(float(x))
 
 
+def summed_form(printer, e):
+    """The code of ``e`` summed over all its leading axes by its record's ``summed`` case, where
+    one is cheaper than the sum of the whole array (a transpose of the sum, one matrix product);
+    else ``None``."""
+    if isinstance(e, B.Trans):
+        return printer.fill(e.op.numpy_cases["summed"], unbatch(printer, "", e.args[0], 0))
+    if isinstance(e, B.Cat) and len(e.shape) == 2:
+        return printer.fill(e.op.numpy_cases["summed"], parts=", ".join(unbatch(printer, "", p, 0) for p in e.args))
+    if isinstance(e, B.Outer):
+        a, b = e.args
+        la, lb = printer.lead(a), printer.lead(b)
+        if la == lb:
+            return printer.fill(e.op.numpy_cases["summed_rows" if la == 1 else "summed_steps"], a, b)
+        if not (la and lb):
+            return printer.fill(e.op.numpy_cases["summed_apart"], unbatch(printer, "", a, 0), unbatch(printer, "", b, 0))
+    return None
 
 
 def unbatch(printer, text, e, target_lead):
@@ -312,19 +328,8 @@ def unbatch(printer, text, e, target_lead):
     axes = "0" if n == 1 else "(0, 1)"
     if not B.shape_of(e):
         return f"numpy.sum({text})" if target_lead == 0 else f"numpy.sum({text}, axis={axes})"
-    if isinstance(e, B.Trans) and target_lead == 0:
-        return f"({unbatch(printer, '', e.args[0], 0)}).T"
-    if isinstance(e, B.Cat) and len(e.shape) == 2 and target_lead == 0:
-        return f"numpy.concatenate([{', '.join(unbatch(printer, '', p, 0) for p in e.args)}], axis=0)"
-    if isinstance(e, B.Outer) and target_lead == 0:
-        a, b = e.args
-        la, lb = printer.lead(a), printer.lead(b)
-        if la == lb == 1:
-            return f"{printer.wrap(a)}.T @ {printer.wrap(b)}"
-        if la == lb == 2:
-            return f"numpy.tensordot({printer.code(a)}, {printer.code(b)}, axes=([0, 1], [0, 1]))"
-        if not (la and lb):
-            def summed(x, k):
-                return printer.code(x) if not k else f"numpy.sum({printer.code(x)}, axis={'0' if k == 1 else '(0, 1)'})"
-            return f"numpy.outer({summed(a, la)}, {summed(b, lb)})"
+    if target_lead == 0:
+        summed = summed_form(printer, e)
+        if summed is not None:
+            return summed
     return f"numpy.sum({text}, axis={axes})"

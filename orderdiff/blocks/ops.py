@@ -263,6 +263,9 @@ RECORDS = (
        vjp=lambda node, g: [(node.args[0], MatProd(g, node.args[1])),
                             (node.args[1], MatProd(Trans(g), node.args[0]))],
        numpy="({0!w}[..., :, None]*{1!w}[..., None, :])",
+       # summed over the batch (and time) axes of both operands, or of one: one product, not one per row
+       numpy_cases={"summed_rows": "{0!w}.T @ {1!w}", "summed_steps": "numpy.tensordot({0}, {1}, axes=([0, 1], [0, 1]))",
+                    "summed_apart": "numpy.outer({0}, {1})"},
        notation=spelled((MATPROD, (MATPROD, ATOM), "{0} {1}ᵀ"), (PRODUCT, (FACTOR, ATOM), "{0} @ {1}^T"),
                         (MATPROD, (MATPROD, ATOM), r"{0} {1}^{{\top}}"))),
     Op("Rows", "``x[a:b]``: rows a (inclusive) to b (exclusive) of a vector or matrix.", (3, 3),
@@ -325,7 +328,7 @@ RECORDS = (
        shape=transpose_shape,
        vjp=lambda node, g: [(node.args[0], Trans(g))],
        numpy="{0!w}.T",
-       numpy_cases={"batched": "numpy.swapaxes({0}, -1, -2)"},
+       numpy_cases={"batched": "numpy.swapaxes({0}, -1, -2)", "summed": "({0}).T"},  # summed: its operand's sum
        notation=spelled((POSTFIX, (POSTFIX,), "{0}ᵀ"), (POSTFIX, (POSTFIX,), "{0}^T"),
                         (POSTFIX, (POSTFIX,), r"{0}^{{\top}}"))),
     Op("Cat", "Vectors (or matrices, by rows) stacked: ``[a; b]``.", (1, None),
@@ -333,7 +336,8 @@ RECORDS = (
        shape=cat_shape,
        vjp=cat_vjp,
        numpy="numpy.concatenate([{parts}], axis={axis})",
-       numpy_cases={"mixed": "cat([{parts}], {rank})"},  # some parts lack the batch or time axis
+       numpy_cases={"mixed": "cat([{parts}], {rank})",  # some parts lack the batch or time axis
+                    "summed": "numpy.concatenate([{parts}], axis=0)"},  # matrices: each part's sum, stacked
        notation=called("concat", (ATOM, (0,), r"\begin{{bmatrix}} {0} \end{{bmatrix}}"))),
     Op("Broadcast", "A scalar ``c`` repeated to ``shape`` (the adjoint of a sum): ``c 1``.", (2, 2),
        shape=lambda c, shape: tuple(shape),
