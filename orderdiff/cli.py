@@ -102,10 +102,10 @@ def option_names(text, option, resolve):
     return names
 
 
-def block_view(d, form, wrt):
-    """``--form`` and ``--wrt`` of a block file checked, as ``(form, nodes)`` for its printers."""
-    from .blocks.nodes import nodes_named
-
+def view_options(d, form, wrt):
+    """``--form`` and ``--wrt`` checked against the derivation, each error located in its
+    option: ``(form, the selected nodes or None)`` for its printers. A bare name selects a
+    scalar system's variable, or every node of a block file's (h: h[t] and h[0])."""
     if form is not None:
         try:
             d.choose_form(form)
@@ -113,6 +113,10 @@ def block_view(d, form, wrt):
             raise option_error(OrderdiffError, str(e), "--form", form, 1) from None
     if wrt is None:
         return form, None
+    if not block_file(d.system):
+        return form, resolve_names(d.system, wrt, "--wrt", "variable")
+    from .blocks.nodes import nodes_named  # loaded with the block file that was read
+
     return form, [v for vs in option_names(wrt, "--wrt", lambda name: nodes_named(d, name)) for v in vs]
 
 
@@ -228,24 +232,21 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
         d = setup(file, target, budget or DEFAULT_MAX_SIZE, steps)
         if block_file(d.system):
             refuse_scalar_options(at=at, budget=budget)
-            text = render_blocks(d, fmt, body_only, not ascii_only and (
-                output is not None or stream_supports_unicode(sys.stdout)), False if no_figure else None,
-                *block_view(d, form, wrt))
-            emit_python(d, emit)
-            if emit is not None and output is None:
-                return  # the program is what was asked for; -o writes the derivation too
-            write(text, output)
-        else:
-            if emit is not None:
-                raise OrderdiffError("--emit-python writes the BPTT program of a block file; for scalar "
-                                     "files use Derivation.numpy_source()", file=file)
-            from .algebra import paused_gc  # loaded with the scalar file that was read
+        elif emit is not None:
+            raise OrderdiffError("--emit-python writes the BPTT program of a block file; for scalar "
+                                 "files use Derivation.numpy_source()", file=file)
+        form, selected = view_options(d, form, wrt)
+        values = input_values(d.system, at) if at is not None else None
+        unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
+        from .algebra import paused_gc  # loaded with the file that was read
 
-            # Printing builds every form, writing as it goes: many small objects and no cycles,
-            # which collections would walk again and again.
-            with paused_gc():
-                write(render_scalar(d, fmt, form or "closed", at, wrt, body_only, ascii_only, output, no_figure),
-                      output)
+        # Printing builds every form, writing as it goes: many small objects and no cycles,
+        # which collections would walk again and again.
+        with paused_gc():
+            text = render(d, fmt, form, values, selected, body_only, unicode, False if no_figure else None)
+            emit_python(d, emit)
+            if emit is None or output is not None:  # -o writes the derivation too
+                write(text, output)
         # The derivation lives until exit; freezing spares the interpreter's last collection
         # a walk over its objects (seconds for 10,000 variables). atexit: not while tests run.
         atexit.unregister(gc.freeze)
@@ -254,24 +255,14 @@ def derive_command(file, target, wrt, form, at, fmt, output, body_only, no_figur
         fail(e, file)
 
 
-def render_scalar(d, fmt, form, at, wrt, body_only, ascii_only, output, no_figure=False):
-    values = input_values(d.system, at) if at is not None else None
-    names = resolve_names(d.system, wrt, "--wrt", "variable") if wrt else None
+def render(d, fmt, form, values, wrt, body_only, unicode, figure=None):
+    """The derivation in ``fmt``, the same call for both kinds of file (a scalar system's JSON
+    in pieces, written as they are made; ``figure`` None: in documents, not in bodies)."""
     if fmt == "json":
-        return d.json_pieces(form=form, values=values, wrt=names)  # written as they are made
+        return d.json_pieces(form=form, values=values, wrt=wrt)
     if fmt == "latex":
-        return d.to_latex(form=form, values=values, wrt=names, body_only=body_only,
-                          figure=False if no_figure else None)  # None: in documents, not in bodies
-    unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
-    return d.to_text(form=form, values=values, wrt=names, unicode=unicode)
-
-
-def render_blocks(d, fmt, body_only, unicode, figure=None, form=None, wrt=None):
-    if fmt == "json":
-        return d.to_json(form=form, wrt=wrt)
-    if fmt == "latex":
-        return d.to_latex(form=form, wrt=wrt, body_only=body_only, figure=figure)  # None: in documents only
-    return d.to_text(form=form, wrt=wrt, unicode=unicode)
+        return d.to_latex(form=form, values=values, wrt=wrt, body_only=body_only, figure=figure)
+    return d.to_text(form=form, values=values, wrt=wrt, unicode=unicode)
 
 
 # What to do instead of --at for a block file: where its numbers come from, and in check,
@@ -444,7 +435,8 @@ def rnn_command(activation, head, bias, print_eqs, wrt, form, steps, fmt, output
 
         d = setup("<rnn>", None, steps=steps, system=parse(text, file="<rnn>"))
         unicode = not ascii_only and (output is not None or stream_supports_unicode(sys.stdout))
-        rendered = render_blocks(d, fmt, body_only, unicode, None, *block_view(d, form, wrt))
+        form, selected = view_options(d, form, wrt)
+        rendered = render(d, fmt, form, None, selected, body_only, unicode)
         emit_python(d, emit)
         if emit is None or output is not None:
             write(rendered, output)
