@@ -323,7 +323,8 @@ def batches(pieces, size=1 << 20):
 @at_option
 @click.option("--points", default=3, show_default=True, type=click.IntRange(1),
               help="Random points to check when --at is not given.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the random points.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
+              help="Seed of the random points (a whole number >= 0).")
 @click.option("--tol", default=1e-5, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Largest acceptable error |fd - d+E/dv| / max(1, |d+E/dv|).")
 def check_command(file, target, at, points, seed, tol):
