@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import pathlib
+import warnings
 
 import numpy
 import pytest
@@ -125,6 +126,16 @@ def test_a_complex_torch_tensor_is_refused():
     x = torch.tensor(inputs["x"], dtype=torch.complex128)
     with pytest.raises(orderdiff.ValueInputError, match=r"inputs\['x'\] is complex"):
         function(ELMAN, "torch")(params, {**inputs, "x": x}, init)
+
+
+def test_a_tensor_that_requires_its_gradient_is_checked_without_a_warning():
+    torch = pytest.importorskip("torch")
+    params, inputs, init = point()
+    yhat = torch.tensor(inputs["yhat"] * 0.5, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(orderdiff.ValueInputError, match=r"inputs\['yhat'\] is declared 'distribution'"):
+            function(ELMAN, "torch")(params, {**inputs, "yhat": yhat}, init)
 
 
 def test_an_array_of_text_is_refused_by_name():

@@ -258,7 +258,8 @@ def check_distributions(system, given, eps):
             continue
         n = int(a.shape[-1])
         tol = min(ULPS + n, MAX_ULPS) * eps
-        gap = float(abs(a.sum(-1) - 1.0).max())
+        plain = a.detach() if hasattr(a, "detach") else a  # a tensor that requires its gradient
+        gap = float(abs(plain.sum(-1) - 1.0).max())
         if not gap <= tol:
             raise ValueInputError(distribution_message(d, host(a), tol), file=system.file)
 
