@@ -132,3 +132,18 @@ def test_a_size_of_900_digits_is_refused_without_printing_it(tmp_path):
     assert ":6:1: check cannot choose dimensions for the slice [0:<a number of 900 digits>] of n rows" \
         in result.output
     assert BIG not in result.output.splitlines()[0]
+
+
+@pytest.mark.parametrize("tol", ["nan", "inf"])
+def test_a_tolerance_that_is_not_finite_is_refused(tmp_path, tol):
+    result = run(tmp_path, RECURRENT + "C = sum_t(sum(h[t] * h[t]))\n", "--tol", tol)
+    assert result.exit_code == 2
+    assert f"Invalid value for '--tol': {tol} is not a finite number" in result.output
+
+
+def test_more_points_than_a_block_check_runs_are_refused(tmp_path):
+    path = tmp_path / "f.eqs"
+    path.write_text(RECURRENT + "C = sum_t(sum(h[t] * h[t]))\n")
+    result = CliRunner().invoke(main, ["check", str(path), "--points", "9" * 30])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"--points {'9' * 30}: a block file's check is at most 1000 random points" in result.output
