@@ -162,7 +162,8 @@ def test_a_distribution_that_does_not_sum_to_1_is_refused(backend):
     assert e.value.message.startswith(
         "inputs['yhat'] is declared 'distribution' (line 5), but its entries at step t = 2, sample 1 sum to "
         "0.60000000000000009, not 1 to within 2.4e-15")
-    assert "(1 of 6 vectors miss it): the derived gradient assumes sum(yhat) = 1" in e.value.message
+    assert "(1 of 6 vectors miss it): the derivation simplified sum(yhat) to 1, so its gradient would be " \
+        "wrong here" in e.value.message
     assert "remove 'distribution' from its declaration for the general form" in e.value.message
     assert str(e.value).startswith("elman.eqs: inputs['yhat']")
 

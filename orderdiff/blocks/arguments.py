@@ -273,13 +273,11 @@ def distribution_message(d, a, tol):
     sums = a.astype(numpy.float64).sum(-1)
     bad = numpy.argwhere(~(numpy.abs(sums - 1.0) <= tol))
     first = tuple(int(i) for i in bad[0])
-    at = (f"step t = {first[0] + 1}, sample {first[1]}" if d.timed else f"sample {first[0]}")
-    negative = " (and negative entries elsewhere)" if (a < 0).any() else ""
+    at = f"step t = {first[0] + 1}, sample {first[1]}" if d.timed else f"sample {first[0]}"
     return (f"{label(d)} is declared 'distribution' (line {d.line}), but its entries at {at} sum to "
-            f"{sums[first]:.17g}, not 1 to within {tol:.2g} ({len(bad)} of {sums.size} vectors miss it"
-            f"{negative}): the derived gradient assumes sum({d.name}) = 1 (it writes y - {d.name} for "
-            f"sum({d.name}) y - {d.name}); normalise {d.name}, or remove 'distribution' from its "
-            "declaration for the general form")
+            f"{sums[first]:.17g}, not 1 to within {tol:.2g} ({len(bad)} of {sums.size} vectors miss it): the "
+            f"derivation simplified sum({d.name}) to 1, so its gradient would be wrong here; normalise "
+            f"{d.name}, or remove 'distribution' from its declaration for the general form")
 
 
 def initial_values(system, init, bound, asarray, dtype):
