@@ -73,6 +73,16 @@ def test_sizes_are_drawn_to_fit_the_slices(tmp_path, line, fits):
     assert fits(drawn(result.output)) and "OK: all 2 gradients agree" in result.output
 
 
+def test_sizes_are_drawn_to_fit_a_slice_between_dimensions(tmp_path):
+    text = (RECURRENT.replace("dim n", "dim n, m") + "input u[t]: m\n"
+            "C = sum_t(sum(h[t][m:2*m+3])) + sum_t(sum(u[t] * u[t]))\n")
+    for seed in range(2):
+        result = run(tmp_path, text, "--seed", str(seed))
+        assert result.exit_code == 0, result.output
+        dims = drawn(result.output)
+        assert dims["m"] >= 2 and dims["n"] >= 2 * dims["m"] + 3, dims
+
+
 def test_sizes_are_drawn_to_fit_a_shape_that_needs_them(tmp_path):
     text = HEAD + "param W: n - 3, n\nparam V: n, n - 3\ny[t] = tanh(V @ (W @ x[t]))\nC = sum_t(sum(y[t] * y[t]))\n"
     for seed in range(3):
