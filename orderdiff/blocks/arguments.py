@@ -17,7 +17,7 @@ whose data breaks it is refused rather than given a wrong gradient.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy
 from sympy import Integer
@@ -127,15 +127,24 @@ def arrays(given, decls, what, asarray, dtype):
     return [converted(given[d.name], label(d), asarray, dtype) for d in decls]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Bound:
     """What the arrays of one call give: ``{dimension: (size, array, its shape)}``, and T and B so."""
 
     dims: dict
     outer: dict  # {'T' or 'B': (size, array, its shape)}
+    known: dict = field(default_factory=dict)  # {shape: its sizes}, for the calls with these arrays' shapes
 
     def get(self, name, default=None):
         return self.outer[name][0] if name in self.outer else default
+
+    def sizes(self, shape):
+        """``shape`` with the bound dimensions: an int for each, or None where it is unknown."""
+        if shape not in self.known:
+            values = {n: Integer(v[0]) for n, v in self.dims.items()}
+            self.known[shape] = tuple(None if n.free_symbols else int(n)
+                                      for n in (n.xreplace(values) for n in shape))
+        return self.known[shape]
 
 
 def shape_text(a):
@@ -254,7 +263,7 @@ def looks_like(got, want, names):
 def check_distributions(system, given, eps):
     """Refuse an input declared ``distribution`` whose vectors do not sum to 1 (see the module)."""
     for d, a in zip(system.inputs, given):
-        if not d.distribution or not numpy.prod(a.shape):
+        if not d.distribution or 0 in tuple(a.shape):
             continue
         n = int(a.shape[-1])
         tol = min(ULPS + n, MAX_ULPS) * eps
@@ -306,9 +315,7 @@ def initial(system, name, s, init, key, bound, asarray, dtype):
     if key is None:
         return system.inits[name][s].fill
     a = converted(init[key], f"init['{key}']", asarray, dtype)
-    values = {n: Integer(v[0]) for n, v in bound.dims.items()}
-    core = [n.xreplace(values) for n in system.shape(name)]
-    want = (bound.get("B"), *(None if n.free_symbols else int(n) for n in core))
+    want = (bound.get("B"), *bound.sizes(tuple(system.shape(name))))
     got = tuple(int(n) for n in a.shape)
     fits = len(got) <= len(want) and all(g in (1, w) or w is None
                                          for g, w in zip(reversed(got), reversed(want)))
