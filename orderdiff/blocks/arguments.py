@@ -103,7 +103,8 @@ def is_complex(x):
 def converted(value, where, asarray, dtype):
     """``value`` as the backend's array of ``dtype``; a complex or non-numeric value is refused."""
     if is_complex(value):
-        raise ValueInputError(f"{where} is complex; lambdify computes in the real dtype {dtype} and "
+        kind = str(getattr(value, "dtype", None) or numpy.asarray(value).dtype).removeprefix("torch.")
+        raise ValueInputError(f"{where} is complex ({kind}); lambdify computes in the real dtype {dtype} and "
                               "would drop the imaginary part: pass its real part (or its magnitude) if "
                               "that is what you mean")
     try:
