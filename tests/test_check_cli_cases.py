@@ -12,6 +12,7 @@ import re
 
 import numpy
 import pytest
+import sympy
 from click.testing import CliRunner
 
 import orderdiff
@@ -157,3 +158,12 @@ def test_more_points_than_a_block_check_runs_are_refused(tmp_path):
     result = CliRunner().invoke(main, ["check", str(path), "--points", "9" * 30])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"--points {'9' * 30}: a block file's check is at most 1000 random points" in result.output
+
+
+def test_a_fit_whose_last_round_mends_the_last_condition_is_taken(monkeypatch):
+    monkeypatch.setattr(block_check, "FIT_ROUNDS", 2)
+    system = orderdiff.parse("dim n, m\ninput x[t]: n\ninput u[t]: m\n"
+                             "C = sum_t(sum(x[t][0:3])) + sum_t(sum(u[t][0:3]))\n")
+    start = {sympy.Symbol(n, positive=True, integer=True): sympy.Integer(2) for n in ("n", "m")}
+    dims = block_check.smallest(system, block_check.conditions(system), start)
+    assert sorted(int(v) for v in dims.values()) == [3, 3]

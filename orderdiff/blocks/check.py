@@ -107,8 +107,10 @@ def smallest(system, conds, dims):
             break
         v, s = min(steps, key=lambda vs: (vs[0] - dims[vs[1]], str(vs[1])))
         dims = {**dims, s: Integer(v)}
-    else:
-        broken = next(c for c in conds if not c.holds(dims))
+    else:  # the last round's mend may have been the last one needed
+        broken = next((c for c in conds if not c.holds(dims)), None)
+        if broken is None:
+            return dims
     line, col, source = broken.where
     if not broken.value.free_symbols:
         why = "which no dimensions give"
