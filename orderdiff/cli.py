@@ -268,6 +268,7 @@ def render(d, fmt, form, values, wrt, body_only, unicode, figure=None):
 # What to do instead of --at for a block file: where its numbers come from, and in check,
 # which draws a block file's points itself, to leave it out.
 AT_HINT = " (for numbers: 'orderdiff check', or Derivation.lambdify())"
+BLOCK_POINTS = 1000
 CHECK_AT_HINT = ("; check draws a block file's parameters and inputs at random: leave out --at "
                  "(--points N and --seed S choose the points)")
 
@@ -323,8 +324,10 @@ def batches(pieces, size=1 << 20):
 @at_option
 @click.option("--points", default=3, show_default=True, type=click.IntRange(1),
               help="Random points to check when --at is not given.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the random points.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
+              help="Seed of the random points (a whole number >= 0).")
 @click.option("--tol", default=1e-5, show_default=True, type=click.FloatRange(0, min_open=True),
+              callback=lambda ctx, param, value: finite(value),
               help="Largest acceptable error |fd - d+E/dv| / max(1, |d+E/dv|).")
 def check_command(file, target, at, points, seed, tol):
     """Compare every ordered derivative with central finite differences.
@@ -341,6 +344,9 @@ def check_command(file, target, at, points, seed, tol):
             from .blocks import check as block_check
 
             refuse_scalar_options(at=at, at_hint=CHECK_AT_HINT)
+            if points > BLOCK_POINTS:
+                raise OrderdiffError(f"--points {points}: a block file's check is at most {BLOCK_POINTS} random "
+                                     "points (each runs the program twice per entry of every gradient)")
             block_results = [block_check.compare(d, seed + k) for k in range(points)]
         else:
             from . import check as checking
@@ -354,6 +360,13 @@ def check_command(file, target, at, points, seed, tol):
     if at is None and len(chosen) < points:
         click.echo(f"note: only {len(chosen)} of {points} random points gave finite values", err=True)
     report(d, results, tol)
+
+
+def finite(value):
+    """``value`` if it is a finite number: a tolerance of nan fails every check, one of inf none."""
+    if value != value or value == float("inf"):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 def report(d, results, tol):

@@ -304,7 +304,8 @@ def test_lambdify_checks_the_shapes_it_is_given():
     with pytest.raises(orderdiff.ValueInputError, match=r"params\['W_ih'\] has shape \(4, 8\); expected "
                                                          r"\(n_h, n_h \+ n_x\) = \(4, 7\)"):
         f({**params, "W_ih": numpy.zeros((4, 8))}, inputs)
-    with pytest.raises(orderdiff.ValueInputError, match=r"inputs\['yhat'\] has T = 5, another input 6"):
+    with pytest.raises(orderdiff.ValueInputError, match=r"inputs\['yhat'\] has shape \(5, 2, 5\); expected \(T, B, n_y\) "
+                                                         r"= \(6, 2, 5\), with T = 6 and B = 2 from inputs\['x'\]"):
         f(params, {**inputs, "yhat": numpy.zeros((5, 2, 5))})
     with pytest.raises(orderdiff.ValueInputError, match=r"missing params\['b_ho'\]"):
         f({k: v for k, v in params.items() if k != "b_ho"}, inputs)

@@ -218,7 +218,8 @@ class Derivation(derivation.Derivation):
         wrt : sequence of str or Symbol, optional
             A scalar system's variables whose d+E/dv to return (default: all, in order).
         backend, dtype : str, optional
-            A block file's: ``numpy``, ``torch``, ``jax`` or ``tensorflow``, and a floating dtype.
+            A block file's: ``numpy``, ``torch`` or ``jax``, and a floating dtype (``float64``,
+            ``float32``, ...); any other dtype raises ``ValueError``.
 
         Returns
         -------

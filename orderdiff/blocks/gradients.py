@@ -2,8 +2,8 @@
 
 :func:`lambdify` compiles the generated program (:mod:`.program`) once per backend, dtype
 and kind of checks, and wraps it in :class:`Gradients`, which checks every parameter,
-input and initial value against its declared shape (:func:`check_shapes`) and runs the
-program that checks its own arrays (:mod:`.guard`) on the first call for each set of shapes.
+input and initial value it is given (:mod:`.arguments`) and runs the program that checks
+its own arrays (:mod:`.guard`) on the first call for each set of shapes.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 import contextlib
 import weakref
 
-from sympy import Integer
-
 from ..errors import ProgramShapeError, ValueInputError
+from .arguments import arrays, check_distributions, check_shapes, floating_dtype, initial_values
 from .backends import BACKENDS
 from .program import build
 
@@ -51,7 +50,18 @@ def lambdify(derivation, backend="numpy", dtype="float64"):
     ``backend`` is ``'numpy'``, ``'torch'`` (PyTorch tensors on the CPU) or ``'jax'``
     (compiled with ``jax.jit``, each loop over t a ``lax.scan``; float64 is switched
     on around each call when ``dtype`` asks for it). Arrays of any kind are accepted
-    and converted to ``dtype``; the results are the backend's arrays.
+    and converted to ``dtype``, a floating one; the results are the backend's arrays.
+
+    Every array is checked before the program runs (:mod:`.arguments`): no complex one,
+    each in its declared shape, and each input declared ``distribution`` summing to 1.
+
+    Raises
+    ------
+    ValueError
+        An unknown backend or dtype, or a dtype that is not floating.
+    ValueInputError
+        From ``f``: a missing, unknown, complex or misshapen array, or a distribution
+        input that does not sum to 1, each named as the call gives it (``inputs['x']``).
 
     The program checks the shape of every array it computes on the first call for
     each set of argument shapes (:class:`Gradients`), and raises
@@ -79,9 +89,11 @@ class Gradients:
     def __init__(self, derivation, backend="numpy", dtype="float64"):
         self.d = derivation
         self.system = derivation.system
-        self.backend, self.dtype = backend, dtype
+        self.backend = backend
+        self.dtype, self.eps = floating_dtype(backend, dtype)
+        dtype = self.dtype
         self.function, self.asarray, _ = compiled(derivation, backend, dtype, "terms" if backend == "jax" else None)
-        self.checked = {}  # {shapes of the arrays: what check_shapes found}
+        self.checked = {}  # {shapes of the arrays: the sizes check_shapes bound}
         self.proven = set()  # the shapes of the arguments of the calls that ran checked
 
     def __call__(self, params, inputs, init=None):
@@ -97,16 +109,19 @@ class Gradients:
 
     def run(self, params, inputs, init):
         system = self.system
-        args = self.arrays(params, system.params, "params") + self.arrays(inputs, system.inputs, "inputs")
+        args = (arrays(params, system.params, "params", self.asarray, self.dtype)
+                + arrays(inputs, system.inputs, "inputs", self.asarray, self.dtype))
         shapes = tuple(tuple(a.shape) for a in args)
         if shapes not in self.checked:  # a training loop calls with the same shapes again and again
             self.checked[shapes] = check_shapes(system, args)
-        steps = self.checked[shapes].get("T", self.d.min_steps)
+        bound = self.checked[shapes]
+        steps = bound.get("T", self.d.min_steps)
         if steps < self.d.min_steps:
             raise ValueInputError(f"the time-indexed inputs have {steps} step(s); the gradients of the "
                                   f"initial values need at least T = {self.d.min_steps}")
+        check_distributions(system, args[len(system.params):], self.eps)  # the values change every call
         slots = [(name, s) for name, sl in system.inits.items() for s in sorted(sl, reverse=True)]
-        args += [self.initial(init or {}, name, s) for name, s in slots]
+        args += initial_values(system, init, bound, self.asarray, self.dtype)
         key = shapes + tuple(tuple(getattr(a, "shape", ())) for a in args[len(shapes):])  # a fill is a number
         function = self.function if key in self.proven else compiled(self.d, self.backend, self.dtype, "terms")[0]
         try:
@@ -117,51 +132,3 @@ class Gradients:
         out = {d.name: g for d, g in zip(system.params, grads)}
         out.update({f"{name}[{s}]": g for (name, s), g in zip(slots, init_grads)})
         return loss, out
-
-    def arrays(self, given, decls, what):
-        """The arrays of ``given`` in declaration order; a missing or unknown name is an error."""
-        names = [d.name for d in decls]
-        listing = f"(the {what} are {', '.join(names)})"
-        missing = [n for n in names if n not in given]
-        if missing:
-            raise ValueInputError(f"missing {what}['{missing[0]}'] {listing}")
-        unknown = [k for k in given if k not in names]
-        if unknown:
-            raise ValueInputError(f"unknown {what}: {', '.join(map(str, unknown))} {listing}")
-        return [self.asarray(given[n]) for n in names]
-
-    def initial(self, init, name, s):
-        decl = self.system.inits[name][s]
-        key = f"{name}[{s}]" if f"{name}[{s}]" in init else name if s == 0 and name in init else None
-        if key is None:
-            return decl.fill
-        return self.asarray(init[key])
-
-
-def check_shapes(system, arrays):
-    """Every parameter and input array against its declared shape, dimensions bound on first sight.
-
-    Returns ``{'T': steps, 'B': batch}`` as the inputs give them. Raises
-    :class:`ValueInputError` naming the array, its shape and the expected one.
-    """
-    decls = [*system.params, *system.inputs]
-    lead = [(0 if d.kind == "param" else 2 if d.timed else 1) for d in decls]
-    dims, outer = {}, {}
-    for d, k, a in zip(decls, lead, arrays):
-        for n, size in zip(d.shape, a.shape[k:]):
-            if n.is_Symbol:
-                dims.setdefault(n, Integer(size))
-    for d, k, a in zip(decls, lead, arrays):
-        where = f"{'params' if d.kind == 'param' else 'inputs'}['{d.name}']"
-        want = [n.xreplace(dims) for n in d.shape]
-        want = tuple(None if n.free_symbols else int(n) for n in want)
-        lead_names = ("T", "B")[2 - k:] if k else ()
-        if a.ndim != k + len(d.shape) or any(w is not None and w != g for w, g in zip(want, a.shape[k:])):
-            shown = ", ".join([*lead_names, *(str(n) for n in d.shape)])
-            raise ValueInputError(f"{where} has shape {a.shape}; expected ({shown}) = "
-                                  f"({', '.join([*(str(x) for x in a.shape[:k]), *map(str, want)])}) with "
-                                  + (", ".join(f"{n} = {v}" for n, v in dims.items()) or "no dimensions"))
-        for name, size in zip(lead_names, a.shape[:k]):
-            if outer.setdefault(name, size) != size:
-                raise ValueInputError(f"{where} has {name} = {size}, another input {outer[name]}")
-    return outer
