@@ -17,10 +17,25 @@ adds them as methods.
 
 from __future__ import annotations
 
+import operator
+
 from .derive import DEFAULT_MAX_SIZE
+from .limits import MAX_STEPS
 from .scalar import FORMS, ScalarSweep
 
 __all__ = ["Derivation", "FORMS"]
+
+
+def whole_steps(steps):
+    """``steps`` as an int from 1 to ``MAX_STEPS`` (as ``--steps`` takes), checked before the
+    unrolled graph is built; else ``ValueError``."""
+    try:
+        n = None if isinstance(steps, bool) else operator.index(steps)
+    except TypeError:
+        n = None
+    if n is None or not 1 <= n <= MAX_STEPS:
+        raise ValueError(f"steps is a whole number from 1 to {MAX_STEPS}, as --steps takes; got {steps!r}")
+    return n
 
 
 class Derivation:
@@ -66,6 +81,8 @@ class Derivation:
                 raise ValueError("steps unrolls a block file over its time steps; a scalar system has no "
                                  "time, and its derivation is already one DAG")
             return cls(ScalarSweep.of(system, target, max_size=max_size))
+        if steps is not None:
+            steps = whole_steps(steps)
         from .blocks.derivation import BlockSweep  # the block algebra loads with the first block file
 
         return cls(BlockSweep.of(system, target, steps=steps))

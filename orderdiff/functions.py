@@ -53,6 +53,10 @@ class softplus(Function):
     def _eval_is_extended_real(self):
         return self.args[0].is_extended_real
 
+    def _eval_evalf(self, prec):  # softplus(1) as a float: mpmath has no softplus
+        if self.args[0].is_number:
+            return sympy.log(1 + sympy.exp(self.args[0]))._eval_evalf(prec)
+
 
 class relu(Function):
     """max(x, 0); relu'(x) = Heaviside(x) with relu'(0) = 0."""
@@ -62,6 +66,10 @@ class relu(Function):
 
     def _eval_is_extended_real(self):
         return self.args[0].is_extended_real
+
+    def _eval_evalf(self, prec):  # relu(1) as a float: mpmath has no relu
+        if self.args[0].is_number:
+            return sympy.Max(self.args[0], 0)._eval_evalf(prec)
 
 
 def _sigmoid(x):

@@ -19,6 +19,13 @@ MAX_DIGITS = 4000  # below Python's 4300-digit limit on printing integers
 MAX_DEPTH = 100
 MAX_NESTING = MAX_DEPTH // 2  # parentheses, signs and powers in one line
 MAX_LITERAL_DIGITS = 1000  # digits of a number literal
+# Block files. Time: the largest k in h[t-k], as many initial values back (h[0] .. h[1-k]),
+# and the most steps a derivation unrolls (--steps, derive(steps=...)); each step back is
+# an initial value to check and a slot of the generated program, so it is bounded before either
+MAX_LAG = 1000
+MAX_STEPS = MAX_LAG
+MAX_EXTENT = 10**6  # a whole number in a shape or a slice (rows or columns)
+MAX_BLOCK_LINE = 20000  # characters of one logical line: each costs a few sympy nodes, several times
 LOG10_2 = math.log10(2)
 
 
@@ -43,11 +50,25 @@ def check_power(base, exp):
     p, q = abs(int(base.p)), int(base.q)
     if p in (0, 1) and q == 1:
         return
-    size = abs(int(exp.p) // int(exp.q)) * max(log10(p), log10(q))
-    if size > MAX_DIGITS:
+    e = abs(int(exp.p) // int(exp.q))
+    if not e:
+        return
+    scale = max(log10(p), log10(q))
+    if e.bit_length() < 64:
+        size = e * scale
+        too_large, about = size > MAX_DIGITS, f"{size:.3g}"
+    else:  # in logarithms: an exponent of 400 digits (4^2e400) would overflow a float
+        too_large, about = True, f"10^{log10(e) + math.log10(scale):.0f}"
+    if too_large:
         raise TooLarge(
-            f"the number {base}**{exp} is too large (about {size:.3g} digits; "
+            f"the number {shown(base)}**{shown(exp)} is too large (about {about} digits; "
             f"orderdiff keeps exact numbers up to {MAX_DIGITS} digits)")
+
+
+def shown(x, width=24):
+    """``x`` as text, a number of more than ``width`` characters cut to its first digits and its length."""
+    text = str(x)
+    return text if len(text) <= width else f"{text[:8]}...({len(text)} characters)"
 
 
 def tree_size(expr):

@@ -25,7 +25,7 @@ from .blocks import expr as B
 from .convert import from_sympy, to_sympy
 from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
 from .functions import BY_SYMPY, FUNCTIONS
-from .limits import TooLarge, check_form
+from .limits import MAX_LAG, TooLarge, check_form
 from .naming import name_of
 
 
@@ -255,13 +255,17 @@ class System:
 
     def _check_inits(self):
         for name, k in self.lags.items():
+            if k > MAX_LAG:  # the parser refuses such a lag: this guards the range below
+                raise DefinitionError(f"{name}[t-{k}] reaches back more than {MAX_LAG} steps", file=self.file)
             missing = [s for s in range(0, -k, -1) if s not in self.inits.get(name, {})]
             if missing:
                 eq = next(eq for eq in self.equations.values() if (name, k) in eq.lagged)
+                shown = missing if len(missing) <= 3 else missing[:3]
+                more = "" if shown is missing else f", ... ({len(missing)} in all)"
                 raise DefinitionError(
                     f"{name}[t-{k}] reaches back to t = {1 - k} at the first step, but "
-                    f"{', '.join(f'{name}[{s}]' for s in missing)} has no initial value; add "
-                    + " and ".join(f"'init {name}[{s}] = 0'" for s in missing),
+                    f"{', '.join(f'{name}[{s}]' for s in shown)}{more} {'has' if len(missing) == 1 else 'have'} no initial value; add "
+                    + " and ".join(f"'init {name}[{s}] = 0'" for s in shown) + (" and so on" if more else ""),
                     file=self.file, line=eq.line, col=eq.col, source=eq.source)
         for name, slots in self.inits.items():
             if name not in self.equations and name not in self.declarations:

@@ -17,17 +17,20 @@ lines in the order that lets shapes be inferred.
 from __future__ import annotations
 
 import math
+import sys
 
-from sympy import Rational, S, Symbol, expand
+from sympy import Integer, Poly, Rational, S, Symbol, expand
 from sympy.core.symbol import Str
 
 from ..errors import DefinitionError, LimitError, ShapeError, UnknownFunctionError, did_you_mean
 from ..functions import FUNCTIONS, build
 from ..lexer import tokenize
+from ..limits import MAX_EXTENT, MAX_LAG, shown
 from ..parse import Parser
 from ..system import Decl
 from . import expr as B
 from .ops import OPS
+from .shapes import broadcast
 
 KEYWORDS = ("dim", "input", "param", "init")
 BLOCK_OPS = frozenset("@[]:")
@@ -36,6 +39,7 @@ BLOCK_OPS = frozenset("@[]:")
 BLOCK_FUNCTIONS = {op.call: (op.arity[0] if op.arity[1] is not None else None, cls)
                    for cls, op in OPS.items() if op.call}
 ALL_FUNCTIONS = [*FUNCTIONS, *BLOCK_FUNCTIONS]
+FLOAT_MAX = sys.float_info.max
 
 
 class Scope:
@@ -67,6 +71,31 @@ class Scope:
 
     def known(self):
         return [*self.decls, *self.defined, *self.dims]
+
+
+def below_one(d):
+    """``(value, {dim: value})``, a point with every dim >= 1 where the dimension ``d`` is below 1,
+    or ``None`` where ``d`` is at least 1 at every such point.
+
+    With every dim written 1 + u (u >= 0), ``d`` is at least 1 everywhere when its value at
+    u = 0 is and no coefficient in u is negative; the coefficients are whole numbers, so
+    that is exact for a sum of dims and numbers, and for a product a safe side: the rare
+    polynomial that stays positive despite a negative coefficient is refused too.
+    """
+    dims = sorted(d.free_symbols, key=str)
+    ones = {s: 1 for s in dims}
+    low = d.subs(ones)
+    if low < 1:
+        return low, ones
+    shifted = Poly(expand(d.xreplace({s: s + 1 for s in dims})), *dims) if dims else None
+    if shifted is None or all(c >= 0 for c in shifted.coeffs()):
+        return None
+    for s in dims:  # a negative coefficient: look for a point that shows it
+        for big in (2, 10, 1000, MAX_EXTENT):
+            value = d.subs({**ones, s: big})
+            if value < 1:
+                return value, {**ones, s: big}
+    return "not always at least 1", {}
 
 
 class BlockParser(Parser):
@@ -145,6 +174,9 @@ class BlockParser(Parser):
             if not value.is_Integer or value > 0:
                 raise self.error("an initial value is for a time t <= 0, e.g. init h[0] = 0",
                                  self.tokens[self.i - 1].pos)
+            if value <= -MAX_LAG:
+                raise self.error(f"an initial value is for a time from {1 - MAX_LAG} to 0: a step reaches "
+                                 f"back at most {MAX_LAG} steps", self.tokens[self.i - 1].pos, cls=LimitError)
             return int(value)
         if kind != "input":
             raise self.error(f"only inputs and initial values are indexed by time, not a {kind}")
@@ -161,17 +193,29 @@ class BlockParser(Parser):
             raise self.error(f"expected a number, found {self.describe(self.tok)}")
         tok = self.tok
         self.i += 1
-        return sign * self.number(tok)
+        return sign * self.exact(tok)
 
     def decl_shape(self):
         self.i += 1
-        dims = [self.dim_expr()]
+        dims = [self.declared_dim()]
         while self.tok.text == ",":
             self.i += 1
-            dims.append(self.dim_expr())
+            dims.append(self.declared_dim())
         if len(dims) > 2:
             raise self.error("a shape has one dimension (a vector) or two (a matrix)")
         return tuple(dims)
+
+    def declared_dim(self):
+        """A dimension of a declared shape: at least 1 for every value (>= 1) of the dims it uses."""
+        start = self.tok.pos
+        value = self.dim_expr()
+        below = below_one(value)
+        if below is not None:
+            written = " ".join(self.line.text[start:self.tok.pos].split())
+            at = (" for " + ", ".join(f"{s} = {v}" for s, v in below[1].items())) if below[1] else ""
+            raise self.error(f"the dimension '{written}' is {below[0]}{at}: a shape needs at least 1 row and "
+                             "column for every value (>= 1) of its dims; declare another dim for it", start)
+        return value
 
     # ----- dimension expressions: integers and dims with + - * ----------------------------
     def dim_expr(self):
@@ -193,9 +237,12 @@ class BlockParser(Parser):
         tok = self.tok
         if tok.kind == "number":
             self.i += 1
-            value = self.number(tok)
+            value = self.exact(tok)
             if not value.is_Integer:
                 raise self.error("a dimension is a whole number", tok.pos)
+            if value > MAX_EXTENT:
+                raise self.error(f"a number of rows or columns is at most {MAX_EXTENT}; name a larger one "
+                                 "with 'dim'", tok.pos, cls=LimitError)
             return value
         if tok.kind == "name":
             self.i += 1
@@ -238,32 +285,78 @@ class BlockParser(Parser):
             raise self.error(str(e), pos, cls=ShapeError) from None
 
     def sum(self, depth):
-        expr = self.product(depth)
+        # One n-ary Plus for a whole run of terms, shapes checked at each operator: a long
+        # flat sum stays one level deep, as sympy (which walks trees recursively) needs
+        terms = [self.product(depth)]
+        shape = B.shape_of(terms[0])
         while self.tok.text in ("+", "-"):
             op = self.tok
             self.i += 1
             rhs = self.product(depth)
-            expr = self.shaped(B.Plus, op.pos, expr, rhs if op.text == "+" else self.negate(rhs))
-        return expr
+            shape = self.shaped(broadcast, op.pos, "+", [shape, B.shape_of(rhs)])
+            terms.append(rhs if op.text == "+" else self.negate(rhs))
+        return terms[0] if len(terms) == 1 else B.Plus(*terms)
 
     @staticmethod
     def negate(x):
         return B.Neg(x) if B.is_array(x) else -x
 
     def product(self, depth):
-        expr = self.unary(depth)
+        # A run of '*' over blocks is one n-ary Hadamard, as a run of '+' is one Plus
+        run = [self.unary(depth)]
+        shape = B.shape_of(run[0])
         while self.tok.text in ("*", "/", "@"):
             op = self.tok
             self.i += 1
             rhs = self.unary(depth)
             if op.text == "/" and rhs.is_Number and rhs.is_zero:
                 raise self.error("division by zero", op.pos)
-            if not B.is_array(expr) and not B.is_array(rhs) and op.text != "@":
-                expr = expr * rhs if op.text == "*" else expr / rhs
-                continue
-            make = {"*": B.Hadamard, "/": B.Divide, "@": B.MatProd}[op.text]
-            expr = self.shaped(make, op.pos, expr, rhs)
-        return expr
+            last = run[-1]
+            if not B.is_array(last) and not B.is_array(rhs) and op.text != "@":
+                run[-1] = self.in_range(last * rhs if op.text == "*" else last / rhs, op.pos)
+            elif op.text == "*":
+                shape = self.shaped(broadcast, op.pos, "*", [shape, B.shape_of(rhs)])
+                run.append(rhs)
+            else:
+                make = B.Divide if op.text == "/" else B.MatProd
+                run = [self.shaped(make, op.pos, self.factors(run), rhs)]
+                shape = run[0].shape
+        return self.factors(run)
+
+    @staticmethod
+    def factors(run):
+        """The product of the factors of a run of '*'; a block repeated three times or more
+        is one power (as the scalar reader writes x*x*x as x**3; a square stays x ⊙ x, as
+        :mod:`~orderdiff.blocks.simplify` writes it), so that the adjoint of a long product
+        of one block is one term, not a product of every other factor for each."""
+        if len(run) == 1:
+            return run[0]
+        counts = {}
+        for f in run:
+            counts[f] = counts.get(f, 0) + 1
+        if all(k < 3 or not B.is_array(f) for f, k in counts.items()):
+            return B.Hadamard(*run)
+        out = [B.Power(f, Integer(k)) if k >= 3 and B.is_array(f) else f
+               for f, k in counts.items() for _ in range(1 if k >= 3 and B.is_array(f) else k)]
+        return out[0] if len(out) == 1 else B.Hadamard(*out)
+
+    def number(self, tok):
+        return self.in_range(super().number(tok), tok.pos, tok.text)
+
+    def exact(self, tok):
+        """A number literal where it is a count or a time, not a value: bounded by its use."""
+        return super().number(tok)
+
+    def checked(self, expr, pos, what="this"):
+        return self.in_range(super().checked(expr, pos, what), pos, None if what == "this" else what)
+
+    def in_range(self, x, pos, written=None):
+        """``x``, unless it is a number beyond the floats the generated program computes in."""
+        if not B.is_array(x) and x.is_number and not x.free_symbols and abs(x.evalf(15)) > FLOAT_MAX:
+            raise self.error(f"the number {written or shown(x)} is beyond the range of floating-point numbers "
+                             f"(about {FLOAT_MAX:.3g}), in which the generated program computes", pos,
+                             cls=LimitError)
+        return x
 
     def raised(self, base, exponent, op):
         if B.is_array(exponent) or not exponent.is_Number:
@@ -275,6 +368,8 @@ class BlockParser(Parser):
     def operand(self, depth):
         expr = self.atom(depth)
         while self.tok.text == "[":
+            self.nest(depth)  # each slice wraps the block once more: x[t][0:n][0:n]... nests
+            depth += 1
             expr = self.slice(expr)
         return expr
 
@@ -312,11 +407,18 @@ class BlockParser(Parser):
         if self.tok.text in ("-", "+"):
             sign = self.tok
             self.i += 1
-            if self.tok.kind != "number" or not self.number(self.tok).is_Integer:
+            if self.tok.kind != "number" or not self.exact(self.tok).is_Integer:
                 raise self.error("a time index is t or t-K for a whole number K")
-            k = int(self.number(self.tok))
+            k = self.exact(self.tok)
+            if k > MAX_LAG:
+                raise self.error(f"{name}[t-...] reaches back more than {MAX_LAG} steps, the most orderdiff "
+                                 "unrolls", cls=LimitError)
+            if not k:
+                raise self.error(f"{name}[t{sign.text}0] is {name}[t], this step: write {name}[t], or "
+                                 f"{name}[t-1] for the step before")
+            k = int(k)
             self.i += 1
-            if sign.text == "+" and k:
+            if sign.text == "+":
                 raise self.error(f"{name}[t+{k}] looks ahead in time; a step may only use t and earlier "
                                  "steps", sign.pos)
         self.expect("]", "']' to close the time index")
@@ -374,6 +476,8 @@ class BlockParser(Parser):
             return self.shaped(BLOCK_FUNCTIONS[name.text][1], name.pos, *args)
         x = args[0]
         if not B.is_array(x):
+            if x.is_number:  # a constant, kept as written (tanh(1)), but only if it is a finite real
+                self.checked(FUNCTIONS[name.text].sympy(x), name.pos, f"{name.text}({x})")
             return build(name.text, x)
         if name.text == "sqrt":
             return B.Power(x, Rational(1, 2))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import networkx as nx
 
 from .. import graph
-from ..errors import DefinitionError, ShapeError, did_you_mean
+from ..errors import DefinitionError, LimitError, ShapeError, did_you_mean
+from ..limits import MAX_BLOCK_LINE
 from ..system import Equation, System
 from . import expr as B
 from .parse import KEYWORDS, BlockParser, Scope
@@ -32,6 +33,10 @@ def parse_blocks(lines, file):
     scope = Scope(file)
     equations = []
     for line in lines:
+        if len(line.text) > MAX_BLOCK_LINE:  # before tokens are made: each line is read several times
+            raise line.error(LimitError, f"a line of a block file has at most {MAX_BLOCK_LINE} characters "
+                             f"(this one has {len(line.text)}); split it into several equations",
+                             MAX_BLOCK_LINE)
         parser = BlockParser(line, scope)
         if parser.tok.kind == "name" and parser.tokens[1].kind == "name" and parser.tokens[1].text != "=":
             if parser.tok.text not in KEYWORDS:
@@ -79,10 +84,10 @@ def step_order(equations, heads, scope):
             if tok.kind != "name" or tok.text not in index or tokens[j + 1].text == "(":
                 continue
             indexed = tokens[j + 1].text == "[" and tokens[j + 2].text == "t"
-            if indexed and tokens[j + 3].text == "+":
+            if indexed and tokens[j + 3].text == "+" and not is_zero(tokens[j + 4]):  # t+0: the parser says
                 raise parser.error(f"{tok.text}[t+...] looks ahead in time; a step may only use t and "
                                    "earlier steps", tokens[j + 3].pos)
-            lagged = indexed and tokens[j + 3].text == "-"
+            lagged = indexed and tokens[j + 3].text in ("-", "+")  # t+0 as t-0: the parser refuses both
             uses.append((tok.text, heads[k], 1 if lagged else 0))
     G = graph.step_graph(heads, uses)
     step = graph.same_step(G)
@@ -92,6 +97,10 @@ def step_order(equations, heads, scope):
     every.add_nodes_from(range(len(heads)))
     every.add_edges_from((index[u], index[v]) for u, v in G.edges())
     return [index[h] for h in graph.topological_order(step)], every
+
+
+def is_zero(tok):
+    return tok.kind == "number" and not tok.text.lower().partition("e")[0].strip("0.")
 
 
 class Written:

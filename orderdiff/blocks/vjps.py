@@ -36,6 +36,8 @@ def accumulate(expr, g, stop):
         if not parts:
             continue
         total = parts[0] if len(parts) == 1 else B.Plus(*parts)
+        if not B.is_array(node):
+            continue  # a constant (``a = 3``, ``a = relu(1)``): no variable below it, no share
         if isinstance(node, B.Var):
             leaves[node] = total
         elif stop and isinstance(node, stop):
