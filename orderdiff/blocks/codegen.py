@@ -217,7 +217,22 @@ class Printer:
         return text
 
     def _Plus(self, e, *args):
-        return self._Node(e, *args).replace("+ -", "- ")
+        return self._Node(e, *self.lifted(e, args)).replace("+ -", "- ")
+
+    def _Hadamard(self, e, *args):
+        return self._Node(e, *self.lifted(e, args))
+
+    def _Divide(self, e, *args):
+        return self._Node(e, *self.lifted(e, args))
+
+    def lifted(self, e, args):
+        """``args`` of an elementwise ``e``, a batched scalar among them given an axis more where
+        ``e`` is a matrix: it is kept as (..., 1), which broadcasts against a vector's (..., n)
+        but would meet a matrix's (..., n, m) at its rows."""
+        if len(B.shape_of(e)) < 2:
+            return args
+        return [f"{self.wrap(a)}[..., None]" if B.is_array(a) and not B.shape_of(a) and self.batched(a) else a
+                for a in args]
 
     def _Power(self, e, x, p):
         return self.fill(e.op.numpy_cases["sqrt"] if p == Rational(1, 2) else e.op.numpy, x, p)
@@ -254,28 +269,31 @@ class Printer:
         return self.fill(e.op.numpy, call=BY_NAME[f.name].numpy.format(self.code(x), "0.0"))
 
     def _CrossEntropy(self, e, p, y):
-        return self.reduce(e, p)
+        return self.reduce(e, p, y)
 
     def _SquaredError(self, e, p, y):
-        return self.reduce(e, y)
+        return self.reduce(e, y, p)
 
     def _Total(self, e, x):
         return self.reduce(e, x)
 
     def _Inner(self, e, a, b):
-        return self.reduce(e, a if B.shape_of(a) else b)
+        return self.reduce(e, a, b)
 
-    def reduce(self, e, like):
-        """A reduction's template, summing over the own axes of ``like``, the operand that has them."""
-        if not self.batched(like):
+    def reduce(self, e, *operands):
+        """A reduction's template, summing over the own axes of its operands (those of a block,
+        not of a scalar), after the batch axis where any operand has one."""
+        rank = max((len(B.shape_of(a)) for a in operands if B.is_array(a)), default=0)
+        if not any(self.batched(a) for a in operands if B.is_array(a)):
             axes = after = ""
-        elif len(B.shape_of(like)) == 1:
+        elif rank < 2:  # a batched scalar is (..., 1): summed over its last axis, it stays one
             axes, after = ", axis=-1, keepdims=True", ""
         else:
             axes, after = ", axis=(-2, -1)", "[..., None]"
         return self.fill(e.op.numpy, *e.args, axes=axes, after=after)
 
     def _Broadcast(self, e, c, shape):
+        c, = self.lifted(e, [c])
         return self.fill(e.op.numpy, c, shape=", ".join(self.dim(d) for d in shape))
 
     def _SumT(self, e, x):
