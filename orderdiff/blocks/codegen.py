@@ -16,11 +16,12 @@ name that Python or the generated module already uses (``print``, ``rng``, ``PAR
 from __future__ import annotations
 
 import keyword
+import math
 import string
 
 from sympy import Number, Rational, Symbol
 
-from ..functions import BY_NAME
+from ..functions import BY_NAME, BY_SYMPY
 from ..naming import PYTHON_NAMES
 from . import expr as B
 
@@ -316,7 +317,22 @@ class Template(string.Formatter):
 def number(x):
     if isinstance(x, Number):
         return repr(float(x)) if not x.is_Integer or abs(x) > 2 ** 53 else f"{int(x)}.0"
-    return repr(float(x))
+    return repr(constant(x))
+
+
+def constant(x):
+    """The float64 value of a sympy expression of numbers, a call of orderdiff's functions
+    that sympy does not evaluate (``relu(1)``, ``sigmoid(2)``) included."""
+    if isinstance(x, Number) or not x.args:
+        return float(x)
+    values = [constant(a) for a in x.args]
+    if x.is_Add:
+        return math.fsum(values)
+    if x.is_Mul:
+        return math.prod(values)
+    if x.is_Pow:
+        return values[0] ** values[1]
+    return float(BY_SYMPY[type(x)].value(*values))
 
 
 def summed_form(printer, e):

@@ -38,6 +38,8 @@ def accumulate(expr, g, stop):
         total = parts[0] if len(parts) == 1 else B.Plus(*parts)
         if isinstance(node, B.Var):
             leaves[node] = total
+        elif not B.is_array(node):
+            continue  # a number (a = 3, relu(1)): no variable below it
         elif stop and isinstance(node, stop):
             stopped[node] = total
         else:
