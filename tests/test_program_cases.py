@@ -461,3 +461,37 @@ C = sum_t(sum(g[t] * g[t])) + sum_t(dot(u, M @ x[t]))
 
     run_everywhere(text, forward, {"V": ("param", (3, 3)), "u": ("param", (3,)), "M": ("input", (3, 2)),
                                    "x": ("input[t]", (2,)), "g[0]": ("init", (3,))})
+
+
+# ----- an input read steps back ------------------------------------------------------------
+
+LAGGED_INPUT = """dim n
+input x[t]: n
+param W: n, n
+init h[0] = 0
+init x[0] = 0
+h[t] = tanh(W @ h[t-1] + x[t-1])
+C = sum_t(sum(h[t] * h[t]))
+"""
+
+
+def test_an_input_read_steps_back_is_refused_where_it_is_read(tmp_path):
+    eqs = tmp_path / "delay.eqs"
+    eqs.write_text(LAGGED_INPUT)
+    result = CliRunner().invoke(main, ["check", str(eqs)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{eqs}:6:26: x[t-1] reads the input x before step 1" in result.output
+    assert "'xp[t] = x[t]' with 'init xp[0] = 0', then xp[t-1]" in result.output
+    assert result.output.rstrip().endswith(" " * 29 + "^")
+
+
+def test_an_input_copied_into_a_variable_is_read_back_with_its_initial_value():
+    text = LAGGED_INPUT.replace("init x[0] = 0\n", "init xp[0] = 0\nxp[t] = x[t]\n").replace("x[t-1]", "xp[t-1]")
+
+    def forward(p, i, init):
+        xs = [init["xp[0]"], *(i["x"][t] for t in range(T - 1))]
+        hs = scan(lambda t, past: anp.tanh(mv(p["W"], past[0]) + xs[t]), i["x"], [init["h[0]"]])
+        return sum(anp.sum(h * h) for h in hs)
+
+    run_everywhere(text, forward, {"W": ("param", (3, 3)), "x": ("input[t]", (3,)), "h[0]": ("init", (3,)),
+                                   "xp[0]": ("init", (3,))})

@@ -9,7 +9,10 @@ sources pass :func:`orderdiff.pysource.check_module` before they are returned.
 
 from __future__ import annotations
 
+import re
+
 from .. import pysource
+from ..errors import DefinitionError
 from . import expr as B
 from . import sizes
 from .codegen import HELPERS, Names, Printer, unbatch
@@ -31,6 +34,7 @@ class Program:
 
     def __init__(self, derivation, readable, backend=BACKENDS["numpy"], checks=None, error="ProgramShapeError"):
         assert checks in CHECKS, checks
+        refuse_lagged_inputs(derivation.system)
         self.d = derivation
         self.backend = backend
         self.system = system = derivation.system
@@ -318,6 +322,22 @@ class Program:
                  for name, s in self.inits]
         self.emit(f"return loss, ({', '.join(grads)}{',' if len(grads) == 1 else ''}), "
                   f"({', '.join(inits)}{',' if len(inits) == 1 else ''})")
+
+
+def refuse_lagged_inputs(system):
+    """An input read steps back (x[t-1], with init x[0]) is refused where it is read: the
+    derivation counts its values before step 1 as data, without gradients, and the program
+    takes none; a variable that copies it (xp[t] = x[t], init xp[0]) has both."""
+    for name, k in system.lags.items():
+        decl = system.declarations.get(name)
+        if decl is not None and decl.kind == "input":
+            eq = next(eq for eq in system.equations.values() if (name, k) in eq.lagged)
+            hit = re.search(rf"(?<!\w){re.escape(name)}\s*\[\s*t\s*-", eq.source)
+            inits = " and ".join(f"'init xp[{-s}] = 0'" for s in range(k))
+            raise DefinitionError(
+                f"{name}[t-{k}] reads the input {name} before step 1, which the generated program does not "
+                f"take; copy it into a variable and read that back: 'xp[t] = {name}[t]' with {inits}, then xp[t-{k}]",
+                file=system.file, line=eq.line, col=hit.start() + 1 if hit else eq.col, source=eq.source)
 
 
 def repeated(exprs, least=3, skip=()):
