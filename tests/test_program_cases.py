@@ -495,3 +495,12 @@ def test_an_input_copied_into_a_variable_is_read_back_with_its_initial_value():
 
     run_everywhere(text, forward, {"W": ("param", (3, 3)), "x": ("input[t]", (3,)), "h[0]": ("init", (3,)),
                                    "xp[0]": ("init", (3,))})
+
+
+def test_arrays_that_disagree_on_a_dimension_solved_from_a_sum_are_named():
+    d = orderdiff.derive(orderdiff.parse("dim n, m\ninput x[t]: n + m\nparam W: n, n + m\ninit h[0] = 0\n"
+                                         "h[t] = tanh(W @ x[t] + h[t-1])\nC = sum_t(sum(h[t] * h[t]))\n"))
+    f = d.lambdify()
+    with pytest.raises(orderdiff.errors.ValueInputError, match=re.escape(
+            "inputs['x'] has shape (4, 2, 6); expected (T, B, m + n) = (4, 2, 5) with n = 3, m = 2")):
+        f({"W": numpy.ones((3, 5))}, {"x": numpy.ones((4, 2, 6))})

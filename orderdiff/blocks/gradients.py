@@ -11,9 +11,8 @@ from __future__ import annotations
 import contextlib
 import weakref
 
-from sympy import Integer
-
 from ..errors import ProgramShapeError, ValueInputError
+from . import sizes
 from .backends import BACKENDS
 from .program import build
 
@@ -146,11 +145,7 @@ def check_shapes(system, arrays):
     """
     decls = [*system.params, *system.inputs]
     lead = [(0 if d.kind == "param" else 2 if d.timed else 1) for d in decls]
-    dims, outer = {}, {}
-    for d, k, a in zip(decls, lead, arrays):
-        for n, size in zip(d.shape, a.shape[k:]):
-            if n.is_Symbol:
-                dims.setdefault(n, Integer(size))
+    dims, outer = sizes.bind(system, {d.name: tuple(a.shape) for d, a in zip(decls, arrays)}), {}
     for d, k, a in zip(decls, lead, arrays):
         where = f"{'params' if d.kind == 'param' else 'inputs'}['{d.name}']"
         want = [n.xreplace(dims) for n in d.shape]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from sympy import S
+from sympy import Integer, S
 
 from ..errors import DefinitionError
 
@@ -61,6 +61,20 @@ def sources(system):
     if missing:
         raise unknown_size(system, min(missing, key=str))
     return out
+
+
+def bind(system, shapes):
+    """``{dimension: size}`` from ``shapes`` (``{declared name: array shape}``), as :func:`sources`
+    reads them; a dimension whose axis is missing, or whose sum gives no whole size > 0, is left
+    out (the shape check then names the array)."""
+    dims = {}
+    for n, d, axis, rest, coeff in sources(system):
+        shape = shapes[d.name]
+        if axis < len(shape):
+            value = ((Integer(shape[axis]) - rest) / coeff).xreplace(dims)
+            if value.is_Integer and value > 0:
+                dims[n] = value
+    return dims
 
 
 def needed(system):
