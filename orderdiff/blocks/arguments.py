@@ -23,6 +23,7 @@ import numpy
 from sympy import Integer
 
 from ..errors import ValueInputError
+from . import sizes
 
 # The sum of a distribution input may miss 1 by the rounding of its n entries, each
 # converted to the dtype, and of their sum: (8 + n) ulps of 1, at most 256.
@@ -156,7 +157,8 @@ def check_shapes(system, given):
     """Every parameter and input array against its declared shape.
 
     The number of axes first, then the declared dimensions (each bound by the first array
-    with it as a whole axis, parameters first), then T and B across the inputs. Returns
+    with it as a whole axis, parameters first; then each solved from a sum or a multiple,
+    as the program reads it), then T and B across the inputs. Returns
     a :class:`Bound`. Raises :class:`ValueInputError` naming the array, its shape, the
     expected one and where the values of its dimensions came from.
     """
@@ -170,6 +172,12 @@ def check_shapes(system, given):
         for n, size in zip(d.shape, a.shape[len(lead_axes(d)):]):
             if n.is_Symbol and n not in dims:
                 dims[n] = (int(size), label(d), shape_text(a))
+    # then those the program solves from a sum or a multiple (input x[t]: n + m), as it reads them
+    arrays_of = {d.name: a for d, a in zip(decls, given)}
+    solved = sizes.bind(system, {name: tuple(a.shape) for name, a in arrays_of.items()})
+    for n, d, *_ in sizes.sources(system):
+        if n in solved and n not in dims:
+            dims[n] = (int(solved[n]), label(d), shape_text(arrays_of[d.name]))
     good = [(d, a) for d, a in zip(decls, given) if not core_mismatch(d, a, dims)]
     outer = outer_sizes([(d, a) for d, a in good if d.kind == "input"])
     for d, a in zip(decls, given):

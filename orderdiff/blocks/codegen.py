@@ -16,11 +16,12 @@ name that Python or the generated module already uses (``print``, ``rng``, ``PAR
 from __future__ import annotations
 
 import keyword
+import math
 import string
 
 from sympy import Number, Rational, Symbol
 
-from ..functions import BY_NAME
+from ..functions import BY_NAME, BY_SYMPY
 from ..naming import PYTHON_NAMES
 from . import expr as B
 
@@ -217,7 +218,22 @@ class Printer:
         return text
 
     def _Plus(self, e, *args):
-        return self._Node(e, *args).replace("+ -", "- ")
+        return self._Node(e, *self.lifted(e, args)).replace("+ -", "- ")
+
+    def _Hadamard(self, e, *args):
+        return self._Node(e, *self.lifted(e, args))
+
+    def _Divide(self, e, *args):
+        return self._Node(e, *self.lifted(e, args))
+
+    def lifted(self, e, args):
+        """``args`` of an elementwise ``e``, a batched scalar among them given an axis more where
+        ``e`` is a matrix: it is kept as (..., 1), which broadcasts against a vector's (..., n)
+        but would meet a matrix's (..., n, m) at its rows."""
+        if len(B.shape_of(e)) < 2:
+            return args
+        return [f"{self.wrap(a)}[..., None]" if B.is_array(a) and not B.shape_of(a) and self.batched(a) else a
+                for a in args]
 
     def _Power(self, e, x, p):
         return self.fill(e.op.numpy_cases["sqrt"] if p == Rational(1, 2) else e.op.numpy, x, p)
@@ -254,28 +270,31 @@ class Printer:
         return self.fill(e.op.numpy, call=BY_NAME[f.name].numpy.format(self.code(x), "0.0"))
 
     def _CrossEntropy(self, e, p, y):
-        return self.reduce(e, p)
+        return self.reduce(e, p, y)
 
     def _SquaredError(self, e, p, y):
-        return self.reduce(e, y)
+        return self.reduce(e, y, p)
 
     def _Total(self, e, x):
         return self.reduce(e, x)
 
     def _Inner(self, e, a, b):
-        return self.reduce(e, a if B.shape_of(a) else b)
+        return self.reduce(e, a, b)
 
-    def reduce(self, e, like):
-        """A reduction's template, summing over the own axes of ``like``, the operand that has them."""
-        if not self.batched(like):
+    def reduce(self, e, *operands):
+        """A reduction's template, summing over the own axes of its operands (those of a block,
+        not of a scalar), after the batch axis where any operand has one."""
+        rank = max((len(B.shape_of(a)) for a in operands if B.is_array(a)), default=0)
+        if not any(self.batched(a) for a in operands if B.is_array(a)):
             axes = after = ""
-        elif len(B.shape_of(like)) == 1:
+        elif rank < 2:  # a batched scalar is (..., 1): summed over its last axis, it stays one
             axes, after = ", axis=-1, keepdims=True", ""
         else:
             axes, after = ", axis=(-2, -1)", "[..., None]"
         return self.fill(e.op.numpy, *e.args, axes=axes, after=after)
 
     def _Broadcast(self, e, c, shape):
+        c, = self.lifted(e, [c])
         return self.fill(e.op.numpy, c, shape=", ".join(self.dim(d) for d in shape))
 
     def _SumT(self, e, x):
@@ -298,7 +317,22 @@ class Template(string.Formatter):
 def number(x):
     if isinstance(x, Number):
         return repr(float(x)) if not x.is_Integer or abs(x) > 2 ** 53 else f"{int(x)}.0"
-    return repr(float(x))
+    return repr(constant(x))
+
+
+def constant(x):
+    """The float64 value of a sympy expression of numbers, a call of orderdiff's functions
+    that sympy does not evaluate (``relu(1)``, ``sigmoid(2)``) included."""
+    if isinstance(x, Number) or not x.args:
+        return float(x)
+    values = [constant(a) for a in x.args]
+    if x.is_Add:
+        return math.fsum(values)
+    if x.is_Mul:
+        return math.prod(values)
+    if x.is_Pow:
+        return values[0] ** values[1]
+    return float(BY_SYMPY[type(x)].value(*values))
 
 
 def summed_form(printer, e):

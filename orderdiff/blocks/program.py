@@ -9,8 +9,12 @@ sources pass :func:`orderdiff.pysource.check_module` before they are returned.
 
 from __future__ import annotations
 
+import re
+
 from .. import pysource
+from ..errors import DefinitionError
 from . import expr as B
+from . import sizes
 from .codegen import HELPERS, Names, Printer, unbatch
 from .backends import BACKENDS
 from .guard import CHECKS, CheckedPrinter, Guard, helper
@@ -30,6 +34,7 @@ class Program:
 
     def __init__(self, derivation, readable, backend=BACKENDS["numpy"], checks=None, error="ProgramShapeError"):
         assert checks in CHECKS, checks
+        refuse_lagged_inputs(derivation.system)
         self.d = derivation
         self.backend = backend
         self.system = system = derivation.system
@@ -86,13 +91,13 @@ class Program:
         else:  # checked by lambdify: no equation is indexed by time
             inputs = [self.names.value(d.name) for d in self.system.inputs]
             self.emit(f"T, B = 0, {inputs[0] + '.shape[0]' if inputs else 1}")
-        bound = set()
-        for d in [*self.system.params, *self.system.inputs]:
-            skip = 2 if d.timed else (1 if d.kind == "input" else 0)
-            for axis, n in enumerate(d.shape):
-                if n.is_Symbol and n.name in self.system.dims and n not in bound:
-                    bound.add(n)
-                    self.emit(f"{self.names.value(n.name)} = {self.names.value(d.name)}.shape[{axis + skip}]")
+        for n, d, axis, rest, coeff in sizes.sources(self.system):
+            size = f"{self.names.value(d.name)}.shape[{axis}]"
+            if rest != 0:  # the axis is a sum: the dimension is its size less the other terms
+                size = f"{size} - {self.p.dim(rest) if rest.is_Atom and rest > 0 else f'({self.p.dim(rest)})'}"
+            if coeff != 1:
+                size = f"({size}) // {self.p.dim(coeff) if coeff.is_Atom else f'({self.p.dim(coeff)})'}"
+            self.emit(f"{self.names.value(n.name)} = {size}")
 
     def block_axes(self, shape):
         return ", ".join(self.p.block_axes(shape))
@@ -120,6 +125,8 @@ class Program:
             self.emit(f"{self.names.value(v)} = numpy.empty((T + {k}, B, {shape}))" if k else
                       f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
         for name, slot in self.inits:  # unchecked: the user's, anything that broadcasts to (B, n)
+            if slot <= -self.offsets.get(name, 0):
+                continue  # never read back (no lag reaches it): the argument is taken, its gradient is zeros
             self.store(self.names.value(name), slot + self.offsets[name] - 1, self.names.init(name, slot))
         for v in half.before:
             self.stacked_value(v)
@@ -188,10 +195,12 @@ class Program:
         for v in reversed(system.after):
             if v != d.target.name and system.var(v) in forms:
                 self.emit(f"{self.names.adjoint(v)} = {self.value(p, forms[system.var(v)], B.Adj(system.var(v)))}")
-        ahead = 1 + max(system.lags.values(), default=0)
+        # d+C/dv[t+j] (j up to the largest lag) of a v stored k slots late is read at t + j + k
+        lag = max(system.lags.values(), default=0)
         timed = [v for v in system.timed if system.var(v) in forms]
         for v in timed:
             shape = self.block_axes(system.equations[v].var.shape)
+            ahead = lag + max(1, self.offsets.get(v, 0))
             self.emit(f"{self.names.adjoint(v)} = numpy.zeros((T + {ahead}, B, {shape}))")
         statics = [v for v in [*system.before, *(x.name for x in system.params)] if system.var(v) in forms]
         for v in statics:
@@ -313,6 +322,22 @@ class Program:
                  for name, s in self.inits]
         self.emit(f"return loss, ({', '.join(grads)}{',' if len(grads) == 1 else ''}), "
                   f"({', '.join(inits)}{',' if len(inits) == 1 else ''})")
+
+
+def refuse_lagged_inputs(system):
+    """An input read steps back (x[t-1], with init x[0]) is refused where it is read: the
+    derivation counts its values before step 1 as data, without gradients, and the program
+    takes none; a variable that copies it (xp[t] = x[t], init xp[0]) has both."""
+    for name, k in system.lags.items():
+        decl = system.declarations.get(name)
+        if decl is not None and decl.kind == "input":
+            eq = next(eq for eq in system.equations.values() if (name, k) in eq.lagged)
+            hit = re.search(rf"(?<!\w){re.escape(name)}\s*\[\s*t\s*-", eq.source)
+            inits = " and ".join(f"'init xp[{-s}] = 0'" for s in range(k))
+            raise DefinitionError(
+                f"{name}[t-{k}] reads the input {name} before step 1, which the generated program does not "
+                f"take; copy it into a variable and read that back: 'xp[t] = {name}[t]' with {inits}, then xp[t-{k}]",
+                file=system.file, line=eq.line, col=hit.start() + 1 if hit else eq.col, source=eq.source)
 
 
 def repeated(exprs, least=3, skip=()):

@@ -280,6 +280,14 @@ def sum_t(node, ctx):
     return B.zero_like(node) if B.is_zero(x) else None
 
 
+def pad(node, ctx):
+    """A pad of zeros is zeros (a slice's share past T); a pad of every row is the block itself."""
+    g, a, n = node.args
+    if B.is_zero(g):
+        return B.Zeros(node.shape)
+    return g if a == 0 and B.dim_equal(B.shape_of(g)[0], n) else None
+
+
 def broadcast(node, ctx):
     c = node.args[0]
     return B.Zeros(node.shape) if B.is_zero(c) else None
@@ -294,6 +302,7 @@ RULES = {
     B.Inner: inner,
     B.Total: total,
     B.Rows: rows,
+    B.Pad: pad,
     B.Trans: trans,
     B.MatProd: zero_if_any_zero,
     B.Outer: zero_if_any_zero,
