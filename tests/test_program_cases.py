@@ -502,5 +502,6 @@ def test_arrays_that_disagree_on_a_dimension_solved_from_a_sum_are_named():
                                          "h[t] = tanh(W @ x[t] + h[t-1])\nC = sum_t(sum(h[t] * h[t]))\n"))
     f = d.lambdify()
     with pytest.raises(orderdiff.errors.ValueInputError, match=re.escape(
-            "inputs['x'] has shape (4, 2, 6); expected (T, B, m + n) = (4, 2, 5) with n = 3, m = 2")):
+            "inputs['x'] has shape (4, 2, 6); expected (T, B, m + n) = (?, ?, 5), with m = 2 and n = 3 "
+            "from params['W'] of shape (3, 5)")):
         f({"W": numpy.ones((3, 5))}, {"x": numpy.ones((4, 2, 6))})
