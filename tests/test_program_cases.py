@@ -505,3 +505,37 @@ def test_arrays_that_disagree_on_a_dimension_solved_from_a_sum_are_named():
             "inputs['x'] has shape (4, 2, 6); expected (T, B, m + n) = (?, ?, 5), with m = 2 and n = 3 "
             "from params['W'] of shape (3, 5)")):
         f({"W": numpy.ones((3, 5))}, {"x": numpy.ones((4, 2, 6))})
+
+
+STATIC_TERMS = """\
+dim n, m
+input s: m
+input x[t]: n
+param U: n, m
+param W: n, n
+param b: n
+init h[0] = 0
+h[t] = tanh(W @ h[t-1] + x[t])
+"""
+
+
+@pytest.mark.parametrize("loss", ["once_per_sequence", "no_data", "beside_data"])
+def test_a_sum_over_t_of_a_term_the_same_at_every_step_counts_it_t_times(loss):
+    # sum_t of a term that no step changes is T times it, in the loss and in its gradient;
+    # a term that no data touches is every sequence's, so the batch counts it B times
+    loss_line = {"once_per_sequence": "C = sum_t(sum(tanh(U @ s))) + sum_t(sum(h[t]))",
+                 "no_data": "C = sum_t(sum(b * b)) + sum(b) + sum_t(sum(h[t]))",
+                 "beside_data": "C = sum_t(sum(W @ b) + sum(h[t] * x[t]))"}[loss]
+
+    def forward(p, i, init):
+        hs = scan(lambda t, past: anp.tanh(past[0] @ p["W"].T + i["x"][t]), i["x"], [init["h[0]"]])
+        steps = sum(anp.sum(h) for h in hs)
+        if loss == "once_per_sequence":
+            return T * anp.sum(anp.tanh(i["s"] @ p["U"].T)) + steps
+        if loss == "no_data":
+            return BATCH * (T * anp.sum(p["b"] * p["b"]) + anp.sum(p["b"])) + steps
+        return BATCH * T * anp.sum(p["W"] @ p["b"]) + sum(anp.sum(h * x) for h, x in zip(hs, i["x"]))
+
+    run_everywhere(STATIC_TERMS + loss_line + "\n", forward,
+                   {"U": ("param", (3, 2)), "W": ("param", (3, 3)), "b": ("param", (3,)),
+                    "s": ("input", (2,)), "x": ("input[t]", (3,)), "h[0]": ("init", (3,))})

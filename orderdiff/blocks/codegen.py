@@ -130,7 +130,7 @@ class Printer:
         """How many axes come before the block's own: 0, 1 (batch) or 2 (time and batch, stacked)."""
         if not self.batched(e):
             return 0
-        if not self.stacked:
+        if not self.stacked or isinstance(e, B.SumT):
             return 1
         var = e.args[0] if isinstance(e, B.Adj) else e
         if isinstance(var, B.Var):
@@ -140,6 +140,8 @@ class Printer:
     def batched(self, e):
         if isinstance(e, B.Adj):
             return self.batched(e.args[0])
+        if isinstance(e, B.SumT):
+            return True  # a sequence's sum over its steps, given to each sequence (as static_batched says)
         if isinstance(e, B.Var):
             decl = self.system.declarations.get(e.name)
             if decl is not None:

@@ -350,9 +350,10 @@ RECORDS = (
        call="sum_t",
        shape=shape_of,
        vjp=lambda node, g: [(node.args[0], g)],
-       # the program sums the stacked steps, or T copies of what does not depend on t
+       # the program sums the stacked steps, or T copies of what does not depend on t, given to
+       # every sequence of the batch where no data touches it
        numpy="numpy.sum({0}, axis=0)",
-       numpy_cases={"constant": "T*{0!w}"},
+       numpy_cases={"constant": "T*{0!w}", "unbatched": "T*{0!w}*numpy.ones(({ones}))"},
        notation=spelled((SUMT, (NEG,), "Σₜ {0}"), (ATOM, (0,), "sum_t({0})"),
                         (SUMT, (NEG,), r"\sum_{{t=1}}^{{T}} {0}"))),
 )

@@ -149,8 +149,13 @@ class Program:
                 sums[node] = acc = self.names.fresh("sum")
                 x = node.args[0]
                 text = self.code(s, x, node, whole=True)
-                text = s.fill(node.op.numpy, text) if s.lead(x) == 2 else s.fill(node.op.numpy_cases["constant"], x)
-                self.emit(f"{acc} = {self.checked(text, s, x, node, lead=min(s.lead(x), 1))}")
+                if s.lead(x) == 2:
+                    text = s.fill(node.op.numpy, text)
+                elif s.lead(x) == 1:
+                    text = s.fill(node.op.numpy_cases["constant"], x)
+                else:  # no data in it: the same for every sequence of the batch, as its gradient counts it
+                    text = s.fill(node.op.numpy_cases["unbatched"], x, ones=", ".join(["B"] + ["1"] * max(1, len(x.shape))))
+                self.emit(f"{acc} = {self.checked(text, s, x, node, lead=1)}")
             p.temps.update(sums)
             self.emit(f"{self.names.value(v)} = {self.value(p, expr, system.var(v))}")
             for node in sums:
@@ -223,7 +228,7 @@ class Program:
                                                                                  B.Adj(system.var(v))))
         for v in statics:
             for term in self.terms(v, summed=True):
-                self.accumulate(v, self.plan.summed[term.args[0]], 1)
+                self.accumulate(v, self.plan.summed[term.args[0]], 1, over_time=True)
         for v in [*reversed([v for v in statics if v in system.before]),
                   *(v for v in statics if v not in system.before)]:
             for term in self.terms(v, summed=False):
@@ -298,7 +303,8 @@ class Program:
         items = form.args if isinstance(form, B.Plus) else (form,)
         return [s for s in items if not B.is_zero(s) and isinstance(s, B.SumT) == summed]
 
-    def accumulate(self, v, share, indent):
+    def accumulate(self, v, share, indent, over_time=False):
+        """``d_v += share``, summed over the axes ``v`` lacks; ``over_time``: a term of a sum over t."""
         s, adj = self.s, B.Adj(self.system.var(v))
         target_batched = s.batched(self.system.var(v))
         text = unbatch(s, self.code(s, share, adj, whole=True), share, int(target_batched))
@@ -307,6 +313,9 @@ class Program:
             # a term of the target's own equation that no data touches: the loss counts it
             # once per sequence of the batch, so its gradient does too
             text = f"B*{s.wrap(share)}"
+        if over_time and s.lead(share) < 2:
+            # the same at every step (sum_t(sum(U @ s))): the sum over t is T of it, as forward
+            text = f"T*({text})"
         self.emit(f"{self.names.adjoint(v)} += {self.checked(text, s, share, adj, lead)}", indent)
 
     def returns(self):
