@@ -329,6 +329,9 @@ def beside_column(at, sizes, specs, nodes, side, gap, key):
     height of the users placed there."""
     if not nodes:
         return {}
+    if not at:  # nothing of the step is drawn (the target reads no recurrence): the column starts it
+        at = {None: (0.0, 0.0)}
+        sizes = {**sizes, None: (0.0, 0.0)}
     edge = (max if side > 0 else min)(x + side * sizes[v][0] / 2 for v, (x, _) in at.items())
     top = max(y for _, y in at.values())
     wanted = {}
