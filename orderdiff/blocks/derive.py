@@ -17,6 +17,8 @@ adjoint with a single user into that user, which leaves the recurrences people w
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sympy import S
 
 from .. import graph
@@ -185,7 +187,7 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
     for w, rs in refs.items():
         for u in rs:
             users.setdefault(u, set()).add(w)
-    folded, queue = [], list(inner)
+    folded, queue, sizes, refused = [], list(inner), {}, {}
     while queue:
         u = queue.pop()
         ws = users.get(u, set())
@@ -194,9 +196,15 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
         (w,) = ws
         if shifted_use(inner[w], u) and not vanishes_without_adjoints(inner[u], assume):
             continue  # d+E/du[t+1] is 0 past T, but its explicit part would not be
+        now = tuple(sizes.setdefault(x, size(inner[x])) for x in (u, w))
+        if (u, w) in refused and all(a <= b for a, b in zip(refused[u, w], now)):
+            continue  # too large before, and neither form has shrunk since
         new = substitute(inner[w], u, inner[u], assume)
         if size(new) > FOLD_BUDGET:
+            refused[u, w] = now
             continue
+        sizes.pop(u, None)
+        sizes[w] = size(new)
         folded.append((u, inner.pop(u)))
         inner[w] = new
         refs[w] = references(new)
@@ -217,39 +225,41 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
 
 def shifted_use(e, u):
     """Whether ``e`` uses d+E/du a number of steps ahead (d+E/du[t+1])."""
-    return any(base(a.args[0]) == u and offset(a.args[0]) for a in e.atoms(B.Adj))
+    return any(base(a.args[0]) == u and offset(a.args[0]) for a in B.adjoints(e))
 
 
 def vanishes_without_adjoints(body, assume):
     """Whether ``body`` is 0 once every d+E/dv in it is 0 (so it is 0 past T, too)."""
-    zeros = {a: B.zero_like(a) for a in body.atoms(B.Adj)}
-    return B.is_zero(simplify(body.xreplace(zeros), assume))
+    zeros = {a: B.zero_like(a) for a in B.adjoints(body)}
+    return B.is_zero(simplify(B.replace_adjoints(body, zeros), assume))
 
 
 def substitute(e, u, body, assume):
     """``e`` with d+E/du (at any time) replaced by the form ``body`` of u at that time."""
-    return simplify(e.replace(lambda a: isinstance(a, B.Adj) and base(a.args[0]) == u,
-                              lambda a: moved(body, a.args[0])), assume)
+    hits = {a: moved(body, a.args[0]) for a in B.adjoints(e) if base(a.args[0]) == u}
+    return simplify(B.replace_adjoints(e, hits), assume)
 
 
 def substitute_all(e, bodies, assume):
-    hits = {a: moved(bodies[base(a.args[0])], a.args[0]) for a in e.atoms(B.Adj) if base(a.args[0]) in bodies}
-    return simplify(e.xreplace(hits), assume) if hits else e
+    hits = {a: moved(bodies[base(a.args[0])], a.args[0]) for a in B.adjoints(e) if base(a.args[0]) in bodies}
+    return simplify(B.replace_adjoints(e, hits), assume) if hits else e
 
 
 def references(e):
     """The generic nodes whose adjoints ``e`` uses."""
-    return {base(a.args[0]) for a in e.atoms(B.Adj)}
+    return {base(a.args[0]) for a in B.adjoints(e)}
 
 
 def size(e):
-    return sum(1 for _ in B.preorder(e))
+    return B.size(e)
 
 
+@lru_cache(maxsize=1 << 16)
 def generic(var):
     return bool(var.time) and (var.time[0].has(B.T_INDEX) or var.time[0] >= 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def base(var):
     """The generic node of ``var``: xc[t] for xc[t+1] and xc[1]; h[0] stays h[0]."""
     return var.at(B.T_INDEX) if generic(var) else var
