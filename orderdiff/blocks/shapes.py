@@ -48,7 +48,10 @@ def show(shape):
 
 def broadcast(op, shapes):
     """The shape of an elementwise ``op`` on operands of ``shapes`` (scalars broadcast)."""
-    full = sorted((s for s in shapes if s), key=provisional)
+    full = [s for s in shapes if s]
+    if all(s == full[0] for s in full[1:]):
+        return full[0] if full else ()  # the common case: one shape, nothing to compare
+    full.sort(key=provisional)
     for s in full[1:]:
         if not same_shape(s, full[0]):
             raise ShapeMismatch(f"'{op}' needs operands of the same shape, got "

@@ -11,6 +11,8 @@ of inputs declared ``distribution`` (entries summing to 1), for which ``sum(p) =
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sympy
 from sympy import S
 
@@ -82,7 +84,7 @@ def collect(terms):
 def commuted(core):
     """``core`` with the factors of an elementwise product in a fixed order: equal products, one key."""
     if isinstance(core, B.Hadamard):
-        return (B.Hadamard, tuple(sorted(core.args, key=sympy.default_sort_key)))
+        return (B.Hadamard, frozenset(Counter(core.args).items()))
     return core
 
 
