@@ -23,7 +23,7 @@ from sympy import S
 
 from .. import graph
 from ..sweep import step
-from ..errors import TargetError
+from ..errors import LimitError, TargetError
 from . import expr as B
 from .simplify import simplify
 from .vjps import local_vjps
@@ -102,11 +102,32 @@ def fold_map(system):
     return fold
 
 
+SHARE_BUDGET = 20_000  # tree nodes of one equation's share, as printed
+
+
+def bounded_vjps(eq, g, file):
+    """:func:`local_vjps` of ``eq``, refused where a share outgrows ``SHARE_BUDGET``.
+
+    A share is built as a graph of shared subtrees, but it is printed, substituted and
+    compiled as a tree: a softmax passes its adjoint back twice, so each nested softmax
+    doubles the tree. Past the budget the equation is refused, located, with the way out.
+    """
+    shares = local_vjps(eq.expr, g)
+    big = max((B.size(s) for s in shares.values()), default=0)
+    if big > SHARE_BUDGET:
+        raise LimitError(f"the derivative of this equation would print as {big} nodes (more than "
+                         f"{SHARE_BUDGET}): each nested softmax doubles it; name the inner part with "
+                         "an equation of its own (s[t] = softmax(...)), so that each derivative is "
+                         "written in the ordered derivative of that part", file=file, line=eq.line,
+                         col=eq.col, source=eq.source)
+    return shares
+
+
 def generic_edges(system):
     """``(node, user, share)`` of every edge of the folded graph, generic in t."""
     fold = fold_map(system)
     for eq in system.equations.values():
-        for leaf, share in local_vjps(eq.expr, B.Adj(eq.var)).items():
+        for leaf, share in bounded_vjps(eq, B.Adj(eq.var), system.file).items():
             share = share.xreplace(fold)
             if not leaf.time:
                 yield leaf, eq.var, (B.SumT(share) if eq.var.time else share)
@@ -129,6 +150,8 @@ def unrolled_edges(system, steps):
                                    if steps > 1 else B.at_time(e.args[0], 1))
             instances.append((eq.var, body))
     fold = {expr: var for var, expr in instances if B.is_array(expr) and not isinstance(expr, B.Var)}
+    for eq in system.equations.values():
+        bounded_vjps(eq, B.Adj(eq.var), system.file)  # each step's shares are the same size
     for var, expr in instances:
         for leaf, share in local_vjps(expr, B.Adj(var)).items():
             yield leaf, var, share.xreplace(fold)

@@ -83,13 +83,22 @@ def shift(expr, k):
     """``expr`` with every time index moved by ``k`` (``h[t-1]`` -> ``h[t]`` for k = 1)."""
     if k == 0:
         return expr
-    return expr.replace(lambda e: isinstance(e, Var) and e.time, lambda e: e.at(e.time[0] + k))
+    return retimed(expr, lambda time: time + k)
 
 
 def at_time(expr, when):
     """``expr`` with the generic index ``t`` replaced by the integer or expression ``when``."""
-    return expr.replace(lambda e: isinstance(e, Var) and e.time,
-                        lambda e: e.at(e.time[0].subs(T_INDEX, when)))
+    return retimed(expr, lambda time: time.subs(T_INDEX, when))
+
+
+def retimed(expr, move):
+    """``expr`` with each time-indexed variable at time ``move(time)``, each distinct one moved once."""
+    if isinstance(expr, Var):
+        return expr.at(move(expr.time[0])) if expr.time else expr
+    if not is_array(expr):
+        return expr
+    moved = {v: v.at(move(v.time[0])) for v in expr.atoms(Var) if v.time}
+    return expr.xreplace(moved) if moved else expr
 
 
 def lag(var):
