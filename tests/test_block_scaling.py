@@ -155,3 +155,9 @@ def test_large_files_do_not_hang(case, options, tmp_path):
 def test_many_steps_do_not_hang(tmp_path):
     out = run_command(["derive", "examples/lstm.eqs", "--steps", "200", "--format", "json"], tmp_path)
     assert '"steps": 200' in out
+
+
+def test_a_document_of_many_equations_says_its_picture_is_not_drawn():
+    doc = orderdiff.derive(orderdiff.parse(chain_text(110, lambda v: f"tanh({v})"))).to_latex()
+    assert "tikzpicture" not in doc
+    assert "With 112 equations, more than the 100 a picture on a page could hold" in doc

@@ -195,7 +195,9 @@ def compact(forms, keep, boundary=(), assume=()):
     ``forms`` maps generic nodes to their Eq. 1. Uses by the ``boundary`` forms (the
     initial values) are not counted; they receive the folded adjoints at the end. The
     result keeps the adjoints used twice or more, by themselves one step later (the
-    recurrences), or whose folding would make a form larger than ``FOLD_BUDGET``.
+    recurrences), or whose folding would make a form larger than ``FOLD_BUDGET`` (a fold
+    found too large is tried again only once one of its two forms has shrunk, so a long
+    chain of equations costs time in proportion to its length).
     """
     return fold_adjoints(forms, keep, boundary, assume)[0]
 
