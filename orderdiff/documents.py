@@ -8,7 +8,7 @@ includes it only when asked to (``figure=True``).
 
 from __future__ import annotations
 
-from .limits import MAX_PICTURE_STEPS
+from .limits import MAX_PICTURE_EQUATIONS, MAX_PICTURE_STEPS
 from .printers import blocklatex, latex
 from .printers.content import rows
 
@@ -123,6 +123,10 @@ def block_figure(derivation, p):
     title = ("\\section*{The network as a graph}" if not derivation.system.timed
              else "\\section*{One step as a graph}" if T is None
              else f"\\section*{{The unrolled graph, $T = {T}$}}")
+    count = len(derivation.system.equations)
+    if count > MAX_PICTURE_EQUATIONS:  # not drawn only to find it does not fit
+        return [title, f"With {count} equations, more than the {MAX_PICTURE_EQUATIONS} a picture on a page "
+                "could hold, the network is not drawn here; \\texttt{orderdiff graph} draws it.", ""]
     for steps, parameters, shown in blocks.stand_ins(derivation):
         placed = tikz.figure(without_legend(shown), latex.FIGURE_BOX)
         if placed is not None:

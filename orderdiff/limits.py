@@ -163,3 +163,5 @@ def rebuild(node, args):
 
 
 MAX_PICTURE_STEPS = 8  # steps a picture of an unrolled block derivation draws: each adds a column of boxes
+MAX_PICTURE_EQUATIONS = 100  # a block file's picture in a document: past these no page holds it (nor 20 do
+# at the least label size), and routing its edges would cost minutes

@@ -17,11 +17,13 @@ adjoint with a single user into that user, which leaves the recurrences people w
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sympy import S
 
 from .. import graph
 from ..sweep import step
-from ..errors import TargetError
+from ..errors import LimitError, TargetError
 from . import expr as B
 from .simplify import simplify
 from .vjps import local_vjps
@@ -100,11 +102,32 @@ def fold_map(system):
     return fold
 
 
+SHARE_BUDGET = 20_000  # tree nodes of one equation's share, as printed
+
+
+def bounded_vjps(eq, g, file):
+    """:func:`local_vjps` of ``eq``, refused where a share outgrows ``SHARE_BUDGET``.
+
+    A share is built as a graph of shared subtrees, but it is printed, substituted and
+    compiled as a tree: a softmax passes its adjoint back twice, so each nested softmax
+    doubles the tree. Past the budget the equation is refused, located, with the way out.
+    """
+    shares = local_vjps(eq.expr, g)
+    big = max((B.size(s) for s in shares.values()), default=0)
+    if big > SHARE_BUDGET:
+        raise LimitError(f"the derivative of this equation would print as {big} nodes (more than "
+                         f"{SHARE_BUDGET}): each nested softmax doubles it; name the inner part with "
+                         "an equation of its own (s[t] = softmax(...)), so that each derivative is "
+                         "written in the ordered derivative of that part", file=file, line=eq.line,
+                         col=eq.col, source=eq.source)
+    return shares
+
+
 def generic_edges(system):
     """``(node, user, share)`` of every edge of the folded graph, generic in t."""
     fold = fold_map(system)
     for eq in system.equations.values():
-        for leaf, share in local_vjps(eq.expr, B.Adj(eq.var)).items():
+        for leaf, share in bounded_vjps(eq, B.Adj(eq.var), system.file).items():
             share = share.xreplace(fold)
             if not leaf.time:
                 yield leaf, eq.var, (B.SumT(share) if eq.var.time else share)
@@ -127,6 +150,8 @@ def unrolled_edges(system, steps):
                                    if steps > 1 else B.at_time(e.args[0], 1))
             instances.append((eq.var, body))
     fold = {expr: var for var, expr in instances if B.is_array(expr) and not isinstance(expr, B.Var)}
+    for eq in system.equations.values():
+        bounded_vjps(eq, B.Adj(eq.var), system.file)  # each step's shares are the same size
     for var, expr in instances:
         for leaf, share in local_vjps(expr, B.Adj(var)).items():
             yield leaf, var, share.xreplace(fold)
@@ -170,7 +195,9 @@ def compact(forms, keep, boundary=(), assume=()):
     ``forms`` maps generic nodes to their Eq. 1. Uses by the ``boundary`` forms (the
     initial values) are not counted; they receive the folded adjoints at the end. The
     result keeps the adjoints used twice or more, by themselves one step later (the
-    recurrences), or whose folding would make a form larger than ``FOLD_BUDGET``.
+    recurrences), or whose folding would make a form larger than ``FOLD_BUDGET`` (a fold
+    found too large is tried again only once one of its two forms has shrunk, so a long
+    chain of equations costs time in proportion to its length).
     """
     return fold_adjoints(forms, keep, boundary, assume)[0]
 
@@ -185,7 +212,7 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
     for w, rs in refs.items():
         for u in rs:
             users.setdefault(u, set()).add(w)
-    folded, queue = [], list(inner)
+    folded, queue, sizes, refused = [], list(inner), {}, {}
     while queue:
         u = queue.pop()
         ws = users.get(u, set())
@@ -194,9 +221,15 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
         (w,) = ws
         if shifted_use(inner[w], u) and not vanishes_without_adjoints(inner[u], assume):
             continue  # d+E/du[t+1] is 0 past T, but its explicit part would not be
+        now = tuple(sizes.setdefault(x, size(inner[x])) for x in (u, w))
+        if (u, w) in refused and all(a <= b for a, b in zip(refused[u, w], now)):
+            continue  # too large before, and neither form has shrunk since
         new = substitute(inner[w], u, inner[u], assume)
         if size(new) > FOLD_BUDGET:
+            refused[u, w] = now
             continue
+        sizes.pop(u, None)
+        sizes[w] = size(new)
         folded.append((u, inner.pop(u)))
         inner[w] = new
         refs[w] = references(new)
@@ -217,39 +250,41 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
 
 def shifted_use(e, u):
     """Whether ``e`` uses d+E/du a number of steps ahead (d+E/du[t+1])."""
-    return any(base(a.args[0]) == u and offset(a.args[0]) for a in e.atoms(B.Adj))
+    return any(base(a.args[0]) == u and offset(a.args[0]) for a in B.adjoints(e))
 
 
 def vanishes_without_adjoints(body, assume):
     """Whether ``body`` is 0 once every d+E/dv in it is 0 (so it is 0 past T, too)."""
-    zeros = {a: B.zero_like(a) for a in body.atoms(B.Adj)}
-    return B.is_zero(simplify(body.xreplace(zeros), assume))
+    zeros = {a: B.zero_like(a) for a in B.adjoints(body)}
+    return B.is_zero(simplify(B.replace_adjoints(body, zeros), assume))
 
 
 def substitute(e, u, body, assume):
     """``e`` with d+E/du (at any time) replaced by the form ``body`` of u at that time."""
-    return simplify(e.replace(lambda a: isinstance(a, B.Adj) and base(a.args[0]) == u,
-                              lambda a: moved(body, a.args[0])), assume)
+    hits = {a: moved(body, a.args[0]) for a in B.adjoints(e) if base(a.args[0]) == u}
+    return simplify(B.replace_adjoints(e, hits), assume)
 
 
 def substitute_all(e, bodies, assume):
-    hits = {a: moved(bodies[base(a.args[0])], a.args[0]) for a in e.atoms(B.Adj) if base(a.args[0]) in bodies}
-    return simplify(e.xreplace(hits), assume) if hits else e
+    hits = {a: moved(bodies[base(a.args[0])], a.args[0]) for a in B.adjoints(e) if base(a.args[0]) in bodies}
+    return simplify(B.replace_adjoints(e, hits), assume) if hits else e
 
 
 def references(e):
     """The generic nodes whose adjoints ``e`` uses."""
-    return {base(a.args[0]) for a in e.atoms(B.Adj)}
+    return {base(a.args[0]) for a in B.adjoints(e)}
 
 
 def size(e):
-    return sum(1 for _ in B.preorder(e))
+    return B.size(e)
 
 
+@lru_cache(maxsize=1 << 16)
 def generic(var):
     return bool(var.time) and (var.time[0].has(B.T_INDEX) or var.time[0] >= 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def base(var):
     """The generic node of ``var``: xc[t] for xc[t+1] and xc[1]; h[0] stays h[0]."""
     return var.at(B.T_INDEX) if generic(var) else var

@@ -83,13 +83,22 @@ def shift(expr, k):
     """``expr`` with every time index moved by ``k`` (``h[t-1]`` -> ``h[t]`` for k = 1)."""
     if k == 0:
         return expr
-    return expr.replace(lambda e: isinstance(e, Var) and e.time, lambda e: e.at(e.time[0] + k))
+    return retimed(expr, lambda time: time + k)
 
 
 def at_time(expr, when):
     """``expr`` with the generic index ``t`` replaced by the integer or expression ``when``."""
-    return expr.replace(lambda e: isinstance(e, Var) and e.time,
-                        lambda e: e.at(e.time[0].subs(T_INDEX, when)))
+    return retimed(expr, lambda time: time.subs(T_INDEX, when))
+
+
+def retimed(expr, move):
+    """``expr`` with each time-indexed variable at time ``move(time)``, each distinct one moved once."""
+    if isinstance(expr, Var):
+        return expr.at(move(expr.time[0])) if expr.time else expr
+    if not is_array(expr):
+        return expr
+    moved = {v: v.at(move(v.time[0])) for v in expr.atoms(Var) if v.time}
+    return expr.xreplace(moved) if moved else expr
 
 
 def lag(var):
@@ -123,6 +132,69 @@ def count_ops(expr, leaves=()):
     return own + sum(count_ops(a, leaves) for a in inner)
 
 
+class Memo(dict):
+    """A cache of facts about (immutable) trees, which starts afresh past ``limit`` entries."""
+
+    def __init__(self, limit=500_000):
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, key, value):
+        if len(self) > self.limit:
+            self.clear()
+        self[key] = value
+        return value
+
+
+ADJOINTS, SIZES = Memo(), Memo()
+
+
+def fold(expr, combine, memo):
+    """``combine(node, [child results])`` bottom-up over the block nodes of ``expr``, each
+    distinct subtree once (a loop, not recursion: a derivative may nest deeply)."""
+    stack = [expr]
+    while stack:
+        node = stack[-1]
+        if node in memo:
+            stack.pop()
+            continue
+        kids = [a for a in node.args if is_array(a)] if not isinstance(node, (Var, Zeros)) else []
+        todo = [a for a in kids if a not in memo]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        memo.keep(node, combine(node, [memo[a] for a in kids]))
+    return memo[expr]
+
+
+def adjoints(expr):
+    """The distinct :class:`Adj` nodes of ``expr`` (a frozenset), as ``expr.atoms(Adj)``."""
+    if not is_array(expr):
+        return frozenset()
+    return fold(expr, lambda node, kids: frozenset((node,)) if isinstance(node, Adj)
+                else frozenset().union(*kids), ADJOINTS)
+
+
+def size(expr):
+    """The nodes of ``expr`` as printed, shared subtrees counted each time: its block nodes,
+    and the numbers, names and shapes among their arguments."""
+    if not is_array(expr):
+        return 1
+    return fold(expr, lambda node, kids: 1 + sum(kids) + sum(1 for a in node.args if not is_array(a))
+                if not isinstance(node, (Var, Zeros)) else 1, SIZES)
+
+
+def replace_adjoints(expr, mapping):
+    """``expr.xreplace(mapping)`` for a mapping from :class:`Adj` nodes, entering only the
+    subtrees that hold one of them."""
+    if not is_array(expr) or not mapping or adjoints(expr).isdisjoint(mapping):
+        return expr
+    if expr in mapping:
+        return mapping[expr]
+    return expr.func(*(replace_adjoints(a, mapping) for a in expr.args))
+
+
 def variables(expr):
     """The distinct :class:`Var` leaves of ``expr``."""
     return {e for e in expr.atoms(Var)} if is_array(expr) else set()
@@ -131,5 +203,6 @@ def variables(expr):
 __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", "Power", "MatProd",
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
            "SquaredError", "Total", "Inner", "Broadcast", "SumT", "ShapeMismatch", "T_INDEX",
-           "is_zero", "zero_like", "is_array", "shift", "at_time", "lag", "preorder", "variables", "count_ops", "shape_of", "show",
+           "is_zero", "zero_like", "is_array", "shift", "at_time", "lag", "preorder", "variables", "count_ops",
+           "adjoints", "size", "replace_adjoints", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import types
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, NamedTuple
 
 import sympy
@@ -185,10 +186,17 @@ def cat_vjp(node, g):
 
 def elementwise_derivative(node):
     """f'(x) for ``node = f(x)`` elementwise, from the scalar rule, in terms of ``node`` and ``x``."""
-    rule = BY_NAME[node.function]
+    F, X, derivative = scalar_derivative(node.function)
+    return lift(derivative, {F: node, X: node.args[1]})
+
+
+@lru_cache(maxsize=None)
+def scalar_derivative(name):
+    """``(f(x), x, f'(x))`` of the scalar function ``name``, in sympy, made once per function."""
+    rule = BY_NAME[name]
     X = Dummy("x")
     F = rule.sympy(X, evaluate=False)
-    return lift(rule.derivative(F, X, SYMPY), {F: node, X: node.args[1]})
+    return F, X, rule.derivative(F, X, SYMPY)
 
 
 def lift(e, leaves):

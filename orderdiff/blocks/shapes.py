@@ -18,6 +18,8 @@ class ShapeMismatch(ValueError):
 
 def dim_equal(a, b):
     """Whether two dimensions agree; a provisional ``?h`` (first parsing pass) agrees with any."""
+    if a == b:
+        return True  # the common case, without sympy's expand
     d = expand(a - b)
     return d == 0 or any(s.name.startswith("?") for s in d.free_symbols)
 
@@ -46,7 +48,10 @@ def show(shape):
 
 def broadcast(op, shapes):
     """The shape of an elementwise ``op`` on operands of ``shapes`` (scalars broadcast)."""
-    full = sorted((s for s in shapes if s), key=provisional)
+    full = [s for s in shapes if s]
+    if all(s == full[0] for s in full[1:]):
+        return full[0] if full else ()  # the common case: one shape, nothing to compare
+    full.sort(key=provisional)
     for s in full[1:]:
         if not same_shape(s, full[0]):
             raise ShapeMismatch(f"'{op}' needs operands of the same shape, got "

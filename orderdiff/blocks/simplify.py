@@ -11,6 +11,8 @@ of inputs declared ``distribution`` (entries summing to 1), for which ``sum(p) =
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sympy
 from sympy import S
 
@@ -82,13 +84,13 @@ def collect(terms):
 def commuted(core):
     """``core`` with the factors of an elementwise product in a fixed order: equal products, one key."""
     if isinstance(core, B.Hadamard):
-        return (B.Hadamard, tuple(sorted(core.args, key=sympy.default_sort_key)))
+        return (B.Hadamard, frozenset(Counter(core.args).items()))
     return core
 
 
 def lookahead(e):
     """How many steps ahead the adjoints of ``e`` look (1 for d+E/dh[t+1])."""
-    times = [a.args[0].time[0] - B.T_INDEX for a in e.atoms(B.Adj) if a.args[0].time]
+    times = [a.args[0].time[0] - B.T_INDEX for a in B.adjoints(e) if a.args[0].time]
     return max((int(d) for d in times if d.is_Integer), default=0)
 
 
@@ -165,17 +167,26 @@ def cancel_divisions(factors):
 
 
 def divides_by(term, y):
+    return divisor(term) == y
+
+
+def divisor(term):
+    """``b`` for a term ``a ⊘ b`` or ``-(a ⊘ b)``; else ``None``."""
     term = term.args[0] if isinstance(term, B.Neg) else term
-    return isinstance(term, B.Divide) and term.args[1] == y
+    return term.args[1] if isinstance(term, B.Divide) else None
 
 
 def distribute(factors, ctx):
     """``y ⊙ (u + a ⊘ y)`` -> ``y ⊙ u + a``: distribute where a division cancels."""
+    count = {}
+    for f in factors:
+        count[f] = count.get(f, 0) + 1
     for k, f in enumerate(factors):
         if not isinstance(f, B.Plus):
             continue
-        rest = factors[:k] + factors[k + 1:]
-        if any(divides_by(t, y) for t in f.args for y in rest):
+        # another factor (not f itself) that a term divides by; counted, as factors repeat
+        if any(count.get(y, 0) > (y == f) for y in map(divisor, f.args) if y is not None):
+            rest = factors[:k] + factors[k + 1:]
             return simplify(B.Plus(*[B.Hadamard(*rest, t) for t in f.args]), ctx.assume)
     return None
 
@@ -317,6 +328,19 @@ class Context:
         self.memo = {}
 
 
+CONTEXTS = {}  # {assume: Context}: a form simplified once is not simplified again
+MEMO_LIMIT = 500_000  # entries a context keeps before it starts afresh
+
+
+def context(assume):
+    """The shared :class:`Context` of ``assume``: the simplifier is a function of the
+    expression and the assumptions alone, so what it found stays true."""
+    ctx = CONTEXTS.get(assume := frozenset(assume))
+    if ctx is None or len(ctx.memo) > MEMO_LIMIT:
+        ctx = CONTEXTS[assume] = Context(assume)
+    return ctx
+
+
 def simplify(e, assume=()):
     """``e`` rewritten by the rules until none applies.
 
@@ -329,7 +353,7 @@ def simplify(e, assume=()):
     >>> simplify(B.Hadamard(y, B.Neg(B.Divide(p, y))))
     Neg(Var(p, (n,), ()))
     """
-    return run(e, Context(assume))
+    return run(e, context(assume))
 
 
 def run(e, ctx):
@@ -345,6 +369,7 @@ def run(e, ctx):
         rule = RULES.get(type(current))
         new = rule(current, ctx) if rule else None
         if new is None or new == current:
+            ctx.memo[current] = current  # no rule applies to it, nor to its simplified arguments
             break
         current = new
         if not B.is_array(current) or isinstance(current, (B.Var, B.Zeros)):

@@ -51,30 +51,27 @@ class Plan:
     summed: dict  # {term of a weight gradient: the same, rewritten to be summed over all t at once}
 
 
+READS, AHEAD = B.Memo(), B.Memo()  # facts about subtrees, each found once: the split asks of every one
+
+
 def names(e):
     """Names of the forward values ``e`` reads (not those inside adjoints)."""
-    return {x.name for x in walk(e) if isinstance(x, B.Var)}
+    if not B.is_array(e):
+        return frozenset()
+    return B.fold(e, lambda x, kids: frozenset() if isinstance(x, B.Adj) else frozenset((x.name,))
+                  if isinstance(x, B.Var) else frozenset().union(*kids), READS)
 
 
 def adjoints(e):
-    return {a.args[0].name for a in B.preorder(e) if isinstance(a, B.Adj)} if B.is_array(e) else set()
-
-
-def walk(e):
-    """The block nodes of ``e``, parents first, without entering adjoints."""
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if not B.is_array(node):
-            continue
-        yield node
-        if not isinstance(node, (B.Var, B.Adj, B.Zeros)):
-            stack.extend(node.args)
+    return {a.args[0].name for a in B.adjoints(e)}
 
 
 def reads_ahead(e):
     """Whether ``e`` reads a forward value of a later step (f[t+1]), which does not exist past T."""
-    return any(isinstance(x, B.Var) and offset(x) > 0 for x in walk(e))
+    if not B.is_array(e):
+        return False
+    return B.fold(e, lambda x, kids: False if isinstance(x, B.Adj) else offset(x) > 0
+                  if isinstance(x, B.Var) else any(kids), AHEAD)
 
 
 def is_timed(e):
@@ -149,13 +146,15 @@ def forward(system, forms):
     inlined = {v for v in loop if v not in system.lags and
                (isinstance(system.equations[v].expr, B.Cat) or v not in outside and uses.get(v) == 1)}
     stored = [v for v in timed if v in loop and v not in inlined]
-    varies = lambda e: bool(names(e) & set(stored))  # noqa: E731
+    kept = set(stored)
+    varies = lambda e: not names(e).isdisjoint(kept)  # noqa: E731
 
     exprs = []
     for v in stored:
         e = inline(system.equations[v].expr, inlined, system)
         exprs.append((v, separate(e, varies)))
-    before = [v for v in timed if v not in loop and not upstream_of(v, loop, step)]
+    downstream = reached(step.successors, loop)
+    before = [v for v in timed if v not in loop and v not in downstream]
     hoisted = hoists([e for _, e in exprs], varies)
     needed = outside.union(*(names(e) for _, e in exprs))
     after = []
@@ -168,9 +167,16 @@ def forward(system, forms):
                 [h for h in hoisted if not is_timed(h)]), inlined
 
 
-def upstream_of(v, loop, step):
-    """Whether ``v`` depends on a recurrent node (then it runs after the loop)."""
-    return any(u in loop for u in nx.ancestors(step, v))
+def reached(neighbours, sources):
+    """The nodes reached from ``sources`` (a set) by one or more steps along ``neighbours``: those
+    that depend on a recurrent node, along successors (they run after the loop)."""
+    out, todo = set(), list(sources)
+    while todo:
+        for w in neighbours(todo.pop()):
+            if w not in out:
+                out.add(w)
+                todo.append(w)
+    return out
 
 
 def inline(e, inlined, system):
@@ -191,8 +197,9 @@ def backward(derivation):
     deps.add_nodes_from(timed)
     deps.add_edges_from((u, v) for v in timed for u in adjoints(form[v]) if u in form)
     loop = graph.cyclic(deps) | {v for v in timed if reads_ahead(form[v]) and derivation.boundary(form[v])}
-    reach = set(loop).union(*(nx.descendants(deps, v) for v in loop))
-    loop |= {v for v in reach if nx.ancestors(deps, v) & loop and nx.descendants(deps, v) & loop}
+    later = reached(deps.successors, loop)
+    reach = loop | later
+    loop |= later & reached(deps.predecessors, loop)  # between two recurrent nodes
     rank = {v: -k for k, v in enumerate(timed)}  # backward: later nodes of the step first
     order = list(nx.lexicographical_topological_sort(deps.subgraph(set(timed) - loop), key=rank.get))
     before = [v for v in order if v not in reach]

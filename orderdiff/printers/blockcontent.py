@@ -37,7 +37,7 @@ def shares(derivation, v):
 
 def shown_user(user, share):
     """The user at the time its adjoint has in ``share`` (xc[t+1] rather than the equation's xc[t])."""
-    found = {a.args[0] for a in share.atoms(B.Adj) if a.args[0].name == user.name}
+    found = {a.args[0] for a in B.adjoints(share) if a.args[0].name == user.name}
     return found.pop() if len(found) == 1 else user
 
 
@@ -111,7 +111,7 @@ def recursive_view(derivation, chosen, gradients):
     forms = derivation.recursive
     unrolled = derivation.steps_count is not None  # its nodes are the steps themselves: h[2], not h[t]
     read = needed(forms, [forms[v] for v in chosen if v in forms],
-                  (lambda e: {a.args[0] for a in e.atoms(B.Adj)}) if unrolled else references)
+                  (lambda e: {a.args[0] for a in B.adjoints(e)}) if unrolled else references)
     nodes = tuple(v for v in derivation.order if v in chosen or v in read)
     return View("recursive", False, nodes, derivation.target in chosen,
                 tuple(v for v in chosen if v not in derivation.steps and v != derivation.target), {},
@@ -137,17 +137,19 @@ def folded(derivation):
             if v not in derivation.compact and v.name not in data and v != derivation.target]
 
 
-def unfold(derivation, v):
+def unfold(derivation, v, gone=None):
     """``[(how, form)]`` from Eq. 1 of ``v`` to its compact form: ``'Eq. 1'``, then each
-    substitution of the folded nodes' Eq. 1 (``'substituted'``), then ``'simplified'``."""
-    forms, gone = derivation.recursive, set(folded(derivation))
+    substitution of the folded nodes' Eq. 1 (``'substituted'``), then ``'simplified'``;
+    ``gone`` is ``set(folded(derivation))``, given when it is known."""
+    forms = derivation.recursive
+    gone = set(folded(derivation)) if gone is None else gone
     out = [("Eq. 1", forms[v])]
     for _ in range(len(gone) + 1):
         hits = {a: moved(forms[base(a.args[0])], a.args[0])
-                for a in out[-1][1].atoms(B.Adj) if base(a.args[0]) in gone}
+                for a in B.adjoints(out[-1][1]) if base(a.args[0]) in gone}
         if not hits:
             break
-        out.append(("substituted", out[-1][1].xreplace(hits)))
+        out.append(("substituted", B.replace_adjoints(out[-1][1], hits)))
     final = derivation.compact.get(v, out[-1][1])
     return out + ([("simplified", final)] if final != out[-1][1] else [])
 

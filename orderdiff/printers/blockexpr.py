@@ -38,6 +38,8 @@ than all three, so ``(W^T @ g) * (1 - h * h)`` and ``-(a / b)``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sympy import Number, Symbol
 from sympy.printing.precedence import PRECEDENCE as SYMPY_PRECEDENCE
 from sympy.printing.precedence import precedence
@@ -70,6 +72,7 @@ TEXT_FUNCTIONS = {"Heaviside": "H"}
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
+@lru_cache(maxsize=1 << 12)
 def time_text(time):
     """``t - 1`` as written in an index: ``t-1``."""
     return str(time).replace(" ", "")
@@ -77,10 +80,23 @@ def time_text(time):
 
 class Levels:
     """Bracketing and the operators shared by the text and LaTeX printers, read from ``table``
-    (one notation's spellings in :data:`NOTATIONS`)."""
+    (one notation's spellings in :data:`NOTATIONS`).
+
+    A block's text depends on the block alone, so each printer spells every distinct
+    subtree once: the forms of a long chain share most of their factors.
+    """
 
     table = NOTATIONS["unicode"]
     brackets = ("(", ")")
+
+    def _print(self, expr, **kwargs):
+        if kwargs or not isinstance(expr, B.Block):
+            return super()._print(expr, **kwargs)
+        memo = self.__dict__.setdefault("_spelled", {})
+        text = memo.get(expr)
+        if text is None:
+            text = memo[expr] = super()._print(expr)
+        return text
 
     def form(self, key, *parts):
         return self.table[key].form.format(*parts)

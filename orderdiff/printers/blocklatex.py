@@ -87,6 +87,7 @@ class Document:
         self.shown = view(derivation) if shown is None else shown
         self.p = BlockLatexPrinter(derivation.target)
         self.w = BlockTextPrinter(derivation.target)
+        self.gone = None
 
     def math(self, e):
         return f"${self.p.doprint(e)}$"
@@ -243,7 +244,9 @@ class Document:
                 f"\\texttt{{distribution}} on line {decl.line})")
 
     def unfolded(self, v):
-        steps = unfold(self.d, v)
+        if self.gone is None:
+            self.gone = set(folded(self.d))  # once: every recurrence and gradient unfolds over them
+        steps = unfold(self.d, v, self.gone)
         notes = [how.replace("Eq. 1", "Eq.~1") for how, _ in steps] if len(steps) > 1 else []
         return self.derivation_lines(v, [self.terms(f) for _, f in steps], notes)
 
