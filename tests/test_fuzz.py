@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 import orderdiff
 from orderdiff.functions import FUNCTIONS
 
+import block_grammar
+
 ATOMS = ["x", "y", "z", "E", "0", "1", "2", "10", "0.5", "1e3", "1e-3", "0e9", "99"]
 OPERATORS = ["+", "-", "*", "/", "**", "^", "(", ")", " ", ",", "=", ".", "[", "'", ":", "#", "\\\n", "\n"]
 TOKENS = ATOMS + OPERATORS + [f + "(" for f in FUNCTIONS] + ["foo(", "lambda", "__import__("]
@@ -64,3 +66,19 @@ def test_python_payloads_are_rejected_and_never_run(tmp_path):
         finally:
             assert not marker.exists()
     assert math.isfinite(1.0)
+
+
+# --- block files: a grammar of typed expressions, and mutations of it --------------------------
+# The generated program's gradient is checked against central differences of its own loss.
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(block_grammar.block_files())
+def test_random_block_files_derive_and_their_gradients_match_differences(text):
+    errors = block_grammar.exercise(text)
+    assert errors is None or max(errors.values(), default=0.0) < 1e-4, (errors, text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(block_grammar.mutated())
+def test_damaged_block_files_derive_or_fail_with_a_message(text):
+    block_grammar.exercise(text, run=False)
