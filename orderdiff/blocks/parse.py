@@ -295,7 +295,23 @@ class BlockParser(Parser):
             rhs = self.product(depth)
             shape = self.shaped(broadcast, op.pos, "+", [shape, B.shape_of(rhs)])
             terms.append(rhs if op.text == "+" else self.negate(rhs))
-        return terms[0] if len(terms) == 1 else B.Plus(*terms)
+        return self.terms(terms)
+
+    @staticmethod
+    def terms(run):
+        """The sum of the terms of a run of '+'; a block repeated three times or more is one
+        multiple, as a product's is one power, so that its adjoint is one share, not one for
+        each time it is written."""
+        if len(run) == 1:
+            return run[0]
+        counts = {}
+        for x in run:
+            counts[x] = counts.get(x, 0) + 1
+        if all(k < 3 or not B.is_array(x) for x, k in counts.items()):
+            return B.Plus(*run)
+        out = [B.Hadamard(Integer(k), x) if k >= 3 and B.is_array(x) else x
+               for x, k in counts.items() for _ in range(1 if k >= 3 and B.is_array(x) else k)]
+        return out[0] if len(out) == 1 else B.Plus(*out)
 
     @staticmethod
     def negate(x):
