@@ -101,7 +101,7 @@ def test_nested_softmax_past_budget_is_refused_where_it_is_written():
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "-:5:1: the derivative of this equation would print as" in result.output
-    assert "name the inner part with an equation of its own" in result.output
+    assert "name parts of it with equations of their own (s[t] = softmax(...) for a nested softmax" in result.output
 
 
 def test_simplifier_distributes_where_a_division_cancels():

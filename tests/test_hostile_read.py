@@ -152,6 +152,37 @@ def test_a_flat_sum_computes_as_written():
     assert loss == pytest.approx(expected, rel=1e-12)
 
 
+def test_a_sum_of_many_distinct_terms_computes_and_differentiates_as_written():
+    """A run longer than the generated program writes in a row (Python reads a + b + ... as a
+    tree as deep as the run) is written in halves; its loss and gradients as NumPy has them."""
+    k = 1100
+    text = ("dim n\n" + "".join(f"input x{i}[t]: n\n" for i in range(k)) + "param W: n, n\ninit h[0] = 0\n"
+            "h[t] = tanh(W @ h[t-1] + " + " + ".join(f"x{i}[t]" for i in range(k)) + ")\n" + LOSS)
+    d = orderdiff.derive(orderdiff.parse(text))
+    rng = np.random.default_rng(2)
+    W, h0 = rng.normal(0, 0.5, (2, 2)), np.zeros((1, 2))
+    xs = {f"x{i}": rng.normal(0, 0.05, (3, 1, 2)) for i in range(k)}
+
+    def loss_of(W):
+        h, total = h0, 0.0
+        for t in range(3):
+            h = np.tanh(h @ W.T + sum(x[t] for x in xs.values()))
+            total += np.sum(h * h)
+        return total
+
+    loss, grads = d.lambdify()(params={"W": W}, inputs=xs, init={"h": h0})
+    assert loss == pytest.approx(loss_of(W), rel=1e-12)
+    step, fd = 1e-6, np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        up, down = W.copy(), W.copy()
+        up[index] += step
+        down[index] -= step
+        fd[index] = (loss_of(up) - loss_of(down)) / (2 * step)
+    np.testing.assert_allclose(grads["W"], fd, rtol=1e-6, atol=1e-9)
+    namespace = {"__name__": "bptt"}
+    exec(compile(d.python_module(), "bptt.py", "exec"), namespace)  # the module's source check holds too
+
+
 def test_a_shape_mismatch_in_a_long_sum_is_at_its_operator(tmp_path):
     terms = " + ".join(["x[t]"] * 8)
     text = "dim n, m\ninput x[t]: n\ninput y[t]: m\nparam W: n, n\ninit h[0] = 0\n" \

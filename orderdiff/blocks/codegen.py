@@ -25,6 +25,8 @@ from ..functions import BY_NAME, BY_SYMPY
 from ..naming import PYTHON_NAMES
 from . import expr as B
 
+MAX_RUN = 64  # operands of one sum or product written in a row; a longer run is split in halves
+
 # every name the program and the module around it use, besides Python's own
 RESERVED = {"numpy", "softmax", "pad", "cat", "mm", "t", "T", "B", "loss", "grads", "params", "inputs", "init",
             "forward", "gradients", "values", "lax", "carry", "_", "PARAMS", "INPUTS", "INITS",
@@ -214,6 +216,9 @@ class Printer:
         if len(args) == 1:
             conversion = next(c for _, field, _, c in Template(self).parse(template) if field == "0")
             return self.fill("{0!%s}" % conversion if conversion else "{0}", args[0])
+        if len(args) > MAX_RUN:  # Python reads a + b + c + ... as a tree as deep as the run
+            half = len(args) // 2
+            args = [f"({self._Node(e, *part)})" for part in (args[:half], args[half:])]
         text = self.fill(template, *args[:2])
         for a in args[2:]:
             text = self.fill(template, text, a)

@@ -116,9 +116,10 @@ def bounded_vjps(eq, g, file):
     big = max((B.size(s) for s in shares.values()), default=0)
     if big > SHARE_BUDGET:
         raise LimitError(f"the derivative of this equation would print as {big} nodes (more than "
-                         f"{SHARE_BUDGET}): each nested softmax doubles it; name the inner part with "
-                         "an equation of its own (s[t] = softmax(...)), so that each derivative is "
-                         "written in the ordered derivative of that part", file=file, line=eq.line,
+                         f"{SHARE_BUDGET}): name parts of it with equations of their own (s[t] = "
+                         "softmax(...) for a nested softmax, which doubles it at each level; z[t] = ... "
+                         "for a long sum inside a function), so that each derivative is written in "
+                         "the ordered derivatives of those parts", file=file, line=eq.line,
                          col=eq.col, source=eq.source)
     return shares
 

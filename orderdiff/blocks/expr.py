@@ -16,7 +16,7 @@ parameter, a sum over time) and ``(t - 1,)`` or ``(3,)`` for a time-indexed one.
 
 from __future__ import annotations
 
-from sympy import Number, S, Symbol, Tuple
+from sympy import Integer, Number, S, Symbol, Tuple
 from sympy.core.symbol import Str
 
 from .ops import (Broadcast, Cat, Cols, CrossEntropy, Divide, Elementwise, Hadamard, Inner, MatProd, Neg, Outer,
@@ -63,6 +63,38 @@ class Zeros(Block):
 
     def _shape(self):
         return tuple(self.args[0])
+
+
+def flat_sum(run):
+    """The sum of the terms of a run of '+'; a block repeated three times or more is one
+    multiple, as a product's is one power, so that its adjoint is one share, not one for
+    each time it is written."""
+    if len(run) == 1:
+        return run[0]
+    counts = {}
+    for x in run:
+        counts[x] = counts.get(x, 0) + 1
+    if all(k < 3 or not is_array(x) for x, k in counts.items()):
+        return Plus(*run)
+    out = [Hadamard(Integer(k), x) if k >= 3 and is_array(x) else x
+           for x, k in counts.items() for _ in range(1 if k >= 3 and is_array(x) else k)]
+    return out[0] if len(out) == 1 else Plus(*out)
+
+def flat_product(run):
+    """The product of the factors of a run of '*'; a block repeated three times or more
+    is one power (as the scalar reader writes x*x*x as x**3; a square stays x ⊙ x, as
+    :mod:`~orderdiff.blocks.simplify` writes it), so that the adjoint of a long product
+    of one block is one term, not a product of every other factor for each."""
+    if len(run) == 1:
+        return run[0]
+    counts = {}
+    for f in run:
+        counts[f] = counts.get(f, 0) + 1
+    if all(k < 3 or not is_array(f) for f, k in counts.items()):
+        return Hadamard(*run)
+    out = [Power(f, Integer(k)) if k >= 3 and is_array(f) else f
+           for f, k in counts.items() for _ in range(1 if k >= 3 and is_array(f) else k)]
+    return out[0] if len(out) == 1 else Hadamard(*out)
 
 
 def zero_like(x):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import sys
 
-from sympy import Integer, Poly, Rational, S, Symbol, expand
+from sympy import Rational, S, Symbol, expand
 from sympy.core.symbol import Str
 
 from ..errors import DefinitionError, LimitError, ShapeError, UnknownFunctionError, did_you_mean
@@ -30,7 +30,7 @@ from ..parse import Parser
 from ..system import Decl
 from . import expr as B
 from .ops import OPS
-from .shapes import broadcast
+from .shapes import below_one, broadcast
 
 KEYWORDS = ("dim", "input", "param", "init")
 BLOCK_OPS = frozenset("@[]:")
@@ -71,31 +71,6 @@ class Scope:
 
     def known(self):
         return [*self.decls, *self.defined, *self.dims]
-
-
-def below_one(d):
-    """``(value, {dim: value})``, a point with every dim >= 1 where the dimension ``d`` is below 1,
-    or ``None`` where ``d`` is at least 1 at every such point.
-
-    With every dim written 1 + u (u >= 0), ``d`` is at least 1 everywhere when its value at
-    u = 0 is and no coefficient in u is negative; the coefficients are whole numbers, so
-    that is exact for a sum of dims and numbers, and for a product a safe side: the rare
-    polynomial that stays positive despite a negative coefficient is refused too.
-    """
-    dims = sorted(d.free_symbols, key=str)
-    ones = {s: 1 for s in dims}
-    low = d.subs(ones)
-    if low < 1:
-        return low, ones
-    shifted = Poly(expand(d.xreplace({s: s + 1 for s in dims})), *dims) if dims else None
-    if shifted is None or all(c >= 0 for c in shifted.coeffs()):
-        return None
-    for s in dims:  # a negative coefficient: look for a point that shows it
-        for big in (2, 10, 1000, MAX_EXTENT):
-            value = d.subs({**ones, s: big})
-            if value < 1:
-                return value, {**ones, s: big}
-    return "not always at least 1", {}
 
 
 class BlockParser(Parser):
@@ -209,7 +184,7 @@ class BlockParser(Parser):
         """A dimension of a declared shape: at least 1 for every value (>= 1) of the dims it uses."""
         start = self.tok.pos
         value = self.dim_expr()
-        below = below_one(value)
+        below = below_one(value, MAX_EXTENT)
         if below is not None:
             written = " ".join(self.line.text[start:self.tok.pos].split())
             at = (" for " + ", ".join(f"{s} = {v}" for s, v in below[1].items())) if below[1] else ""
@@ -295,7 +270,7 @@ class BlockParser(Parser):
             rhs = self.product(depth)
             shape = self.shaped(broadcast, op.pos, "+", [shape, B.shape_of(rhs)])
             terms.append(rhs if op.text == "+" else self.negate(rhs))
-        return terms[0] if len(terms) == 1 else B.Plus(*terms)
+        return B.flat_sum(terms)
 
     @staticmethod
     def negate(x):
@@ -319,26 +294,9 @@ class BlockParser(Parser):
                 run.append(rhs)
             else:
                 make = B.Divide if op.text == "/" else B.MatProd
-                run = [self.shaped(make, op.pos, self.factors(run), rhs)]
+                run = [self.shaped(make, op.pos, B.flat_product(run), rhs)]
                 shape = run[0].shape
-        return self.factors(run)
-
-    @staticmethod
-    def factors(run):
-        """The product of the factors of a run of '*'; a block repeated three times or more
-        is one power (as the scalar reader writes x*x*x as x**3; a square stays x ⊙ x, as
-        :mod:`~orderdiff.blocks.simplify` writes it), so that the adjoint of a long product
-        of one block is one term, not a product of every other factor for each."""
-        if len(run) == 1:
-            return run[0]
-        counts = {}
-        for f in run:
-            counts[f] = counts.get(f, 0) + 1
-        if all(k < 3 or not B.is_array(f) for f, k in counts.items()):
-            return B.Hadamard(*run)
-        out = [B.Power(f, Integer(k)) if k >= 3 and B.is_array(f) else f
-               for f, k in counts.items() for _ in range(1 if k >= 3 and B.is_array(f) else k)]
-        return out[0] if len(out) == 1 else B.Hadamard(*out)
+        return B.flat_product(run)
 
     def number(self, tok):
         return self.in_range(super().number(tok), tok.pos, tok.text)

@@ -9,7 +9,7 @@ which the parser turns into an error at the operator.
 
 from __future__ import annotations
 
-from sympy import Basic, Integer, expand
+from sympy import Basic, Integer, Poly, expand
 
 
 class ShapeMismatch(ValueError):
@@ -57,6 +57,31 @@ def broadcast(op, shapes):
             raise ShapeMismatch(f"'{op}' needs operands of the same shape, got "
                                 + " and ".join(show(s) for s in shapes))
     return full[0] if full else ()
+
+
+def below_one(d, largest):
+    """``(value, {dim: value})``, a point with every dim >= 1 where the dimension ``d`` is below 1,
+    or ``None`` where ``d`` is at least 1 at every such point (looked for up to ``largest``).
+
+    With every dim written 1 + u (u >= 0), ``d`` is at least 1 everywhere when its value at
+    u = 0 is and no coefficient in u is negative; the coefficients are whole numbers, so
+    that is exact for a sum of dims and numbers, and for a product a safe side: the rare
+    polynomial that stays positive despite a negative coefficient is refused too.
+    """
+    dims = sorted(d.free_symbols, key=str)
+    ones = {s: 1 for s in dims}
+    low = d.subs(ones)
+    if low < 1:
+        return low, ones
+    shifted = Poly(expand(d.xreplace({s: s + 1 for s in dims})), *dims) if dims else None
+    if shifted is None or all(c >= 0 for c in shifted.coeffs()):
+        return None
+    for s in dims:  # a negative coefficient: look for a point that shows it
+        for big in (2, 10, 1000, largest):
+            value = d.subs({**ones, s: big})
+            if value < 1:
+                return value, {**ones, s: big}
+    return "not always at least 1", {}
 
 
 class Block(Basic):
