@@ -277,6 +277,8 @@ def rows_of_parts(x, a, b, node):
 
 def trans(node, ctx):
     x = node.args[0]
+    if B.is_zero(x):
+        return B.Zeros(node.shape)
     if isinstance(x, B.Outer):
         return B.Outer(x.args[1], x.args[0])
     return x.args[0] if isinstance(x, B.Trans) else None
