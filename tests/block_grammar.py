@@ -92,7 +92,7 @@ def mutated(draw, files=None):
 
 
 def random_arrays(system, rng):
-    """Parameters, inputs and initial values for ``system`` at :data:`SIZES`."""
+    """Parameters and inputs for ``system`` at :data:`SIZES` (each initial value is the file's own)."""
     def shape(dims):
         return tuple(int(n.subs({s: SIZES.get(s.name, 3) for s in n.free_symbols})) for n in dims)
 

@@ -69,32 +69,30 @@ def flat_sum(run):
     """The sum of the terms of a run of '+'; a block repeated three times or more is one
     multiple, as a product's is one power, so that its adjoint is one share, not one for
     each time it is written."""
-    if len(run) == 1:
-        return run[0]
-    counts = {}
-    for x in run:
-        counts[x] = counts.get(x, 0) + 1
-    if all(k < 3 or not is_array(x) for x, k in counts.items()):
-        return Plus(*run)
-    out = [Hadamard(Integer(k), x) if k >= 3 and is_array(x) else x
-           for x, k in counts.items() for _ in range(1 if k >= 3 and is_array(x) else k)]
-    return out[0] if len(out) == 1 else Plus(*out)
+    return _collected(run, Plus, lambda x, k: Hadamard(Integer(k), x))
+
 
 def flat_product(run):
     """The product of the factors of a run of '*'; a block repeated three times or more
     is one power (as the scalar reader writes x*x*x as x**3; a square stays x ⊙ x, as
     :mod:`~orderdiff.blocks.simplify` writes it), so that the adjoint of a long product
     of one block is one term, not a product of every other factor for each."""
+    return _collected(run, Hadamard, lambda x, k: Power(x, Integer(k)))
+
+
+def _collected(run, combine, repeated):
+    """``combine`` of ``run``, each block written three times or more ``repeated(x, k)`` once,
+    in the order of its first place."""
     if len(run) == 1:
         return run[0]
     counts = {}
-    for f in run:
-        counts[f] = counts.get(f, 0) + 1
-    if all(k < 3 or not is_array(f) for f, k in counts.items()):
-        return Hadamard(*run)
-    out = [Power(f, Integer(k)) if k >= 3 and is_array(f) else f
-           for f, k in counts.items() for _ in range(1 if k >= 3 and is_array(f) else k)]
-    return out[0] if len(out) == 1 else Hadamard(*out)
+    for x in run:
+        counts[x] = counts.get(x, 0) + 1
+    if all(k < 3 or not is_array(x) for x, k in counts.items()):
+        return combine(*run)
+    out = [repeated(x, k) if k >= 3 and is_array(x) else x
+           for x, k in counts.items() for _ in range(1 if k >= 3 and is_array(x) else k)]
+    return out[0] if len(out) == 1 else combine(*out)
 
 
 def zero_like(x):
