@@ -117,9 +117,8 @@ def bounded_vjps(eq, g, file):
     if big > SHARE_BUDGET:
         raise LimitError(f"the derivative of this equation would print as {big} nodes (more than "
                          f"{SHARE_BUDGET}): name parts of it with equations of their own (s[t] = "
-                         "softmax(...) for a nested softmax, which doubles it at each level; z[t] = ... "
-                         "for a long sum inside a function), so that each derivative is written in "
-                         "the ordered derivatives of those parts", file=file, line=eq.line,
+                         "softmax(...) for a nested softmax, z[t] = ... for a long sum in a function), "
+                         "so that its derivative is written in theirs", file=file, line=eq.line,
                          col=eq.col, source=eq.source)
     return shares
 
