@@ -3,8 +3,8 @@
 Dimensions, parameters and inputs are drawn from a seeded generator (small sizes:
 each dimension 2..4, T = 4 steps, a batch of 2); inputs declared ``distribution``
 are drawn from a Dirichlet distribution, so they sum to 1 as the derivation assumed.
-Where those sizes do not fit the file (a slice ``z[t][0:5]`` needs at least 5 rows, a
-shape ``n - 3`` needs n > 3), the smallest sizes of at least 2 that fit every slice and
+Where those sizes do not fit the file (a slice ``z[t][0:5]`` needs at least 5 rows,
+``z[t][3:n]`` needs n > 3), the smallest sizes of at least 2 that fit every slice and
 shape are drawn instead, each with a random margin of 0..2 where the file allows it.
 Each entry of each parameter and initial value is nudged by ±h and the loss
 recomputed. The error is ``|fd - g| / max(1, |g|)``.
