@@ -182,13 +182,30 @@ class Printer:
         if e in self.temps:
             return self.temps[e]
         if not B.is_array(e):
-            return number(e)
+            return self.scalar(e) if e.free_symbols else number(e)
         method = getattr(self, "_" + type(e).__name__, self._Node)
         return method(e, *e.args)
 
+    def scalar(self, x):
+        """A number of the dimensions (``1/n_h``, as a file writes ``sum(a[t]) / n_h``) as code: a
+        float of the sizes the program reads from its arrays."""
+        if x.is_Symbol:
+            return self.names.value(x.name)
+        if not x.free_symbols:
+            return number(x)
+        parts = [self.scalar(a) for a in x.args]
+        if x.is_Add:
+            return "(" + " + ".join(parts) + ")"
+        if x.is_Mul:
+            return "(" + "*".join(parts) + ")"
+        if x.is_Pow:
+            return f"({parts[0]}**{parts[1]})"
+        return BY_SYMPY[type(x)].numpy.format(*parts, "0.0")
+
     def wrap(self, e):
         text = self.code(e)
-        simple = isinstance(e, (B.Var, B.Adj)) or e in self.temps or not B.is_array(e) and e >= 0
+        simple = (isinstance(e, (B.Var, B.Adj)) or e in self.temps
+                  or not B.is_array(e) and (e.is_Symbol or not e.free_symbols and e >= 0))
         return text if simple else f"({text})"
 
     def _Var(self, e, *_):

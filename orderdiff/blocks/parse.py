@@ -342,13 +342,17 @@ class BlockParser(Parser):
         name, scope = tok.text, self.scope
         if name in FUNCTIONS or name in BLOCK_FUNCTIONS:
             raise self.error(f"'{name}' is a function; call it as {name}(...)", tok.pos)
+        if name in scope.dims:  # a dimension as a number: mu[t] = sum(a[t]) / n_h
+            if self.tok.text == "[":
+                raise self.error(f"'{name}' is a dimension, a whole number: it has no entries or steps to index",
+                                 self.tok.pos)
+            return scope.dims[name]
         if name not in scope.decls and name not in scope.defined:
             if name in scope.inits:
                 raise self.error(f"'{name}' has initial values but no equation {name}[t] = ...", tok.pos,
                                  cls=DefinitionError)
             hint = did_you_mean(name, scope.known())
-            what = "a dimension, not a variable" if name in scope.dims else "not declared or defined"
-            raise self.error(f"'{name}' is {what}{hint}; declare it with 'param {name}: ...' or "
+            raise self.error(f"'{name}' is not declared or defined{hint}; declare it with 'param {name}: ...' or "
                              f"'input {name}: ...', or give it an equation", tok.pos, cls=DefinitionError)
         shape = scope.shape(name)
         if not scope.timed(name):
