@@ -398,9 +398,9 @@ def report_blocks(d, results, tol):
     names = list(results[0].rows)
     worst = {n: max((r.rows[n] for r in results), key=lambda row: row[1]) for n in names}
     width = max(len("gradient of"), *(len(n) for n in names))
-    click.echo(f"target {d.target.name}, {len(results)} random point(s) (dimensions "
-               f"{', '.join(f'{k}={v}' for k, v in results[0].dims.items())}; T = 4, batch 2), "
-               f"tolerance {tol:g}")
+    dims = ", ".join(f"{k}={v}" for k, v in results[0].dims.items())
+    click.echo(f"target {d.target.name}, {len(results)} random point(s) ({f'dimensions {dims}; ' if dims else ''}"
+               f"T = 4, batch 2), tolerance {tol:g}")
     click.echo(f"{'gradient of'.ljust(width)}  {'max |entry|':>12}  {'worst error':>11}")
     for n in names:
         size, err = worst[n]

@@ -144,7 +144,8 @@ def hadamard(node, ctx):
     distributed = distribute(rest, ctx)
     if distributed is not None:
         return scaled(coeff, distributed)
-    rest.sort(key=lambda f: bool(B.shape_of(f)))  # scalars first
+    # scalars first, a scalar adjoint after its coefficients (a · ∂⁺C/∂y[t+1], as people write it)
+    rest.sort(key=lambda f: (bool(B.shape_of(f)), not B.shape_of(f) and f.has(B.Adj)))
     if not rest:
         return coeff
     core = rest[0] if len(rest) == 1 else B.Hadamard(*rest)
