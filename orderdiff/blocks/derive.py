@@ -92,13 +92,17 @@ def only_candidate(system):
 
 
 def fold_map(system):
-    """``{definition: variable}``: a share that mentions tanh(zh[t]) reads h[t] instead."""
+    """``{definition: variable}``: a share that mentions tanh(zh[t]) reads h[t] instead, and one
+    that mentions v[t]^(-1/2), with s[t] = sqrt(v[t]), reads 1 / s[t]."""
     fold = {}
     for eq in system.equations.values():
         if isinstance(eq.expr, B.Var) or not B.is_array(eq.expr):
             continue  # y[t] = zo[t] is an alias: reading zo[t] as y[t] would rename its adjoint too
         for k in range(max(system.lags.values(), default=0) + 1 if eq.var.time else 1):
             fold[B.shift(eq.expr, -k)] = B.shift(eq.var, -k)
+            if isinstance(eq.expr, B.Power):  # s = sqrt(v): the derivative's v^(-1/2) is 1 / s
+                x, p = eq.expr.args
+                fold[B.shift(B.Power(x, -p), -k)] = B.Divide(S.One, B.shift(eq.var, -k))
     return fold
 
 
@@ -194,7 +198,7 @@ def compact(forms, keep, boundary=(), assume=()):
 
     ``forms`` maps generic nodes to their Eq. 1. Uses by the ``boundary`` forms (the
     initial values) are not counted; they receive the folded adjoints at the end. The
-    result keeps the adjoints used twice or more, by themselves one step later (the
+    result keeps the adjoints used twice or more (by two forms, or twice by one), by themselves one step later (the
     recurrences), or whose folding would make a form larger than ``FOLD_BUDGET`` (a fold
     found too large is tried again only once one of its two forms has shrunk, so a long
     chain of equations costs time in proportion to its length).
@@ -225,6 +229,9 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
         if (u, w) in refused and all(a <= b for a, b in zip(refused[u, w], now)):
             continue  # too large before, and neither form has shrunk since
         new = substitute(inner[w], u, inner[u], assume)
+        if uses(inner[w], u) > 1 and size(new) > now[0] + now[1]:
+            continue  # read twice by its one user and not simplified away (d[t] by a[t], directly and
+            # through mu[t]): kept, written once; the softmax's y ⊙ (g - dot(y, g)) still folds to y - yhat
         if size(new) > FOLD_BUDGET:
             refused[u, w] = now
             continue
@@ -246,6 +253,11 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
     out = {w: substitute_all(e, resolved, assume) if w in boundary else inner.get(w)
            for w, e in forms.items() if w in boundary or w in inner}
     return out, resolved
+
+
+def uses(e, u):
+    """How many times ``e`` reads d+E/du, at any time."""
+    return sum(1 for a in B.preorder(e) if isinstance(a, B.Adj) and base(a.args[0]) == u)
 
 
 def shifted_use(e, u):
