@@ -172,9 +172,28 @@ def divides_by(term, y):
 
 
 def divisor(term):
-    """``b`` for a term ``a ⊘ b`` or ``-(a ⊘ b)``; else ``None``."""
+    """``b`` for a term ``a ⊘ b``, ``-(a ⊘ b)`` or ``c · (a ⊘ b)`` with c a scalar; else ``None``."""
     term = term.args[0] if isinstance(term, B.Neg) else term
+    if isinstance(term, B.Hadamard):
+        scalars, rest = scalar_factors(term)
+        term = rest[0] if scalars and len(rest) == 1 else term
     return term.args[1] if isinstance(term, B.Divide) else None
+
+
+def scalar_factors(product):
+    """``(scalar factors, the others)`` of a Hadamard product."""
+    return ([f for f in product.args if not B.shape_of(f)], [f for f in product.args if B.shape_of(f)])
+
+
+def scale_out(product, reduce):
+    """``c · reduce(rest)`` for ``product = c · rest`` with c a scalar (dot(y, c · u) = c · dot(y, u));
+    else ``None``."""
+    if not isinstance(product, B.Hadamard):
+        return None
+    scalars, rest = scalar_factors(product)
+    if not scalars or not rest:
+        return None
+    return B.Hadamard(*scalars, reduce(rest[0] if len(rest) == 1 else B.Hadamard(*rest)))
 
 
 def distribute(factors, ctx):
@@ -227,6 +246,9 @@ def inner(node, ctx):
             return B.Total(y.args[0])
         if isinstance(y, B.Plus) and any(divides_by(t, x) for t in y.args):
             return B.Plus(*[B.Inner(x, t) for t in y.args])  # dot(y, u + p/y) = dot(y, u) + sum(p)
+        scaled_out = scale_out(y, lambda rest: B.Inner(x, rest))
+        if scaled_out is not None:
+            return scaled_out
     return None
 
 
@@ -238,7 +260,7 @@ def total(node, ctx):
         return S.Zero
     if isinstance(x, B.Var) and x.name in ctx.assume:
         return S.One
-    return None
+    return scale_out(x, B.Total)
 
 
 def rows(node, ctx):
