@@ -359,6 +359,10 @@ class BlockParser(Parser):
             if self.tok.text == "[" and self.tokens[self.i + 1].text == "t":
                 raise self.error(f"'{name}' is not indexed by time; write {name}", self.tok.pos)
             return B.Var(name, shape)
+        if self.tok.text == "[" and (self.tokens[self.i + 1].text == "T" or self.tokens[self.i + 1].kind == "number"):
+            raise self.error(f"one step of '{name}' alone cannot be written yet, only {name}[t] and {name}[t-k]; "
+                             f"for a loss at the last step, weight each step's loss by an input m[t] that is 1 at "
+                             f"t = T and 0 before: C = sum_t(m[t] * ...)", self.tokens[self.i + 1].pos)
         if self.tok.text != "[" or self.tokens[self.i + 1].text != "t":
             raise self.error(f"'{name}' is indexed by time: write {name}[t] or {name}[t-1]", tok.pos)
         return B.Var(name, shape, (B.T_INDEX - self.time_index(name),))
