@@ -23,7 +23,7 @@ from sympy import Add, Basic, Float, Integer, Mul, Number, NumberSymbol, Pow, Sy
 from . import graph
 from .blocks import expr as B
 from .convert import from_sympy, to_sympy
-from .errors import DefinitionError, TargetError, UnsupportedExpressionError, did_you_mean
+from .errors import DefinitionError, ShapeError, TargetError, UnsupportedExpressionError, did_you_mean
 from .functions import BY_SYMPY, FUNCTIONS
 from .limits import MAX_LAG, TooLarge, check_form
 from .naming import name_of
@@ -31,7 +31,11 @@ from .naming import name_of
 
 @dataclass(frozen=True)
 class Decl:
-    """A declared leaf: ``input``, ``param`` or ``init`` (an initial value at ``time`` <= 0)."""
+    """A declared leaf: ``input``, ``param`` or ``init`` (an initial value at ``time`` <= 0).
+
+    An initial value is every entry ``fill``, or, with ``given_by``, the parameter or the
+    once-per-sequence input of that name (``init h[0] = h0``, the name at ``given_col``).
+    """
 
     kind: str
     name: str
@@ -43,6 +47,8 @@ class Decl:
     source: str
     fill: float = 0.0
     distribution: bool = False
+    given_by: str | None = None
+    given_col: int | None = None
 
 
 class Equation:
@@ -268,10 +274,39 @@ class System:
                     + " and ".join(f"'init {name}[{s}] = 0'" for s in shown) + (" and so on" if more else ""),
                     file=self.file, line=eq.line, col=eq.col, source=eq.source)
         for name, slots in self.inits.items():
+            for decl in slots.values():
+                if decl.given_by is not None:
+                    self._check_given_by(decl)
             if name not in self.equations and name not in self.declarations:
                 decl = next(iter(slots.values()))
                 raise DefinitionError(f"'{name}' has an initial value but no equation {name}[t] = ...",
                                       file=self.file, line=decl.line, col=decl.col, source=decl.source)
+
+    def _check_given_by(self, decl):
+        """An initial value taken from ``decl.given_by``: a parameter or a once-per-sequence input
+        of the variable's shape."""
+        leaf = self.declarations.get(decl.given_by)
+        where = dict(file=self.file, line=decl.line, col=decl.given_col, source=decl.source)
+        if leaf is None or leaf.timed:
+            what = ("is given at every step" if leaf is not None else
+                    "is defined by an equation" if decl.given_by in self.equations else "is not declared")
+            raise DefinitionError(f"an initial value is a number, a parameter or an input given once per "
+                                  f"sequence; '{decl.given_by}' {what}", **where)
+        eq = self.equations.get(decl.name)
+        if eq is not None and not B.same_shape(tuple(leaf.shape), tuple(eq.var.shape)):
+            raise ShapeError(f"{decl.name}[{decl.time}] has the shape of {decl.name}, {B.show(eq.var.shape)}, "
+                             f"but '{decl.given_by}' has shape {B.show(leaf.shape)}", **where)
+
+    def given_inits(self):
+        """``[(name, time)]`` of the initial values a caller gives (or leaves to their fill), in the
+        order of the generated program's arguments: by variable, the latest time first."""
+        return [(name, s) for name, slots in self.inits.items() for s in sorted(slots, reverse=True)
+                if slots[s].given_by is None]
+
+    def inits_given_by(self):
+        """``[(name, time, leaf)]`` of the initial values taken from a parameter or an input."""
+        return [(name, s, slots[s].given_by) for name, slots in self.inits.items()
+                for s in sorted(slots, reverse=True) if slots[s].given_by is not None]
 
     def _split(self):
         """The defined variables in one step's order: time-indexed, static before the loop, after it."""

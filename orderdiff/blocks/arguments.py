@@ -304,10 +304,17 @@ def initial_values(system, init, bound, asarray, dtype):
         init = {}
     if not isinstance(init, Mapping):
         raise ValueInputError(f"init must be a dict of arrays by name ('h' or 'h[0]'), not {type(init).__name__}")
-    slots = [(name, s) for name, sl in system.inits.items() for s in sorted(sl, reverse=True)]
+    slots = system.given_inits()
     keys = {f"{name}[{s}]": (name, s) for name, s in slots}
     keys.update({name: (name, 0) for name, s in slots if s == 0})
     unknown = [k for k in init if k not in keys]
+    given_by = {k: leaf for name, s, leaf in system.inits_given_by() for k in (f"{name}[{s}]", name)}
+    taken = [k for k in unknown if k in given_by]
+    if taken:
+        leaf = system.declarations[given_by[taken[0]]]
+        where, kind = ("params", "parameter") if leaf.kind == "param" else ("inputs", "input")
+        raise ValueInputError(f"init['{taken[0]}'] is not taken: the file sets it to the {kind} "
+                              f"'{leaf.name}' (line {leaf.line}); give {where}['{leaf.name}'] instead")
     if unknown:
         known = ", ".join(f"'{k}'" for k in keys) or "none: the file declares no initial value"
         raise ValueInputError(f"unknown init: {', '.join(map(repr, unknown))} (the initial values are {known})")

@@ -156,8 +156,7 @@ def random_point(system, rng, steps=4, batch=2):
             inputs[d.name] = rng.dirichlet(numpy.ones(size(d.shape)[0]), lead)
         else:
             inputs[d.name] = rng.normal(0.0, 1.0, lead + size(d.shape))
-    init = {f"{n}[{s}]": rng.normal(0.0, 0.5, (batch,) + size(system.shape(n)))
-            for n, slots in system.inits.items() for s in slots}
+    init = {f"{n}[{s}]": rng.normal(0.0, 0.5, (batch,) + size(system.shape(n))) for n, s in system.given_inits()}
     return {str(k): int(v) for k, v in dims.items()}, params, inputs, init
 
 

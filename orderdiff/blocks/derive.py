@@ -127,8 +127,16 @@ def bounded_vjps(eq, g, file):
     return shares
 
 
+def given_by_edges(system):
+    """``(leaf, h[s], d+E/dh[s])``: an initial value taken from a parameter or an input
+    (``init h[0] = h0``) is that leaf, so it passes its adjoint on whole."""
+    for name, s, leaf in system.inits_given_by():
+        yield system.var(leaf), system.var(name, s), B.Adj(system.var(name, s))
+
+
 def generic_edges(system):
     """``(node, user, share)`` of every edge of the folded graph, generic in t."""
+    yield from given_by_edges(system)
     fold = fold_map(system)
     for eq in system.equations.values():
         for leaf, share in bounded_vjps(eq, B.Adj(eq.var), system.file).items():
@@ -144,6 +152,7 @@ def generic_edges(system):
 
 def unrolled_edges(system, steps):
     """``(node, user, share)`` of every edge of the DAG unrolled over ``steps`` steps."""
+    yield from given_by_edges(system)
     instances = []
     for eq in system.equations.values():
         if eq.var.time:

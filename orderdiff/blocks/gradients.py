@@ -120,7 +120,7 @@ class Gradients:
             raise ValueInputError(f"the time-indexed inputs have {steps} step(s); the gradients of the "
                                   f"initial values need at least T = {self.d.min_steps}")
         check_distributions(system, args[len(system.params):], self.eps)  # the values change every call
-        slots = [(name, s) for name, sl in system.inits.items() for s in sorted(sl, reverse=True)]
+        slots = system.given_inits()
         args += initial_values(system, init, bound, self.asarray, self.dtype)
         key = shapes + tuple(tuple(getattr(a, "shape", ())) for a in args[len(shapes):])  # a fill is a number
         function = self.function if key in self.proven else compiled(self.d, self.backend, self.dtype, "terms")[0]

@@ -64,10 +64,19 @@ class Scope:
             return self.decls[name].shape
         if name in self.shapes:
             return self.shapes[name]
-        init = next(iter(self.inits.get(name, {}).values()), None)
-        if init is not None and init.shape is not None:
-            return init.shape
+        for init in self.inits.get(name, {}).values():
+            if init.shape is not None:
+                return init.shape
         return (Symbol("?" + name),)  # provisional, first pass only
+
+    def unsettled(self, name):
+        """The shape of ``name`` that nothing but its own past gives (y[t] = a*y[t-1] + c): that
+        of the leaf its initial value is (init h[0] = h0), else a scalar."""
+        for init in self.inits.get(name, {}).values():
+            leaf = self.decls.get(init.given_by)
+            if leaf is not None and not leaf.timed:
+                return leaf.shape
+        return ()
 
     def known(self):
         return [*self.decls, *self.defined, *self.dims]
@@ -108,9 +117,13 @@ class BlockParser(Parser):
         if kw.text == "init":
             self.expect("=", "'=' and the initial value, e.g. init h[0] = 0")
             value_pos = self.tok.pos
-            extra["fill"] = float(self.signed_number())
-            if not math.isfinite(extra["fill"]):
-                raise self.error("an initial value must be a finite number", value_pos, cls=LimitError)
+            if self.tok.kind == "name":  # a learned initial state, or one given per sequence
+                extra["given_by"], extra["given_col"] = self.tok.text, self.line.where(value_pos)[1]
+                self.i += 1
+            else:
+                extra["fill"] = float(self.signed_number())
+                if not math.isfinite(extra["fill"]):
+                    raise self.error("an initial value must be a finite number", value_pos, cls=LimitError)
         elif self.tok.text == "distribution" and kw.text == "input":
             self.i += 1
             extra["distribution"] = True

@@ -49,7 +49,7 @@ class Program:
         self.plan = derivation.plan
         self.kept = {}  # hoisted subtrees computed once, valid to the end
         self.lines = []
-        self.inits = [(name, s) for name, slots in system.inits.items() for s in sorted(slots, reverse=True)]
+        self.inits = system.given_inits()  # the arguments; those given by a parameter or an input are not
 
     def emit(self, text, indent=1):
         self.lines.append("    " * indent + text)
@@ -124,10 +124,14 @@ class Program:
             k = self.offsets.get(v, 0)
             self.emit(f"{self.names.value(v)} = numpy.empty((T + {k}, B, {shape}))" if k else
                       f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
-        for name, slot in self.inits:  # unchecked: the user's, anything that broadcasts to (B, n)
+        leaves = {(name, slot): leaf for name, slot, leaf in system.inits_given_by()}
+        for name, slot in [*self.inits, *leaves]:  # unchecked: the user's, anything that broadcasts to (B, n)
             if slot <= -self.offsets.get(name, 0):
                 continue  # never read back (no lag reaches it): the argument is taken, its gradient is zeros
-            self.store(self.names.value(name), slot + self.offsets[name] - 1, self.names.init(name, slot))
+            value = self.names.value(leaves[name, slot]) if (name, slot) in leaves else self.names.init(name, slot)
+            if not system.shape(name):  # a scalar's, given as (B,) or a number: the program's trailing axis
+                value = f"numpy.asarray({value})[..., None]"
+            self.store(self.names.value(name), slot + self.offsets[name] - 1, value)
         for v in half.before:
             self.stacked_value(v)
         self.hoist_out(half)
@@ -226,6 +230,12 @@ class Program:
         for v in half.after:
             self.store(self.names.adjoint(v), s.index(system.var(v)), self.value(s, forms[system.var(v)],
                                                                                  B.Adj(system.var(v))))
+        for name, slot, _ in system.inits_given_by():  # read by its parameter's gradient, as a name
+            var = B.Var(name, system.shape(name), (slot,))
+            if var in forms:
+                adj = self.names.init_adjoint(name, slot)
+                self.emit(f"{adj} = {self.value(p, forms[var], B.Adj(var))}")
+                p.temps[B.Adj(var)] = s.temps[B.Adj(var)] = adj
         for v in statics:
             for term in self.terms(v, summed=True):
                 self.accumulate(v, self.plan.summed[term.args[0]], 1, over_time=True)
@@ -321,13 +331,15 @@ class Program:
     def returns(self):
         """The loss, each parameter's gradient, each initial value's. A parameter's is zeros of
         its shape plus shares of that shape (checked, with the guard), or zeros without a share;
-        an initial value's without a share is zeros of its shape, (B, n)."""
+        an initial value's without a share is zeros of its shape, (B, n), and a scalar's (B,)."""
         system = self.system
         grads = [self.names.adjoint(x.name) if system.var(x.name) in self.d.compact else
                  f"numpy.zeros(({', '.join(self.p.dim(n) for n in x.shape)},))" if x.shape else "0.0"
                  for x in system.params]
-        inits = [self.names.init_adjoint(name, s) if B.Var(name, system.shape(name), (s,)) in self.d.compact
-                 else f"numpy.zeros((B, {', '.join(self.p.block_axes(system.shape(name)))}))"
+        inits = [(self.names.init_adjoint(name, s) + ("" if system.shape(name) else "[..., 0]")
+                  if B.Var(name, system.shape(name), (s,)) in self.d.compact
+                  else f"numpy.zeros((B, {', '.join(self.p.block_axes(system.shape(name)))}))"
+                  if system.shape(name) else "numpy.zeros((B,))")
                  for name, s in self.inits]
         self.emit(f"return loss, ({', '.join(grads)}{',' if len(grads) == 1 else ''}), "
                   f"({', '.join(inits)}{',' if len(inits) == 1 else ''})")

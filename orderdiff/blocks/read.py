@@ -16,6 +16,7 @@ from ..errors import DefinitionError, LimitError, ShapeError, did_you_mean
 from ..limits import MAX_BLOCK_LINE
 from ..system import Equation, System
 from . import expr as B
+from .shapes import provisional
 from .parse import KEYWORDS, BlockParser, Scope
 
 
@@ -48,14 +49,23 @@ def parse_blocks(lines, file):
             equations.append((line, parser))
     heads = [defined_name(parser, scope) for _, parser in equations]
     for group in inference_groups(*step_order(equations, heads, scope)):
-        for _ in range(len(group) + 1):  # each pass settles at least one more provisional shape
-            before = dict(scope.shapes)
-            for k in group:
-                infer_shape(equations[k], scope)
-            if scope.shapes == before:
-                break
+        settle(group, equations, scope)
+        open_ = [heads[k] for k in group if provisional(scope.shapes[heads[k]])]
+        if open_:  # nothing but its own past gives a shape (y[t] = a*y[t-1] + c)
+            scope.shapes.update({name: scope.unsettled(name) for name in open_})
+            settle(group, equations, scope)
     result = [build_equation(line, BlockParser(line, scope)) for line, _ in equations]
     return System(result, file=file, scope=scope)
+
+
+def settle(group, equations, scope):
+    """Infer the shapes of one group's equations until they no longer change."""
+    for _ in range(len(group) + 1):  # each pass settles at least one more provisional shape
+        before = dict(scope.shapes)
+        for k in group:
+            infer_shape(equations[k], scope)
+        if scope.shapes == before:
+            return
 
 
 def defined_name(parser, scope):

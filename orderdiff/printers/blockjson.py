@@ -105,8 +105,9 @@ def leaves(system, p):
                           "distribution": decl.distribution, "line": decl.line, "text": written(decl)}
     for name, slots in system.inits.items():
         for s, decl in sorted(slots.items(), reverse=True):
+            value = {"fill": decl.fill} if decl.given_by is None else {"given_by": decl.given_by}
             out[p.doprint(system.var(name, s))] = {"kind": "init", "shape": shape_text(system.shape(name)),
-                                                   "fill": decl.fill, "line": decl.line, "text": written(decl)}
+                                                   **value, "line": decl.line, "text": written(decl)}
     return out
 
 

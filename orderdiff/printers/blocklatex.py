@@ -124,8 +124,9 @@ class Document:
             yield self.math(var), what, self.shape(decl.shape)
         for name, slots in system.inits.items():
             for s, decl in sorted(slots.items(), reverse=True):
-                yield (self.math(system.var(name, s)), f"initial value, every entry ${fmt_number(decl.fill)}$",
-                       self.shape(system.shape(name)))
+                value = (f"${self.p.doprint(system.var(decl.given_by))}$" if decl.given_by is not None
+                         else f"every entry ${fmt_number(decl.fill)}$")
+                yield self.math(system.var(name, s)), f"initial value, {value}", self.shape(system.shape(name))
 
     # ----- dependencies -----------------------------------------------------------------------
     def dependencies(self):
