@@ -400,7 +400,7 @@ def report_blocks(d, results, tol):
     width = max(len("gradient of"), *(len(n) for n in names))
     dims = ", ".join(f"{k}={v}" for k, v in results[0].dims.items())
     click.echo(f"target {d.target.name}, {len(results)} random point(s) ({f'dimensions {dims}; ' if dims else ''}"
-               f"T = 4, batch 2), tolerance {tol:g}")
+               f"T = {results[0].steps}, batch 2), tolerance {tol:g}")
     click.echo(f"{'gradient of'.ljust(width)}  {'max |entry|':>12}  {'worst error':>11}")
     for n in names:
         size, err = worst[n]

@@ -65,7 +65,8 @@ class Equation:
     A block equation's ``var`` is a :class:`~orderdiff.blocks.expr.Var` (its shape and time)
     and its key the variable's name; ``expr`` is a block expression, ``uses`` the
     ``(name, k)`` of each ``name[t-k]`` it reads (k = 0 within one step, or for a static
-    variable), and ``sums_over_time`` whether it contains ``sum_t``.
+    variable or a last step ``h[T]``), and ``sums_over_time`` whether it runs after the loop:
+    it contains ``sum_t``, or reads one of the last steps.
     """
 
     __slots__ = ("var", "key", "_expr", "line", "col", "source", "text", "_core", "_free", "uses",

@@ -28,14 +28,17 @@ MAX_ENTRIES = 10_000
 MAX_DIM = MAX_ENTRIES  # no array of at most MAX_ENTRIES entries has a longer axis
 FIT_ROUNDS = 200
 SIZES = "every size >= 1"
+STEPS = 4  # T of check's random points, unless the file reads further back from the last step
 
 
 @dataclass(frozen=True)
 class BlockComparison:
-    """``{name: (largest |gradient| entry, error of the worst entry)}`` at one random point."""
+    """``{name: (largest |gradient| entry, error of the worst entry)}`` at one random point of
+    ``steps`` steps."""
 
     dims: dict
     rows: dict
+    steps: int = 4
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def mending(cond, dims, s):
     return high
 
 
-def random_point(system, rng, steps=4, batch=2):
+def random_point(system, rng, steps=STEPS, batch=2):
     """Seeded dimensions, parameters, inputs and initial values for ``system``."""
     dims = fitted_dims(system, rng)
 
@@ -169,7 +172,8 @@ def compare(derivation, seed=0):
                              "declare what it learns with 'param', or 'init' for a recurrence's first value",
                              file=system.file)
     rng = numpy.random.default_rng(seed)
-    dims, params, inputs, init = random_point(system, rng)
+    steps = max(STEPS, derivation.min_steps)  # h[T-5] needs six steps
+    dims, params, inputs, init = random_point(system, rng, steps=steps)
     f = lambdify(derivation)
     _, grads = f(params, inputs, init)
     rows = {}
@@ -179,7 +183,7 @@ def compare(derivation, seed=0):
             fd[index] = nudged(f, params, inputs, init, name, index)
         err = numpy.abs(fd - grads[name]) / numpy.maximum(1.0, numpy.abs(grads[name]))
         rows[name] = (float(numpy.max(numpy.abs(grads[name]), initial=0.0)), float(numpy.max(err, initial=0.0)))
-    return BlockComparison(dims, rows)
+    return BlockComparison(dims, rows, steps)
 
 
 def nudged(f, params, inputs, init, name, index):

@@ -164,6 +164,9 @@ class Printer:
             if self.stacked:
                 return f"{d}:T + {d}" if d else ":T"
             return "t" if d == 0 else f"t + {d}" if d > 0 else f"t - {-d}"
+        if when.has(B.T_LAST):  # a last step, h[T-j], read after the loop: slot T - j + k - 1
+            d = k - 1 - int(B.T_LAST - when)
+            return "T" if d == 0 else f"T + {d}" if d > 0 else f"T - {-d}"
         return str(int(when) + k - 1)
 
     def block_axes(self, shape):

@@ -199,10 +199,12 @@ class BlockSweep:
     @cached_property
     def min_steps(self):
         """The fewest steps T the generated program handles: the latest fixed step an
-        initial value's gradient reads (1 for h[0] feeding step 1)."""
+        initial value's gradient reads (1 for h[0] feeding step 1), and k + 1 for a last
+        step h[T-k] that an equation reads."""
         times = [int(x.time[0]) for e in self.gradients.values() for x in e.atoms(B.Var)
-                 if x.time and not x.time[0].has(B.T_INDEX)]
-        return max([1, *times])
+                 if x.time and x.time[0].is_Integer]
+        lasts = [k + 1 for eq in self.system.equations.values() for k in B.last_steps(eq.expr)]
+        return max([1, *times, *lasts])
 
     @property
     def assumptions(self):
@@ -222,16 +224,19 @@ class BlockSweep:
         """``[(t, form)]`` for the last steps, where adjoints past T are zero.
 
         For a form that looks k steps ahead, the forms at t = T, ..., T-k+1 (with ``t``
-        still written as ``t``; the printer substitutes ``T - j``).
+        still written as ``t``; the printer substitutes ``T - j``); for one that holds the
+        share of a last step (``[t = T-k] · g``), to T - k, each with that share where it is
+        its step and without it elsewhere.
         """
-        ahead = lookahead(expr)
+        ahead = max(lookahead(expr), *(k + 1 for k in B.last_steps(expr) if expr.has(B.Last)), 0)
         out = []
         for j in range(ahead):
             past = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
                     if a.args[0].time and offset(a.args[0]) > j}
-            out.append((j, simplify(expr.xreplace(past), self.assume)))
+            out.append((j, simplify(B.at_last(expr, j).xreplace(past), self.assume)))
         return out
 
     def __repr__(self):
         mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"
         return f"<Derivation of {self.target.name}, {mode}, {len(self.order)} nodes>"
+

@@ -144,6 +144,9 @@ def generic_edges(system):
             if not leaf.time:
                 yield leaf, eq.var, (B.SumT(share) if eq.var.time else share)
                 continue
+            if leaf.time[0].has(B.T_LAST):  # h[T-k] after the loop: a share of h[t] at that step alone
+                yield leaf.at(B.T_INDEX), eq.var, B.Last(share, B.T_LAST - leaf.time[0])
+                continue
             k = B.lag(leaf)  # the user k steps later: xc[t+1] uses h[t]
             yield leaf.at(B.T_INDEX), B.shift(eq.var, k), B.shift(share, k)
             for s in range(1 - k, 1):  # the initial values h[0], h[-1], ... at the first steps
@@ -152,6 +155,12 @@ def generic_edges(system):
 
 def unrolled_edges(system, steps):
     """``(node, user, share)`` of every edge of the DAG unrolled over ``steps`` steps."""
+    for eq in system.equations.values():
+        far = max(B.last_steps(eq.expr), default=-1)
+        if far + 1 > steps:
+            raise TargetError(f"this equation reads the step T-{far}, so it needs at least {far + 1} steps; "
+                              f"unrolled over {steps}, T-{far} comes before step 1", file=system.file, line=eq.line, col=eq.col,
+                              source=eq.source)
     yield from given_by_edges(system)
     instances = []
     for eq in system.equations.values():
@@ -161,7 +170,7 @@ def unrolled_edges(system, steps):
             body = eq.expr.replace(lambda e: isinstance(e, B.SumT),
                                    lambda e: B.Plus(*[B.at_time(e.args[0], s) for s in range(1, steps + 1)])
                                    if steps > 1 else B.at_time(e.args[0], 1))
-            instances.append((eq.var, body))
+            instances.append((eq.var, B.retimed(body, lambda time: time.subs(B.T_LAST, steps))))
     fold = {expr: var for var, expr in instances if B.is_array(expr) and not isinstance(expr, B.Var)}
     for eq in system.equations.values():
         bounded_vjps(eq, B.Adj(eq.var), system.file)  # each step's shares are the same size
@@ -189,9 +198,11 @@ def sweep(edges, target, assume):
     each share simplified, with d+E/dE = 1."""
     one = {B.Adj(target): S.One}
     shares = {}
-    for node, user, share in edges:
-        shares.setdefault(node, []).append((user, simplify(share.xreplace(one), assume)))
-    return {v: step(target, pairs, B.zero_like(v)) for v, pairs in shares.items()}
+    for node, user, share in edges:  # a user that reads a node at several steps (h[T], h[T-1]) gives one share
+        by_user = shares.setdefault(node, {})
+        by_user[user] = B.Plus(by_user[user], share) if user in by_user else share
+    return {v: step(target, [(u, simplify(s.xreplace(one), assume)) for u, s in pairs.items()], B.zero_like(v))
+            for v, pairs in shares.items()}
 
 
 def recursive_form(step, assume=()):
@@ -229,8 +240,8 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
     while queue:
         u = queue.pop()
         ws = users.get(u, set())
-        if u not in inner or u in keep or u in ws or len(ws) != 1:
-            continue
+        if u not in inner or u in keep or u in ws or len(ws) != 1 or inner[u].has(B.Last):
+            continue  # a share of a last step ([t = T] · g) stays with its own node, in the loop's last steps
         (w,) = ws
         if shifted_use(inner[w], u) and not vanishes_without_adjoints(inner[u], assume):
             continue  # d+E/du[t+1] is 0 past T, but its explicit part would not be

@@ -19,11 +19,12 @@ from __future__ import annotations
 from sympy import Integer, Number, S, Symbol, Tuple
 from sympy.core.symbol import Str
 
-from .ops import (Broadcast, Cat, Cols, CrossEntropy, Divide, Elementwise, Hadamard, Inner, MatProd, Neg, Outer,
-                  Pad, Plus, Power, Rows, Softmax, SquaredError, SumT, Total, Trans)
+from .ops import (Broadcast, Cat, Cols, CrossEntropy, Divide, Elementwise, Hadamard, Inner, Last, MatProd, Neg,
+                  Outer, Pad, Plus, Power, Rows, Softmax, SquaredError, SumT, Total, Trans)
 from .shapes import Block, ShapeMismatch, as_dim, dim_equal, same_shape, shape_of, show
 
 T_INDEX = Symbol("t", integer=True)
+T_LAST = Symbol("T", integer=True, positive=True)  # the last step: h[T], h[T-1] after the loop
 
 
 class Var(Block):
@@ -122,11 +123,30 @@ def at_time(expr, when):
 
 
 def retimed(expr, move):
-    """``expr`` with each time-indexed variable at time ``move(time)``, each distinct one moved once."""
+    """``expr`` with each time-indexed variable at time ``move(time)``, each distinct one moved once.
+
+    A :class:`Last` share of the step T - k moves with its node: the form of h[t] taken at
+    h[t+1] is nonzero where t + 1 = T - k, so its k grows by the shift."""
     if isinstance(expr, Var):
         return expr.at(move(expr.time[0])) if expr.time else expr
     if not is_array(expr):
         return expr
+    if expr.has(Last):
+        step, done = move(T_INDEX) - T_INDEX, {}
+
+        def rebuilt(e):
+            if e not in done:
+                if isinstance(e, Var):
+                    done[e] = e.at(move(e.time[0])) if e.time else e
+                elif isinstance(e, Last):
+                    done[e] = Last(rebuilt(e.args[0]), e.args[1] + step if step.is_Integer else e.args[1])
+                elif not is_array(e) or isinstance(e, Zeros):
+                    done[e] = e
+                else:
+                    done[e] = e.func(*map(rebuilt, e.args))
+            return done[e]
+
+        return rebuilt(expr)
     moved = {v: v.at(move(v.time[0])) for v in expr.atoms(Var) if v.time}
     return expr.xreplace(moved) if moved else expr
 
@@ -134,6 +154,22 @@ def retimed(expr, move):
 def lag(var):
     """How far back ``var`` looks: 1 for h[t-1], 0 for h[t]."""
     return int(-(var.time[0] - T_INDEX))
+
+
+def last_steps(expr):
+    """The k of each step T - k that ``expr`` reads (h[T-1]: 1), or whose :class:`Last` share it holds."""
+    if not is_array(expr):
+        return set()
+    reads = {int(T_LAST - v.time[0]) for v in expr.atoms(Var) if v.time and v.time[0].has(T_LAST)}
+    return reads | {int(e.args[1]) for e in expr.atoms(Last)}
+
+
+def at_last(expr, j):
+    """``expr`` at the step T - j: each share of a last step (:class:`Last`) kept where it is that
+    step's, zeros where it is another's (j = -1: before every last step, all zeros)."""
+    if not is_array(expr) or not expr.has(Last):
+        return expr
+    return expr.xreplace({e: e.args[0] if e.args[1] == j else zero_like(e) for e in expr.atoms(Last)})
 
 
 def preorder(expr):
@@ -232,7 +268,8 @@ def variables(expr):
 
 __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", "Power", "MatProd",
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
-           "SquaredError", "Total", "Inner", "Broadcast", "SumT", "ShapeMismatch", "T_INDEX",
-           "is_zero", "zero_like", "is_array", "shift", "at_time", "lag", "preorder", "variables", "count_ops",
+           "SquaredError", "Total", "Inner", "Broadcast", "SumT", "Last", "ShapeMismatch", "T_INDEX", "T_LAST",
+           "last_steps", "at_last",
+           "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "preorder", "variables", "count_ops",
            "adjoints", "size", "replace_adjoints", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

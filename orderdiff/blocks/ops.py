@@ -364,6 +364,16 @@ RECORDS = (
        numpy_cases={"constant": "T*{0!w}", "unbatched": "T*{0!w}*numpy.ones(({ones}))"},
        notation=spelled((SUMT, (NEG,), "Σₜ {0}"), (ATOM, (0,), "sum_t({0})"),
                         (SUMT, (NEG,), r"\sum_{{t=1}}^{{T}} {0}"))),
+    Op("Last", "``x`` at the step t = T - k alone (``k`` the second argument), zeros at every other "
+       "step: the share of h[t] from a use of h[T - k] after the loop. The program writes it only at "
+       "its step (:mod:`.split` keeps it in the loop's last steps).", (2, 2),
+       shape=lambda x, k: shape_of(x),
+       vjp=lambda node, g: [(node.args[0], Last(g, node.args[1]))],
+       numpy="({0} if t == T - 1 - {1!d} else 0.0)",
+       notation=spelled((PRODUCT, (FACTOR, ATOM), "[t = T-{1}] · {0}"), (PRODUCT, (FACTOR, ATOM), "[t = T-{1}]*{0}"),
+                        (PRODUCT, (FACTOR, ATOM), r"[t = T-{1}]\, {0}")),
+       notation_cases={"last": spelled((PRODUCT, (FACTOR,), "[t = T] · {0}"), (PRODUCT, (FACTOR,), "[t = T]*{0}"),
+                                       (PRODUCT, (FACTOR,), r"[t = T]\, {0}"))}),
 )
 
 
@@ -390,7 +400,7 @@ def node_class(op):
 
 
 (Plus, Neg, Hadamard, Divide, Power, MatProd, Outer, Rows, Cols, Pad, Elementwise, Softmax, CrossEntropy,
- SquaredError, Total, Inner, Trans, Cat, Broadcast, SumT) = map(node_class, RECORDS)
+ SquaredError, Total, Inner, Trans, Cat, Broadcast, SumT, Last) = map(node_class, RECORDS)
 Elementwise.function = property(lambda self: self.args[0].name)
 
 OPS = {globals()[op.name]: op for op in RECORDS}

@@ -372,10 +372,12 @@ class BlockParser(Parser):
             if self.tok.text == "[" and self.tokens[self.i + 1].text == "t":
                 raise self.error(f"'{name}' is not indexed by time; write {name}", self.tok.pos)
             return B.Var(name, shape)
-        if self.tok.text == "[" and (self.tokens[self.i + 1].text == "T" or self.tokens[self.i + 1].kind == "number"):
-            raise self.error(f"one step of '{name}' alone cannot be written yet, only {name}[t] and {name}[t-k]; "
-                             f"for a loss at the last step, weight each step's loss by an input m[t] that is 1 at "
-                             f"t = T and 0 before: C = sum_t(m[t] * ...)", self.tokens[self.i + 1].pos)
+        if self.tok.text == "[" and self.tokens[self.i + 1].text == "T":
+            return B.Var(name, shape, (B.T_LAST - self.last_index(name),))
+        if self.tok.text == "[" and self.tokens[self.i + 1].kind == "number":
+            raise self.error(f"one early step of '{name}' alone cannot be written yet, only {name}[t], {name}[t-k] "
+                             f"and, after the loop, the last steps {name}[T] and {name}[T-k]",
+                             self.tokens[self.i + 1].pos)
         if self.tok.text != "[" or self.tokens[self.i + 1].text != "t":
             raise self.error(f"'{name}' is indexed by time: write {name}[t] or {name}[t-1]", tok.pos)
         return B.Var(name, shape, (B.T_INDEX - self.time_index(name),))
@@ -407,6 +409,26 @@ class BlockParser(Parser):
         if not (self.timed_eq or self.in_sum_t):
             raise self.error(f"{name}[t...] in an equation without a time index: sum it over time with "
                              "sum_t(...), or index the equation by t", self.tokens[self.i - 1].pos)
+        return k
+
+    def last_index(self, name):
+        """``k`` of ``name[T]`` (0) or ``name[T-k]``: one of the last steps, read after the loop."""
+        at = self.tokens[self.i + 1]
+        self.i += 2  # '[' 'T'
+        k = 0
+        if self.tok.text == "-":
+            self.i += 1
+            if self.tok.kind != "number" or not self.exact(self.tok).is_Integer:
+                raise self.error("a last step is T or T-K for a whole number K")
+            k = self.exact(self.tok)
+            if k >= MAX_LAG:
+                raise self.error(f"{name}[T-...] reaches back more than {MAX_LAG - 1} steps from the last", cls=LimitError)
+            k = int(k)
+            self.i += 1
+        self.expect("]", "']' to close the time index")
+        if self.timed_eq or self.in_sum_t:
+            raise self.error(f"{name}[T{f'-{k}' if k else ''}] is one step of {name}, read after the loop: use it in an "
+                             "equation without [t] and outside sum_t(...)", at.pos)
         return k
 
     def slice(self, expr):

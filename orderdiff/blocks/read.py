@@ -151,6 +151,8 @@ def build_equation(line, parser):
                            f"init {head.text}[0]: n = 0", head.pos, cls=ShapeError)
     var = B.Var(head.text, shape, (B.T_INDEX,) if timed else ())
     number, col, source = line.where(head.pos)
-    uses = frozenset((v.name, B.lag(v) if v.time else 0) for v in B.variables(body))
-    return Equation(var, body, number, col, source, text, uses=uses, sums_over_time=body.has(B.SumT))
+    generic = [v for v in B.variables(body) if v.time and v.time[0].has(B.T_INDEX)]
+    uses = frozenset((v.name, B.lag(v) if v in generic else 0) for v in B.variables(body))
+    after = body.has(B.SumT) or bool(B.last_steps(body))  # sums over the steps, or reads one of them
+    return Equation(var, body, number, col, source, text, uses=uses, sums_over_time=after)
 

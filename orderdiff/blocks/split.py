@@ -23,6 +23,7 @@ from sympy import S, expand
 from .. import graph
 from . import expr as B
 from .derive import offset
+from .simplify import simplify
 
 
 @dataclass
@@ -196,7 +197,8 @@ def backward(derivation):
     deps = nx.DiGraph()
     deps.add_nodes_from(timed)
     deps.add_edges_from((u, v) for v in timed for u in adjoints(form[v]) if u in form)
-    loop = graph.cyclic(deps) | {v for v in timed if reads_ahead(form[v]) and derivation.boundary(form[v])}
+    bounded = {v for v in timed if reads_ahead(form[v]) or form[v].has(B.Last)}  # the last steps differ
+    loop = graph.cyclic(deps) | {v for v in bounded if derivation.boundary(form[v])}
     later = reached(deps.successors, loop)
     reach = loop | later
     loop |= later & reached(deps.predecessors, loop)  # between two recurrent nodes
@@ -208,8 +210,9 @@ def backward(derivation):
     looped = []
     for v in reversed(timed):
         if v in loop:
-            bounds = derivation.boundary(form[v]) if reads_ahead(form[v]) else []  # else: zeros past T do
-            looped.append((v, separate(form[v], varies), [(j, separate(f, varies)) for j, f in bounds]))
+            bounds = derivation.boundary(form[v]) if v in bounded else []  # else: zeros past T do
+            earlier = simplify(B.at_last(form[v], -1), derivation.assume)  # before the last steps' shares
+            looped.append((v, separate(earlier, varies), [(j, separate(f, varies)) for j, f in bounds]))
     hoisted = hoists([e for _, e, bounds in looped for e in [e, *(f for _, f in bounds)]], varies)
     return Half(before, looped, after, [h for h in hoisted if is_timed(h)],
                 [h for h in hoisted if not is_timed(h)])

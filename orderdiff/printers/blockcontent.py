@@ -174,9 +174,9 @@ def dependencies(derivation):
     for v in derivation.order:
         for s in shares(derivation, v):
             k = offset(s.user)
-            deps.setdefault(B.shift(s.user, -k), []).append(B.shift(v, -k))
+            deps.setdefault(B.shift(s.user, -k), []).extend(B.shift(w, -k) for w in steps_read(v, s.expr))
         if not B.is_zero(derivation.explicit[v]):
-            deps.setdefault(derivation.target, []).append(v)
+            deps.setdefault(derivation.target, []).extend(steps_read(v, derivation.explicit[v]))
     rank = {v: k for k, v in enumerate(derivation.order)}
 
     def place(u):
@@ -185,6 +185,16 @@ def dependencies(derivation):
         return rank[u] if u in rank else rank.get(base(u), len(rank)) - 0.5
 
     return sorted(deps.items(), key=lambda item: place(item[0]))
+
+
+def steps_read(v, share):
+    """The nodes of ``v`` that a user reads, by the share it passes back: h[T] for a share of
+    that last step alone (``[t = T] · g``), ``v`` itself for any other."""
+    if not share.has(B.Last):
+        return [v]
+    out = [v.at(B.T_LAST - t.args[1]) if isinstance(t, B.Last) else v
+           for t in (share.args if isinstance(share, B.Plus) else (share,))]
+    return list(dict.fromkeys(out))
 
 
 def declarations(system):

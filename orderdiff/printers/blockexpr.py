@@ -182,6 +182,10 @@ class Levels:
         """``∂⁺C/∂v`` in this notation (``of`` the target by default)."""
         return self.form(B.Adj, self._print(of or self.target), self._print(var))
 
+    def _print_Last(self, expr):
+        x, k = expr.args
+        return self.form("last", self.operand(x, "last")) if k == 0 else self.form(B.Last, self.operand(x, B.Last), k)
+
     def _print_Broadcast(self, expr):
         c = expr.args[0]
         return self.form("ones") if c == 1 else self.form(B.Broadcast, self.operand(c, B.Broadcast))
