@@ -157,18 +157,19 @@ def one_hot(labels, n_y):
     return numpy.eye(n_y)[labels]
 
 
-def init(hx, *, layer=0):
+def init(hx, *, layer=0, suffix=""):
     """``lambdify``'s ``init`` from PyTorch's ``hx``: ``h_0`` (num_layers, B, n_h), or ``(h_0, c_0)`` for an LSTM.
 
-    Gives ``{"h": h_0[layer]}`` (and ``"c": c_0[layer]``); ``grads["h[0]"]`` (and
-    ``grads["c[0]"]``) compare with ``h_0.grad[layer]``.
+    Gives ``{"h": h_0[layer]}`` (and ``"c": c_0[layer]``), each name with ``suffix``
+    appended as in :func:`params`; ``grads["h[0]"]`` (and ``grads["c[0]"]``) compare with
+    ``h_0.grad[layer]``.
 
     >>> import numpy
     >>> {k: v.shape for k, v in init((numpy.zeros((2, 3, 4)), numpy.ones((2, 3, 4))), layer=1).items()}
     {'h': (3, 4), 'c': (3, 4)}
     """
     states = hx if isinstance(hx, (tuple, list)) else (hx,)
-    return {name: array(s)[layer] for name, s in zip(("h", "c"), states)}
+    return {name + suffix: array(s)[layer] for name, s in zip(("h", "c"), states)}
 
 
 def array(value):
