@@ -208,8 +208,8 @@ def _refuse_what_cannot_map(rnn, state, layer):
                          f"{', '.join(layers) or 'none'}; the keys are {_keys(state)})")
     for name in (f"{key}_l{layer}" for key in CELL):
         if name not in state and name.startswith("bias"):
-            raise ValueError(f"no {name!r}: the module has no biases (bias=False), and the examples add "
-                             "b_ih and b_hh; use bias=True, or remove them from a copy of the file")
+            raise ValueError(f"no {name!r}: the module was made with bias=False, and the examples add "
+                             "b_ih and b_hh; make it with bias=True")
         if name not in state:
             raise ValueError(f"no {name!r} beside 'weight_ih_l{layer}'; the keys are {_keys(state)}")
 

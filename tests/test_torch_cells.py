@@ -238,8 +238,8 @@ def test_params_are_copies_that_later_training_does_not_change(torch):
     (lambda nn: nn.LSTM(N_X, N_H, proj_size=2),
      r"'weight_hr_l0': an LSTM with proj_size > 0 projects h\[t\], which the examples do not write; use proj_size=0"),
     (lambda nn: nn.GRU(N_X, N_H, bias=False),
-     r"no 'bias_ih_l0': the module has no biases \(bias=False\), and the examples add b_ih and b_hh; use "
-     r"bias=True, or remove them from a copy of the file"),
+     r"no 'bias_ih_l0': the module was made with bias=False, and the examples add b_ih and b_hh; make it "
+     r"with bias=True"),
     (lambda nn: nn.RNN(N_X, N_H, nonlinearity="relu"),
      r"nn.RNN\(nonlinearity='relu'\): examples/torch_rnn.eqs uses tanh; write relu in its place in a copy of "
      r"the file, and pass the module's state_dict\(\)"),
