@@ -160,15 +160,6 @@ def test_a_two_layer_gru_agrees_with_pytorch(torch):
     two_layer_case(torch, input_node=False)
 
 
-# An open bug in the loop split of the generated program (orderdiff/blocks/split.py): a node
-# off both recurrences that reads one and is read by the other (gi_l1[t], from h_l0[t] to
-# h_l1[t]) is computed after the forward loop that reads it. The derived formulas are not at
-# fault; once it is fixed, the XPASS fails and the mark is to be removed.
-BETWEEN_RECURRENCES = ("a node between two recurrences (gi_l1[t]) is computed after the forward loop that "
-                       "reads it: UnboundLocalError in the generated program")
-
-
-@pytest.mark.xfail(reason=BETWEEN_RECURRENCES, raises=UnboundLocalError, strict=True)
 def test_a_two_layer_gru_with_a_node_between_the_layers_agrees_with_pytorch(torch):
     two_layer_case(torch, input_node=True)
 
