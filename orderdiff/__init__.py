@@ -1,7 +1,8 @@
 """orderdiff: explicit and ordered (Werbos) derivatives of systems of sequential variables.
 
 The public names load on first use (PEP 562), so that ``import orderdiff`` and
-``orderdiff --help`` do not pay for sympy, networkx and NumPy.
+``orderdiff --help`` do not pay for sympy, networkx and NumPy; so does
+:mod:`orderdiff.pytorch`, as ``orderdiff.pytorch``.
 
 >>> import orderdiff
 >>> d = orderdiff.derive(orderdiff.parse("z2 = 2*z1\\nE = z2**2"))
@@ -27,10 +28,14 @@ __all__ = [
 # The module of each name that loads on first use (the errors above cost nothing to import).
 _HOME = {"parse": "api", "load": "api", "derive": "api", "System": "system", "Equation": "system",
          "Derivation": "api", "FormMap": "scalar", "Dplus": "naming"}
+# The submodules that load on first use as attributes, without an import of their own.
+_SUBMODULES = ("pytorch",)
 
 
 def __getattr__(name):
     """Import the module of a public name on its first use, and keep the name (PEP 562)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)  # the import binds it on the package
     if name not in _HOME:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
@@ -40,7 +45,7 @@ def __getattr__(name):
 
 def __dir__():
     """The public names too, before they load."""
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))
 
 
 class _Package(types.ModuleType):

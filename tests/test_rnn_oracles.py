@@ -311,9 +311,11 @@ def test_gated_and_jordan_recurrences_look_one_step_ahead_through_their_own_stat
 
     jordan = derived("jordan")
     n_x, n_h, n_y = (jordan.system.dims[k] for k in ("n_x", "n_h", "n_y"))
-    zo, zh = B.Var("zo", (n_y,), (t,)), B.Var("zh", (n_h,), (t,))
+    y, zo, zh = B.Var("y", (n_y,), (t,)), B.Var("zo", (n_y,), (t,)), B.Var("zh", (n_h,), (t,))
     W_yh = B.Cols(B.Var("W_ih", (n_h, n_x + n_y)), n_x, n_x + n_y)
-    assert jordan.compact[zo].has(B.MatProd(B.Trans(W_yh), B.Adj(zh.at(t + 1))))
+    # the output fed back keeps its adjoint, which the softmax's reads twice: W_yh^T d+C/dzh[t+1] is in it once
+    assert jordan.compact[y].has(B.MatProd(B.Trans(W_yh), B.Adj(zh.at(t + 1))))
+    assert jordan.compact[zo].has(B.Adj(y)) and not jordan.compact[zo].has(B.Adj(zh.at(t + 1)))
     assert B.Var("y", (n_y,), (0,)) in jordan.compact
 
 

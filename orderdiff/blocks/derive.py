@@ -276,8 +276,13 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
 
 
 def uses(e, u):
-    """How many times ``e`` reads d+E/du, at any time."""
-    return sum(1 for a in B.preorder(e) if isinstance(a, B.Adj) and base(a.args[0]) == u)
+    """How many times ``e`` reads d+E/du at one time, the most over its times (d+E/dxc[t+1] and
+    d+E/dxc[t+2] are one read each)."""
+    counts = {}
+    for a in B.preorder(e):
+        if isinstance(a, B.Adj) and base(a.args[0]) == u:
+            counts[a] = counts.get(a, 0) + 1
+    return max(counts.values(), default=0)
 
 
 def shifted_use(e, u):

@@ -137,6 +137,9 @@ def forward(system, forms):
     timed = list(system.timed)
     step = nx.DiGraph(system.graph.subgraph(timed))  # every use between time-indexed nodes, lagged or not
     loop = graph.cyclic(step)
+    # a node between two recurrences (a stacked network's W @ h_l0[t], read by the layer above) runs in
+    # the loop too: it needs one recurrence's value of the step, and the other needs it in the same step
+    loop |= reached(step.successors, loop) & reached(step.predecessors, loop)
     outside = set().union(*(names(f) for f in forms),
                           *(names(system.equations[v].expr) for v in [*system.after, *(set(timed) - loop)]))
     uses = {}
