@@ -1,9 +1,11 @@
-"""A loss at the last step only (a sequence classifier), written as every step's loss
-weighted by an input that is 1 at t = T, checked against a forward pass that reads out
-the last step alone, differentiated by HIPS autograd; and the message that a fixed step
-h[T] gets, which names that form.
+"""A loss at the last steps: a sequence classifier reading h[T] after the loop, reads of
+h[T-k], and the same loss written as every step's weighted by an input that is 1 at t = T
+(the form for padded sequences of different lengths). Each is checked against a forward
+pass written from the equations alone, differentiated by HIPS autograd.
 """
 
+import subprocess
+import sys
 from pathlib import Path
 
 import autograd.numpy as anp
@@ -15,44 +17,199 @@ from click.testing import CliRunner
 import orderdiff
 from orderdiff.cli import main
 
-CLASSIFIER = Path(__file__).resolve().parent.parent / "docs" / "examples" / "seq_classifier.eqs"
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+CLASSIFIER = EXAMPLES / "seq_classifier.eqs"
+WEIGHTED = EXAMPLES / "seq_classifier_weighted.eqs"
+
+# the last two steps, a sum over every step and a non-recurrent node read at T and T-2
+LAST_TWO = """\
+dim n_x, n_h
+input x[t]: n_x
+param W: n_h, n_x + n_h
+param U: n_h, n_x
+param b: n_h
+init h[0] = 0
+zh[t] = W @ concat(x[t], h[t-1]) + b
+h[t] = tanh(zh[t])
+y[t] = tanh(U @ x[t])
+C = sum(h[T] * h[T-1]) + sum_t(sum(h[t])) / 10 + sum(y[T] * y[T-2])
+"""
+
+# Werbos's scalar model fitted to its last value only, from a learned initial value
+FINAL_VALUE = """\
+param a
+param b
+param y0
+input x[t]
+input final
+init y[0] = y0
+y[t] = a*y[t-1] + b*x[t]
+C = (y[T] - final)^2
+"""
 
 
-def last_step_loss(W, b, V, c, h0, x, yhat):
+def elman_last(W, b, h0, x):
     h = h0
     for t in range(len(x)):
         h = anp.tanh(anp.concatenate([x[t], h], axis=-1) @ W.T + b)
-    z = h @ V.T + c
+    return h
+
+
+def classifier_loss(W, b, V, c, h0, x, yhat):
+    z = elman_last(W, b, h0, x) @ V.T + c
     log_y = z - anp.log(anp.sum(anp.exp(z), axis=-1, keepdims=True))
     return -anp.sum(yhat * log_y)
 
 
-@pytest.mark.parametrize("T, B, n_x, n_h, n_y", [(3, 3, 3, 3, 3), (5, 2, 3, 4, 6)])
-def test_the_last_steps_loss_agrees_with_a_read_out_of_the_last_step(T, B, n_x, n_h, n_y):
-    rng = numpy.random.default_rng(T)
-    W, b = rng.normal(0, 0.5, (n_h, n_x + n_h)), rng.normal(0, 0.5, n_h)
-    V, c = rng.normal(0, 0.5, (n_y, n_h)), rng.normal(0, 0.5, n_y)
-    h0, x, yhat = rng.normal(0, 0.5, (B, n_h)), rng.normal(0, 1, (T, B, n_x)), rng.dirichlet(numpy.ones(n_y), B)
-    last = numpy.zeros((T, B))
-    last[-1] = 1.0
-    f = orderdiff.derive(orderdiff.load(str(CLASSIFIER))).lambdify()
-    loss, grads = f({"W": W, "b": b, "V": V, "c": c}, {"x": x, "last": last, "yhat": yhat}, {"h": h0})
-    args = (W, b, V, c, h0, x, yhat)
-    assert loss == pytest.approx(last_step_loss(*args), rel=1e-12)
+def last_two_loss(W, U, b, h0, x):
+    h, hs, C = h0, [], 0.0
+    for t in range(len(x)):
+        h = anp.tanh(anp.concatenate([x[t], h], axis=-1) @ W.T + b)
+        hs.append(h)
+        C = C + anp.sum(h, axis=-1) / 10
+    y = [anp.tanh(x[t] @ U.T) for t in range(len(x))]
+    return anp.sum(C + anp.sum(hs[-1] * hs[-2], axis=-1) + anp.sum(y[-1] * y[-3], axis=-1))
+
+
+def final_value_loss(a, b, y0, x, final):
+    y = y0 * anp.ones(x.shape[1])
+    for t in range(len(x)):
+        y = a * y + b * x[t]
+    return anp.sum((y - final) ** 2)
+
+
+def classifier_point(T, B, n_x, n_h, n_y, seed=0):
+    rng = numpy.random.default_rng(seed)
+    params = {"W": rng.normal(0, 0.5, (n_h, n_x + n_h)), "b": rng.normal(0, 0.5, n_h),
+              "V": rng.normal(0, 0.5, (n_y, n_h)), "c": rng.normal(0, 0.5, n_y)}
+    return params, rng.normal(0, 0.5, (B, n_h)), rng.normal(0, 1, (T, B, n_x)), rng.dirichlet(numpy.ones(n_y), B)
+
+
+SIZES = [(3, 3, 3, 3, 3), (5, 2, 3, 4, 6)]  # (T, B, n_x, n_h, n_y): all equal, where broadcasting would hide a slip
+
+
+@pytest.mark.parametrize("sizes", SIZES, ids=["equal-sizes", "distinct-sizes"])
+def test_a_sequence_classifier_reading_h_T_agrees_with_autograd(sizes):
+    params, h0, x, yhat = classifier_point(*sizes)
+    loss, grads = orderdiff.derive(orderdiff.load(str(CLASSIFIER))).lambdify()(params, {"x": x, "yhat": yhat}, {"h": h0})
+    args = (params["W"], params["b"], params["V"], params["c"], h0, x, yhat)
+    assert loss == pytest.approx(classifier_loss(*args), rel=1e-12)
     for k, name in enumerate(["W", "b", "V", "c", "h[0]"]):
-        numpy.testing.assert_allclose(grads[name], grad(last_step_loss, k)(*args), rtol=1e-10, atol=1e-12)
+        numpy.testing.assert_allclose(grads[name], grad(classifier_loss, k)(*args), rtol=1e-10, atol=1e-12)
 
 
-def test_the_read_outs_share_is_weighted_by_the_last_step_input():
+@pytest.mark.parametrize("sizes", SIZES, ids=["equal-sizes", "distinct-sizes"])
+def test_the_weighted_form_gives_the_same_gradients(sizes):
+    params, h0, x, yhat = classifier_point(*sizes)
+    last = numpy.zeros(x.shape[:2])
+    last[-1] = 1.0
+    direct = orderdiff.derive(orderdiff.load(str(CLASSIFIER))).lambdify()(params, {"x": x, "yhat": yhat}, {"h": h0})
+    weighted = orderdiff.derive(orderdiff.load(str(WEIGHTED))).lambdify()(
+        params, {"x": x, "yhat": yhat, "last": last}, {"h": h0})
+    assert weighted[0] == pytest.approx(direct[0], rel=1e-12)
+    for name, g in direct[1].items():
+        numpy.testing.assert_allclose(weighted[1][name], g, rtol=1e-10, atol=1e-13)
+
+
+def test_reads_of_several_last_steps_agree_with_autograd():
+    rng = numpy.random.default_rng(3)
+    T, B, n_x, n_h = 5, 2, 3, 4
+    W, U, b = rng.normal(0, 0.5, (n_h, n_x + n_h)), rng.normal(0, 0.5, (n_h, n_x)), rng.normal(0, 0.5, n_h)
+    h0, x = rng.normal(0, 0.5, (B, n_h)), rng.normal(0, 1, (T, B, n_x))
+    loss, grads = orderdiff.derive(orderdiff.parse(LAST_TWO)).lambdify()({"W": W, "U": U, "b": b}, {"x": x}, {"h": h0})
+    args = (W, U, b, h0, x)
+    assert loss == pytest.approx(last_two_loss(*args), rel=1e-12)
+    for k, name in enumerate(["W", "U", "b", "h[0]"]):
+        numpy.testing.assert_allclose(grads[name], grad(last_two_loss, k)(*args), rtol=1e-10, atol=1e-12)
+
+
+def test_a_scalar_model_fitted_to_its_last_value():
+    rng = numpy.random.default_rng(4)
+    x, final = rng.normal(0, 1, (6, 3)), rng.normal(0, 1, 3)
+    loss, grads = orderdiff.derive(orderdiff.parse(FINAL_VALUE)).lambdify()({"a": 0.8, "b": 0.5, "y0": 0.2},
+                                                                            {"x": x, "final": final})
+    args = (0.8, 0.5, 0.2, x, final)
+    assert loss == pytest.approx(final_value_loss(*args), rel=1e-12)
+    for k, name in enumerate(["a", "b", "y0"]):
+        assert grads[name] == pytest.approx(grad(final_value_loss, k)(*args), rel=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+@pytest.mark.parametrize("text", [CLASSIFIER.read_text(), LAST_TWO, FINAL_VALUE], ids=["classifier", "last-two", "final"])
+def test_other_backends_agree_with_numpy(text, backend):
+    pytest.importorskip(backend)
+    from orderdiff.blocks.check import random_point
+
+    d = orderdiff.derive(orderdiff.parse(text))
+    _, params, inputs, init = random_point(d.system, numpy.random.default_rng(5), steps=4)
+    reference, theirs = d.lambdify()(params, inputs, init), d.lambdify(backend=backend)(params, inputs, init)
+    assert float(theirs[0]) == pytest.approx(reference[0], rel=1e-10)
+    for key, g in reference[1].items():
+        numpy.testing.assert_allclose(numpy.asarray(theirs[1][key]), g, rtol=1e-10, atol=1e-12)
+
+
+def test_the_recurrence_holds_the_read_outs_share_at_the_last_step_alone():
     text = orderdiff.derive(orderdiff.load(str(CLASSIFIER))).to_text(unicode=False)
-    assert "\nd+C/dzo[t] = last[t] * y[t] - last[t] * yhat\n" in text
+    bptt = text.split("Backpropagation through time")[1]
+    assert "\nd+C/dh[t] = [t = T]*(V^T @ d+C/dzo) + W[:, n_x:n_h + n_x]^T @ (d+C/dh[t+1] * " in bptt
+    assert "\n  at t = T: d+C/dh[T] = V^T @ d+C/dzo\n" in bptt
+    assert "\n  zo <- V, c, h[T]\n" in text
 
 
-@pytest.mark.parametrize("index", ["T", "T-1", "1", "3"])
-def test_a_fixed_step_is_refused_naming_the_weighted_form(index, tmp_path):
-    path = tmp_path / "classifier.eqs"
-    path.write_text(CLASSIFIER.read_text().replace("C = sum_t(last[t] * cross_entropy(yhat, y[t]))",
-                                                   f"C = cross_entropy(yhat, softmax(V @ h[{index}] + c))"))
+def test_each_last_step_read_gets_its_own_boundary_form():
+    text = orderdiff.derive(orderdiff.parse(LAST_TWO)).to_text(unicode=False)
+    assert "\n  C <- h[T], h[T-1], h[t], y[T], y[T-2]\n" in text
+    assert "\n  at t = T-1: d+C/dh[T-1] = h[T] + (1/10)*1 + W[:, n_x:n_h + n_x]^T @ d+C/dzh[T]\n" in text
+    assert "\n  at t = T-2: d+C/dy[T-2] = y[T]\n" in text
+
+
+@pytest.mark.parametrize("text", [CLASSIFIER.read_text(), LAST_TWO, FINAL_VALUE], ids=["classifier", "last-two", "final"])
+def test_check_latex_and_the_emitted_module(text, tmp_path):
+    path = tmp_path / "model.eqs"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 0 and "OK: all" in result.output, result.output
+    module = tmp_path / "bptt.py"
+    assert CliRunner().invoke(main, ["derive", str(path), "--emit-python", str(module)]).exit_code == 0
+    run = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith("loss "), run.stderr
+    latex = CliRunner().invoke(main, ["derive", str(path), "--format", "latex"])
+    assert latex.exit_code == 0 and "[t = T" in latex.output
+
+
+def test_check_runs_enough_steps_for_the_furthest_read(tmp_path):
+    path = tmp_path / "far.eqs"
+    path.write_text("dim n\ninput x[t]: n\nparam w: n\ny[t] = tanh(w * x[t])\nC = sum(y[T] * y[T-5])\n")
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 0 and "T = 6, batch 2" in result.output, result.output
+
+
+def test_the_unrolled_derivation_reads_the_last_steps_themselves():
+    d = orderdiff.derive(orderdiff.parse(LAST_TWO), steps=3)
+    text = d.to_text(unicode=False)
+    assert "\n  C <- h[1], y[1], h[2], h[3], y[3]\n" in text and "[t = T" not in text
+
+
+@pytest.mark.parametrize("text, line, column, words", [
+    (LAST_TWO.replace("zh[t] = W @ concat(x[t], h[t-1]) + b", "zh[t] = W @ concat(x[t], h[t-1]) + b + h[T]"), 7, 42,
+     "h[T] is one step of h, read after the loop: use it in an equation without [t] and outside sum_t(...)"),
+    (LAST_TWO.replace("sum_t(sum(h[t]))", "sum_t(sum(h[T]))"), 10, 38, "h[T] is one step of h, read after the loop"),
+    (LAST_TWO.replace("h[T-1]", "h[1]"), 10, 18, "one early step of 'h' alone cannot be written yet"),
+    (LAST_TWO.replace("h[T-1]", "h[T-1000]"), 10, 20, "h[T-...] reaches back more than 999 steps from the last"),
+    (LAST_TWO.replace("h[T-1]", "h[T+1]"), 10, 19, "h[T+...] is past the last step T"),
+])
+def test_a_step_that_cannot_be_read_is_refused_at_its_column(text, line, column, words, tmp_path):
+    path = tmp_path / "bad.eqs"
+    path.write_text(text)
     result = CliRunner().invoke(main, ["derive", str(path)])
-    assert result.exit_code == 1 and "classifier.eqs:16:39: one step of 'h' alone cannot be written yet" in result.output
-    assert "C = sum_t(m[t] * ...)" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and f"bad.eqs:{line}:{column}: " in result.output and words in result.output, \
+        result.output
+    assert "Traceback" not in result.output
+
+
+def test_too_few_unrolled_steps_are_refused_at_the_equation(tmp_path):
+    path = tmp_path / "far.eqs"
+    path.write_text(LAST_TWO)
+    result = CliRunner().invoke(main, ["derive", str(path), "--steps", "2"])
+    assert result.exit_code == 1 and "far.eqs:10:1: this equation reads the step T-2, so it needs at least 3 steps" \
+        in result.output, result.output

@@ -416,6 +416,8 @@ class BlockParser(Parser):
         at = self.tokens[self.i + 1]
         self.i += 2  # '[' 'T'
         k = 0
+        if self.tok.text == "+":
+            raise self.error(f"{name}[T+...] is past the last step T; a last step is T or T-K for a whole number K")
         if self.tok.text == "-":
             self.i += 1
             if self.tok.kind != "number" or not self.exact(self.tok).is_Integer:

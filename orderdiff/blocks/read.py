@@ -90,9 +90,12 @@ def step_order(equations, heads, scope):
     uses = []
     for k, (line, parser) in enumerate(equations):
         tokens = parser.tokens
+        timed = tokens[1].text == "["
         for j, tok in enumerate(tokens[1:], start=1):
             if tok.kind != "name" or tok.text not in index or tokens[j + 1].text == "(":
                 continue
+            if timed and tokens[j + 1].text == "[" and tokens[j + 2].text == "T":
+                continue  # a last step in a step's equation: the parser refuses it at its column
             indexed = tokens[j + 1].text == "[" and tokens[j + 2].text == "t"
             if indexed and tokens[j + 3].text == "+" and not is_zero(tokens[j + 4]):  # t+0: the parser says
                 raise parser.error(f"{tok.text}[t+...] looks ahead in time; a step may only use t and "
