@@ -6,8 +6,6 @@ gradient is d+C/dh[0] summed over the batch; ``init h[0] = s`` takes each sequen
 s. The forward passes below are written from the equations alone.
 """
 
-import subprocess
-import sys
 
 import autograd.numpy as anp
 import numpy
@@ -17,6 +15,8 @@ from click.testing import CliRunner
 
 import orderdiff
 from orderdiff.cli import main
+
+from block_runs import check_and_run_module
 
 HEAD = "dim n_x, n_h\ninput x[t]: n_x\nparam W: n_h, n_x + n_h\n"
 
@@ -164,12 +164,7 @@ def test_other_backends_agree_with_numpy(text, backend):
 def test_check_latex_and_the_emitted_module(text, tmp_path):
     path = tmp_path / "model.eqs"
     path.write_text(text)
-    result = CliRunner().invoke(main, ["check", str(path)])
-    assert result.exit_code == 0 and "OK: all" in result.output, result.output
-    module = tmp_path / "bptt.py"
-    assert CliRunner().invoke(main, ["derive", str(path), "--emit-python", str(module)]).exit_code == 0
-    run = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert run.returncode == 0 and run.stdout.startswith("loss "), run.stderr
+    check_and_run_module(path)
     latex = CliRunner().invoke(main, ["derive", str(path), "--format", "latex"]).output
     assert "initial value, $" in latex or "initial value, every entry" in latex
 

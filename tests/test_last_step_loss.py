@@ -4,8 +4,6 @@ h[T-k], and the same loss written as every step's weighted by an input that is 1
 pass written from the equations alone, differentiated by HIPS autograd.
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import autograd.numpy as anp
@@ -16,6 +14,8 @@ from click.testing import CliRunner
 
 import orderdiff
 from orderdiff.cli import main
+
+from block_runs import check_and_run_module
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 CLASSIFIER = EXAMPLES / "seq_classifier.eqs"
@@ -167,12 +167,7 @@ def test_each_last_step_read_gets_its_own_boundary_form():
 def test_check_latex_and_the_emitted_module(text, tmp_path):
     path = tmp_path / "model.eqs"
     path.write_text(text)
-    result = CliRunner().invoke(main, ["check", str(path)])
-    assert result.exit_code == 0 and "OK: all" in result.output, result.output
-    module = tmp_path / "bptt.py"
-    assert CliRunner().invoke(main, ["derive", str(path), "--emit-python", str(module)]).exit_code == 0
-    run = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert run.returncode == 0 and run.stdout.startswith("loss "), run.stderr
+    check_and_run_module(path)
     latex = CliRunner().invoke(main, ["derive", str(path), "--format", "latex"])
     assert latex.exit_code == 0 and "[t = T" in latex.output
 

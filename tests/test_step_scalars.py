@@ -9,17 +9,14 @@ sizes that are all equal as well as at distinct ones. The forward passes below a
 written from the equations alone and differentiated by autograd.
 """
 
-import subprocess
-import sys
 
 import autograd.numpy as anp
 import numpy
 import pytest
 from autograd import grad
-from click.testing import CliRunner
 
 import orderdiff
-from orderdiff.cli import main
+from block_runs import check_and_run_module
 
 HEAD = "dim n_x, n_h\ninput x[t]: n_x\nparam W: n_h, n_x + n_h\ninit h[0] = 0\n"
 
@@ -112,12 +109,7 @@ def test_other_backends_agree_with_numpy(name, backend):
 def test_check_and_the_emitted_module_run(name, tmp_path):
     path = tmp_path / f"{name}.eqs"
     path.write_text(CASES[name][0])
-    result = CliRunner().invoke(main, ["check", str(path)])
-    assert result.exit_code == 0 and "OK: all 2 gradients agree" in result.output, result.output
-    module = tmp_path / "bptt.py"
-    assert CliRunner().invoke(main, ["derive", str(path), "--emit-python", str(module)]).exit_code == 0
-    run = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert run.returncode == 0 and run.stdout.startswith("loss "), run.stderr
+    assert "OK: all 2 gradients agree" in check_and_run_module(path)
 
 
 def test_products_of_scalars_in_either_order_are_like_terms():
