@@ -334,6 +334,7 @@ c_, d_ = B.Var("c"), B.Var("d")
 LEAVES = {"matrix": (A_, M_), "vector": (a_, b_), "scalar": (c_, d_)}
 SHAPES = {"matrix": (n, n), "vector": (n,), "scalar": ()}
 KINDS = {v.name: kind for kind, vs in LEAVES.items() for v in vs}
+KINDS.update(last0="scalar", last1="scalar")  # [t = T], [t = T-1]: read as scalar factors
 ANY, MATRIX, VECTOR, SCALAR, ARRAY = LEAVES, ("matrix",), ("vector",), ("scalar",), ("matrix", "vector")
 
 
@@ -366,6 +367,8 @@ INNER = {
     B.Rows: only(ARRAY, lambda k: B.Rows(leaf(k), S.Zero, n)),
     B.Cols: only(MATRIX, lambda k: B.Cols(A_, S.Zero, n)),
     B.SumT: lambda k: B.SumT(leaf(k)),
+    B.Last: lambda k: B.Last(leaf(k), Integer(1)),
+    "last": lambda k: B.Last(leaf(k), S.Zero),
     "call": lambda k: B.Elementwise(B.Str("tanh"), leaf(k)),
 }
 
@@ -387,6 +390,8 @@ OUTER = {
     B.Rows: [(ARRAY, lambda x, k: B.Rows(x, S.Zero, n))],
     B.Cols: [(MATRIX, lambda x, k: B.Cols(x, S.Zero, n))],
     B.SumT: [(ANY, lambda x, k: B.SumT(x))],
+    B.Last: [(ANY, lambda x, k: B.Last(x, Integer(1)))],
+    "last": [(ANY, lambda x, k: B.Last(x, S.Zero))],
     "call": [(ANY, lambda x, k: B.Elementwise(B.Str("tanh"), x))],
 }
 # What prints as a bare number (0, 1, 1/2) is folded by a parser wherever it is the only
@@ -435,6 +440,8 @@ def tree(e):
         return ("Cols", tree(W.args[0]), str(lo), str(hi))
     if isinstance(e, B.Elementwise):
         return (e.function, tree(e.args[1]))
+    if isinstance(e, B.Last):  # [t = T-k] · x: the Iverson bracket as a scalar factor
+        return flat(("Hadamard", f"last{int(e.args[1])}", tree(e.args[0])))
     if not isinstance(e, B.Block):
         return str(e)
     return flat((type(e).__name__, *(tree(x) for x in e.args)))
@@ -446,7 +453,7 @@ def flat(t):
     return (t[0], *(y for x in t[1:] for y in (x[1:] if isinstance(x, tuple) and x[0] == t[0] else (x,))))
 
 
-FILE_HEADER = "dim n\n" + "".join(
+FILE_HEADER = "dim n\nparam last0\nparam last1\n" + "".join(
     f"param {p}{v}{shape}\n" for p in ("", "adj_")
     for v, shape in (("A", ": n, n"), ("M", ": n, n"), ("a", ": n, 1"), ("b", ": n, 1"), ("c", ""), ("d", "")))
 
@@ -454,6 +461,7 @@ FILE_HEADER = "dim n\n" + "".join(
 def as_file_syntax(text):
     """The ASCII notation in the file's syntax: d+C/dv as adj_v, X^T and X[:, a:b] by transpose."""
     text = re.sub(r"d\+C/d(\w+)", r"adj_\1", text)
+    text = re.sub(LAST, lambda m: f"last{m.group(1) or 0}", text)
     while found := re.search(r"\^T(?!\w)|\[:, ([^\]]*)\]", text):
         start = operand_start(text, found.start())
         x = text[start:found.start()]
@@ -494,9 +502,10 @@ class Read(NamedTuple):
 
 
 # (pattern, kind): a kind of token, taking the pattern's group (or all of it), or a key of FIXED
-UNICODE_TOKENS = [(r"∂⁺C/∂([A-Za-z]+)", "adj"), (r"Σₜ", "Σ"), (r"([a-z]+)\(", "call"), (r"[A-Za-z_]+", "name"),
+LAST = r"\[t = T(?:-(\d+))?\]"  # the Iverson bracket of a last step's share, a name lastk
+UNICODE_TOKENS = [(LAST, "last"), (r"∂⁺C/∂([A-Za-z]+)", "adj"), (r"Σₜ", "Σ"), (r"([a-z]+)\(", "call"), (r"[A-Za-z_]+", "name"),
                   (r"\d+", "num"), (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", "sup"), (r"[-+⊙·/()\[\]:,ᵀ^]", "op")]
-LATEX_TOKENS = [(r"\\frac\{\\partial\^\{\+\} C\}\{\\partial ([A-Za-z]+)\}", "adj"), (r"\\left\\langle", "dot("),
+LATEX_TOKENS = [(LAST, "last"), (r"\\frac\{\\partial\^\{\+\} C\}\{\\partial ([A-Za-z]+)\}", "adj"), (r"\\left\\langle", "dot("),
                 (r"\\right\\rangle", ")"), (r"\\left\(", "("), (r"\\right\)", ")"), (r"\\sum_\{t=1\}\^\{T\}", "Σ"),
                 (r"\^\{\\top\}", "ᵀ"), (r"\\odot", "⊙"), (r"\\cdot", "·"), (r"\\mathbf\{([01])\}", "num"),
                 (r"\\(tanh)\\left\(", "call"), (r"\\operatorname\{([a-z]+)\}\\left\(", "call"), (r"\\frac", "frac"),
@@ -520,7 +529,9 @@ def tokens(text, table):
         else:
             raise Ambiguous(f"cannot read {text[i:]!r}")
         i = m.end()
-        if kind in ("adj", "call", "name", "num", "sup", "op"):
+        if kind == "last":
+            out.append(("name", f"last{m.group(1) or 0}"))
+        elif kind in ("adj", "call", "name", "num", "sup", "op"):
             out.append((kind, m.group(m.lastindex or 0)))
         elif kind is not None:
             out += FIXED[kind]
