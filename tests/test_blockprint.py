@@ -17,6 +17,7 @@ from orderdiff.blocks import expr as B
 from orderdiff.printers.blockexpr import PRECEDENCE, BlockLatexPrinter, BlockTextPrinter
 
 ELMAN = Path(__file__).parent.parent / "examples" / "elman.eqs"
+DOC_EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 
 TINY = """\
 dim n
@@ -818,6 +819,11 @@ DOCUMENTS = {
     "tiny": (TINY, None),
     "operations": (OPERATIONS, None),
     "operations_steps3": (OPERATIONS, 3),
+    # a share of the last step alone, [t = T] · g, generic and unrolled
+    "last_step": ((DOC_EXAMPLES / "seq_classifier.eqs").read_text(), None),
+    "last_step_steps3": ((DOC_EXAMPLES / "seq_classifier.eqs").read_text(), 3),
+    "scalar_model": ((ELMAN.parent / "econometric.eqs").read_text(), None),
+    "learned_initial_state": ((DOC_EXAMPLES / "layer_norm.eqs").read_text(), None),
 }
 
 
