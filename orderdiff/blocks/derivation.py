@@ -239,4 +239,3 @@ class BlockSweep:
     def __repr__(self):
         mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"
         return f"<Derivation of {self.target.name}, {mode}, {len(self.order)} nodes>"
-
