@@ -125,7 +125,7 @@ class Program:
             self.emit(f"{self.names.value(v)} = numpy.empty((T + {k}, B, {shape}))" if k else
                       f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
         leaves = {(name, slot): leaf for name, slot, leaf in system.inits_given_by()}
-        for name, slot in [*self.inits, *leaves]:  # unchecked: the user's, anything that broadcasts to (B, n)
+        for name, slot in [*self.inits, *leaves.keys()]:  # unchecked: the user's, anything that broadcasts to (B, n)
             if slot <= -self.offsets.get(name, 0):
                 continue  # never read back (no lag reaches it): the argument is taken, its gradient is zeros
             value = self.names.value(leaves[name, slot]) if (name, slot) in leaves else self.names.init(name, slot)
@@ -328,6 +328,14 @@ class Program:
             text = f"T*({text})"
         self.emit(f"{self.names.adjoint(v)} += {self.checked(text, s, share, adj, lead)}", indent)
 
+    def init_gradient(self, name, slot):
+        """The gradient of the initial value ``name[slot]`` as returned: (B, n), or (B,) for a scalar,
+        whose adjoint the program keeps with a trailing axis."""
+        shape = self.system.shape(name)
+        if B.Var(name, shape, (slot,)) not in self.d.compact:
+            return f"numpy.zeros((B, {', '.join(self.p.block_axes(shape))}))" if shape else "numpy.zeros((B,))"
+        return self.names.init_adjoint(name, slot) + ("" if shape else "[..., 0]")
+
     def returns(self):
         """The loss, each parameter's gradient, each initial value's. A parameter's is zeros of
         its shape plus shares of that shape (checked, with the guard), or zeros without a share;
@@ -336,11 +344,7 @@ class Program:
         grads = [self.names.adjoint(x.name) if system.var(x.name) in self.d.compact else
                  f"numpy.zeros(({', '.join(self.p.dim(n) for n in x.shape)},))" if x.shape else "0.0"
                  for x in system.params]
-        inits = [(self.names.init_adjoint(name, s) + ("" if system.shape(name) else "[..., 0]")
-                  if B.Var(name, system.shape(name), (s,)) in self.d.compact
-                  else f"numpy.zeros((B, {', '.join(self.p.block_axes(system.shape(name)))}))"
-                  if system.shape(name) else "numpy.zeros((B,))")
-                 for name, s in self.inits]
+        inits = [self.init_gradient(name, s) for name, s in self.inits]
         self.emit(f"return loss, ({', '.join(grads)}{',' if len(grads) == 1 else ''}), "
                   f"({', '.join(inits)}{',' if len(inits) == 1 else ''})")
 

@@ -16,8 +16,8 @@ from ..errors import DefinitionError, LimitError, ShapeError, did_you_mean
 from ..limits import MAX_BLOCK_LINE
 from ..system import Equation, System
 from . import expr as B
-from .shapes import provisional
 from .parse import KEYWORDS, BlockParser, Scope
+from .shapes import provisional
 
 
 def has_declarations(lines):
