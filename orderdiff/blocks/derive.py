@@ -159,8 +159,8 @@ def unrolled_edges(system, steps):
         far = max(B.last_steps(eq.expr), default=-1)
         if far + 1 > steps:
             raise TargetError(f"this equation reads the step T-{far}, so it needs at least {far + 1} steps; "
-                              f"unrolled over {steps}, T-{far} comes before step 1", file=system.file, line=eq.line, col=eq.col,
-                              source=eq.source)
+                              f"unrolled over {steps}, T-{far} comes before step 1",
+                              file=system.file, line=eq.line, col=eq.col, source=eq.source)
     yield from given_by_edges(system)
     instances = []
     for eq in system.equations.values():
@@ -218,8 +218,8 @@ def compact(forms, keep, boundary=(), assume=()):
 
     ``forms`` maps generic nodes to their Eq. 1. Uses by the ``boundary`` forms (the
     initial values) are not counted; they receive the folded adjoints at the end. The
-    result keeps the adjoints used twice or more (by two forms, or twice by one), by themselves one step later (the
-    recurrences), or whose folding would make a form larger than ``FOLD_BUDGET`` (a fold
+    result keeps the adjoints used twice or more (by two forms, or twice by one), by
+    themselves one step later (the recurrences), or whose folding would make a form larger than ``FOLD_BUDGET`` (a fold
     found too large is tried again only once one of its two forms has shrunk, so a long
     chain of equations costs time in proportion to its length).
     """

@@ -52,7 +52,8 @@ def wrapper(program):
         return "(" + lead + "".join(f"{program.p.dim(n)}, " for n in dims_) + ")"
 
     params = [f"        {d.name!r}: rng.normal(0.0, 0.5, {shape(d.shape)})," for d in system.params]
-    inputs = [f"        {d.name!r}: " + (f"rng.dirichlet(numpy.ones({program.p.dim(d.shape[0])}), {'(T, B)' if d.timed else 'B'})"
+    inputs = [f"        {d.name!r}: " + (f"rng.dirichlet(numpy.ones({program.p.dim(d.shape[0])}), "
+                                          f"{'(T, B)' if d.timed else 'B'})"
                                           if d.distribution else
                                           f"rng.normal(0.0, 1.0, {shape(d.shape, 'T, B, ' if d.timed else 'B, ')})")
               + "," for d in system.inputs]

@@ -270,6 +270,7 @@ __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", 
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
            "SquaredError", "Total", "Inner", "Broadcast", "SumT", "Last", "ShapeMismatch", "T_INDEX", "T_LAST",
            "last_steps", "at_last",
-           "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "preorder", "variables", "count_ops",
+           "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "preorder", "variables",
+           "count_ops",
            "adjoints", "size", "replace_adjoints", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

@@ -424,13 +424,15 @@ class BlockParser(Parser):
                 raise self.error("a last step is T or T-K for a whole number K")
             k = self.exact(self.tok)
             if k >= MAX_LAG:
-                raise self.error(f"{name}[T-...] reaches back more than {MAX_LAG - 1} steps from the last", cls=LimitError)
+                raise self.error(f"{name}[T-...] reaches back more than {MAX_LAG - 1} steps from the last",
+                                 cls=LimitError)
             k = int(k)
             self.i += 1
         self.expect("]", "']' to close the time index")
         if self.timed_eq or self.in_sum_t:
-            raise self.error(f"{name}[T{f'-{k}' if k else ''}] is one step of {name}, read after the loop: use it in an "
-                             "equation without [t] and outside sum_t(...)", at.pos)
+            step = f"{name}[T-{k}]" if k else f"{name}[T]"
+            raise self.error(f"{step} is one step of {name}, read after the loop: use it in an equation without [t] "
+                             "and outside sum_t(...)", at.pos)
         return k
 
     def slice(self, expr):
