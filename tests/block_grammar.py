@@ -2,7 +2,8 @@
 
 :data:`block_files` draws files that read and derive: a recurrence ``h[t]`` over vectors
 of ``n`` built from the declared leaves, the block operations and the elementwise
-functions, and a loss over it. :func:`mutated` damages such a file a token at a time, so
+functions, from a filled or a learned initial state, and a loss over it: a sum over the
+steps, and at times a term read after the loop at ``h[T]`` or ``h[T-1]``. :func:`mutated` damages such a file a token at a time, so
 the reader's error paths are reached from text that is almost right. :func:`exercise`
 reads, derives, prints and runs a file; the only failure it accepts is an
 ``OrderdiffError``, and when the program runs, its gradient of every parameter and
@@ -26,13 +27,13 @@ param W: n, n
 param U: n, m
 param V: m, n
 param b: n
-init h[0] = 0
 """
+INITS = ["init h[0] = 0\n", "param h0: n\ninit h[0] = h0\n"]  # a fill, or a learned initial state
 SIZES = {"n": 3, "m": 2}
 STEPS, BATCH = 3, 2
 LEAVES = ["x[t]", "h[t-1]", "b", "U @ s", "(W @ x[t])"]
 FUNCTIONS = ["tanh", "sigmoid", "softplus", "sin", "cos", "softmax", "relu"]
-NUMBERS = ["0.5", "2", "3"]
+NUMBERS = ["0.5", "2", "3", "n"]  # a dimension is a number too
 
 
 def _vector(children):
@@ -68,7 +69,10 @@ def block_files(draw):
         lines.append(f"g[t] = {draw(vectors).replace('x[t]', 'h[t]')}")
         loss_of = "g[t]"
     loss = draw(losses).replace("h[t-1]", loss_of)  # a step's term of the loss sees its own step
-    return DECLARATIONS + "\n".join(lines) + f"\nC = {loss}\n"
+    if draw(st.booleans()):  # and a term read after the loop, at the last steps
+        last = draw(vectors).replace("h[t-1]", draw(st.sampled_from(["h[T]", "h[T-1]"]))).replace("x[t]", "x[T]")
+        loss += f" + sum({last} * {last})"
+    return DECLARATIONS + draw(st.sampled_from(INITS)) + "\n".join(lines) + f"\nC = {loss}\n"
 
 
 TOKENS = ["[", "]", "(", ")", "t", "t-1", "t+1", "@", "*", "-", ":", ",", "=", "0", "n", "m",
