@@ -241,7 +241,8 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
         u = queue.pop()
         ws = users.get(u, set())
         if u not in inner or u in keep or u in ws or len(ws) != 1 or inner[u].has(B.Last):
-            continue  # a share of a last step ([t = T] · g) stays with its own node, in the loop's last steps
+            continue  # a share of a last step ([t = T] · g) stays with its own node, in the loop's last
+            # steps: so no form holding one is ever moved to another time (its step would not move with it)
         (w,) = ws
         if shifted_use(inner[w], u) and not vanishes_without_adjoints(inner[u], assume):
             continue  # d+E/du[t+1] is 0 past T, but its explicit part would not be

@@ -123,30 +123,11 @@ def at_time(expr, when):
 
 
 def retimed(expr, move):
-    """``expr`` with each time-indexed variable at time ``move(time)``, each distinct one moved once.
-
-    A :class:`Last` share of the step T - k moves with its node: the form of h[t] taken at
-    h[t+1] is nonzero where t + 1 = T - k, so its k grows by the shift."""
+    """``expr`` with each time-indexed variable at time ``move(time)``, each distinct one moved once."""
     if isinstance(expr, Var):
         return expr.at(move(expr.time[0])) if expr.time else expr
     if not is_array(expr):
         return expr
-    if expr.has(Last):
-        step, done = move(T_INDEX) - T_INDEX, {}
-
-        def rebuilt(e):
-            if e not in done:
-                if isinstance(e, Var):
-                    done[e] = e.at(move(e.time[0])) if e.time else e
-                elif isinstance(e, Last):
-                    done[e] = Last(rebuilt(e.args[0]), e.args[1] + step if step.is_Integer else e.args[1])
-                elif not is_array(e) or isinstance(e, Zeros):
-                    done[e] = e
-                else:
-                    done[e] = e.func(*map(rebuilt, e.args))
-            return done[e]
-
-        return rebuilt(expr)
     moved = {v: v.at(move(v.time[0])) for v in expr.atoms(Var) if v.time}
     return expr.xreplace(moved) if moved else expr
 
