@@ -14,10 +14,12 @@ no time: every equation static, no lag. Static equations that sum over time
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+import networkx as nx
 from sympy import Add, Basic, Float, Integer, Mul, Number, NumberSymbol, Pow, Symbol
 
 from . import graph
@@ -114,7 +116,12 @@ class Equation:
     @property
     def lagged(self):
         """``(name, k)`` for each use ``name[t-k]`` with k > 0."""
-        return () if self.uses is None else [(u, k) for u, k in self.uses if k]
+        return () if self.uses is None else [(u, k) for u, k in self.uses if k > 0]
+
+    @property
+    def leading(self):
+        """``(name, k)`` for each use ``name[t+k]`` with k > 0: a look-ahead."""
+        return () if self.uses is None else [(u, -k) for u, k in self.uses if k < 0]
 
     @property
     def is_atom(self):
@@ -243,7 +250,9 @@ class System:
         self._by_name = {name_of(v): v for v in self.order}
         self._parents = {}
         self.lags = self._lags()
+        self.leads = self._lags(ahead=True)
         self._check_inits()
+        self._check_directions()
         self.timed, self.before, self.after = self._split()
 
     @cached_property
@@ -253,12 +262,28 @@ class System:
                 for u, k in (((u, 0) for u in eq.free_symbols) if eq.uses is None else eq.uses)]
         return graph.step_graph([*self.leaves, *self.equations], uses)
 
-    def _lags(self):
+    def _lags(self, ahead=False):
         out = {}
         for eq in self.equations.values():
-            for u, k in eq.lagged:
+            for u, k in eq.leading if ahead else eq.lagged:
                 out[u] = max(k, out.get(u, 0))
         return out
+
+    def _check_directions(self):
+        """Each recurrence runs one way: a loop of uses that reads both earlier and later steps
+        (h[t] from g[t-1], g[t] from h[t+1]) has no order of the steps to compute it in."""
+        if not self.leads:
+            return
+        for part in nx.strongly_connected_components(self.graph):
+            lags = {k for u, v, k in self.graph.subgraph(part).edges(data="lag") if k}
+            if min(lags, default=0) < 0 < max(lags, default=0):
+                eq = next(self.equations[v] for v in self.order if v in part and self.equations[v].leading)
+                name, k = eq.leading[0]
+                hit = re.search(rf"(?<!\w){re.escape(name)}\s*\[\s*t\s*\+", eq.source)
+                raise DefinitionError(
+                    f"{name}[t+{k}] reads a later step on a recurrence that also reads earlier ones "
+                    f"({', '.join(sorted(part))}); a recurrence runs forward (t-1) or backward (t+1), not both",
+                    file=self.file, line=eq.line, col=hit.start() + 1 if hit else eq.col, source=eq.source)
 
     def _check_inits(self):
         for name, k in self.lags.items():
@@ -273,6 +298,17 @@ class System:
                     f"{name}[t-{k}] reaches back to t = {1 - k} at the first step, but "
                     f"{', '.join(f'{name}[{s}]' for s in shown)}{more} {'has' if len(missing) == 1 else 'have'} no initial value; add "
                     + " and ".join(f"'init {name}[{s}] = 0'" for s in shown) + (" and so on" if more else ""),
+                    file=self.file, line=eq.line, col=eq.col, source=eq.source)
+        for name, k in self.leads.items():
+            missing = [B.T_LAST + s for s in range(1, k + 1) if B.T_LAST + s not in self.inits.get(name, {})]
+            if missing:
+                eq = next(eq for eq in self.equations.values() if (name, k) in eq.leading)
+                raise DefinitionError(
+                    f"{name}[t+{k}] reaches past the last step to t = T+{k}, but "
+                    f"{', '.join(f'{name}[{B.show_time(s)}]' for s in missing[:3])} "
+                    f"{'has' if len(missing) == 1 else 'have'} no value; add "
+                    + " and ".join(f"'init {name}[{B.show_time(s)}] = 0'" for s in missing[:3])
+                    + (" and so on" if len(missing) > 3 else ""),
                     file=self.file, line=eq.line, col=eq.col, source=eq.source)
         for name, slots in self.inits.items():
             for decl in slots.values():
@@ -301,13 +337,19 @@ class System:
     def given_inits(self):
         """``[(name, time)]`` of the initial values a caller gives (or leaves to their fill), in the
         order of the generated program's arguments: by variable, the latest time first."""
-        return [(name, s) for name, slots in self.inits.items() for s in sorted(slots, reverse=True)
+        return [(name, s) for name, slots in self.inits.items() for s in sorted(B.early(slots), reverse=True)
                 if slots[s].given_by is None]
+
+    def ends(self):
+        """``[(name, T+k, fill)]``: the values past the last step that a look-ahead reads
+        (``init hb[T+1] = 0``), numbers the program writes, as data."""
+        return [(name, s, slots[s].fill) for name, slots in self.inits.items()
+                for s in slots if s not in B.early(slots)]
 
     def inits_given_by(self):
         """``[(name, time, leaf)]`` of the initial values taken from a parameter or an input."""
         return [(name, s, slots[s].given_by) for name, slots in self.inits.items()
-                for s in sorted(slots, reverse=True) if slots[s].given_by is not None]
+                for s in sorted(B.early(slots), reverse=True) if slots[s].given_by is not None]
 
     def _split(self):
         """The defined variables in one step's order: time-indexed, static before the loop, after it."""

@@ -98,7 +98,7 @@ def test_an_unknown_backend_is_refused():
 # ----- the split ---------------------------------------------------------------------------
 def loops(name):
     p = plan(derived(name))
-    return [v for v, _ in p.forward.loop], [v for v, *_ in p.backward.loop]
+    return [v for h in p.forward for v, _ in h.loop], [v for h in p.backward for v, *_ in h.loop]
 
 
 def test_elman_keeps_only_the_recurrence_in_its_loops():

@@ -275,8 +275,8 @@ def test_elman_recurrences_and_gradients_split_the_compact_forms():
 def test_elman_boundary_at_T_drops_the_future_adjoint():
     d = derived("elman")
     s = Elman(d.system)
-    [(j, last)] = d.boundary(d.compact[s.zh])
-    assert j == 0
+    [(step, last)] = d.boundary(d.compact[s.zh])
+    assert step == B.T_LAST
     assert_form(last, B.Hadamard(B.MatProd(B.Trans(s.W_ho), B.Adj(s.zo)),
                                  B.Plus(1, B.Neg(B.Hadamard(s.h, s.h)))))
 

@@ -76,7 +76,7 @@ class Names:
         for name in [*system.declarations, *system.equations]:
             self.map["d+" + name] = self.free("d_" + self.map[name])
         for name, slots in system.inits.items():
-            for s in slots:
+            for s in B.early(slots):  # those past the last step are numbers the program writes
                 ident = self.free(f"{self.map[name]}_init" if s == 0 else f"{self.map[name]}_init{-s}")
                 self.map["init", name, s] = ident
                 self.map["d+init", name, s] = self.free("d_" + ident)

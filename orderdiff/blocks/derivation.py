@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from sympy import S
+
 from . import expr as B
 from .derive import fold_adjoints, generic, offset, recursive_form, substitute_all, sweep_system
 from .nodes import NodeMap
-from .simplify import lookahead, simplify
+from .simplify import lookahead, lookbehind, simplify
 from .split import plan
 
 FORMS = ("recursive", "closed")
@@ -199,12 +201,14 @@ class BlockSweep:
     @cached_property
     def min_steps(self):
         """The fewest steps T the generated program handles: the latest fixed step an
-        initial value's gradient reads (1 for h[0] feeding step 1), and k + 1 for a last
-        step h[T-k] that an equation reads."""
+        initial value's gradient reads (1 for h[0] feeding step 1), k + 1 for a last
+        step h[T-k] that an equation reads, and j + k for a recurrence that reads the
+        adjoints j steps ahead and k back (its forms at the first and last steps differ)."""
         times = [int(x.time[0]) for e in self.gradients.values() for x in e.atoms(B.Var)
                  if x.time and x.time[0].is_Integer]
         lasts = [k + 1 for eq in self.system.equations.values() for k in B.last_steps(eq.expr)]
-        return max([1, *times, *lasts])
+        both = [lookahead(e) + lookbehind(e) for e in self.recurrences.values()] if self.system.leads else []
+        return max([1, *times, *lasts, *both])
 
     @property
     def assumptions(self):
@@ -221,19 +225,24 @@ class BlockSweep:
         return plan(self)
 
     def boundary(self, expr):
-        """``[(t, form)]`` for the last steps, where adjoints past T are zero.
+        """``[(step, form)]`` for the steps at either end, where adjoints past T (or before 1) are zero.
 
-        For a form that looks k steps ahead, the forms at t = T, ..., T-k+1 (with ``t``
-        still written as ``t``; the printer substitutes ``T - j``); for one that holds the
+        For a form that looks k steps ahead, the forms at the steps T, ..., T-k+1 (with ``t``
+        still written as ``t``; the printer substitutes the step); for one that holds the
         share of a last step (``[t = T-k] · g``), to T - k, each with that share where it is
-        its step and without it elsewhere.
+        its step and without it elsewhere; for one that looks k steps back (a look-ahead
+        recurrence, d+E/dhb[t-1]), the steps 1, ..., k.
         """
         ahead = max(lookahead(expr), *(k + 1 for k in B.last_steps(expr) if expr.has(B.Last)), 0)
         out = []
         for j in range(ahead):
             past = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
                     if a.args[0].time and offset(a.args[0]) > j}
-            out.append((j, simplify(B.at_last(expr, j).xreplace(past), self.assume)))
+            out.append((B.T_LAST - j, simplify(B.at_last(expr, j).xreplace(past), self.assume)))
+        for j in range(lookbehind(expr)):
+            before = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
+                      if a.args[0].time and offset(a.args[0]) < -j}
+            out.append((S.One + j, simplify(B.at_last(expr, -1).xreplace(before), self.assume)))
         return out
 
     def __repr__(self):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import networkx as nx
 from sympy import S
 
 from .. import graph
@@ -44,18 +45,20 @@ def sweep_system(system, target, steps):
 
 def generic_order(system):
     """The nodes of the folded graph, leaves first: h[0], parameters, inputs, one step, the sums."""
-    inits = [system.var(n, s) for n, slots in system.inits.items() for s in sorted(slots)]
+    inits = [system.var(n, s) for n, slots in system.inits.items() for s in sorted(B.early(slots))]
     leaves = [system.var(d.name) for d in system.declarations.values()]
     return [*inits, *leaves, *(system.var(v) for v in (*system.before, *system.timed, *system.after))]
 
 
 def unrolled_order(system, steps):
-    inits = [system.var(n, s) for n, slots in system.inits.items() for s in sorted(slots)]
+    inits = [system.var(n, s) for n, slots in system.inits.items() for s in sorted(B.early(slots))]
     static = [system.var(d.name) for d in system.declarations.values() if not d.timed]
     static += [system.var(v) for v in system.before]
     timed = [system.var(d.name, s) for s in range(1, steps + 1)
              for d in system.declarations.values() if d.timed]
     per_step = [system.var(v, s) for s in range(1, steps + 1) for v in system.timed]
+    if system.leads:  # hb[t] uses hb[t+1]: a later step's node can come first
+        per_step = ordered_steps(system, per_step, steps)
     return [*inits, *static, *sorted(timed, key=lambda v: v.time[0]), *per_step,
             *(system.var(v) for v in system.after)]
 
@@ -98,7 +101,8 @@ def fold_map(system):
     for eq in system.equations.values():
         if isinstance(eq.expr, B.Var) or not B.is_array(eq.expr):
             continue  # y[t] = zo[t] is an alias: reading zo[t] as y[t] would rename its adjoint too
-        for k in range(max(system.lags.values(), default=0) + 1 if eq.var.time else 1):
+        reach = (-max(system.leads.values(), default=0), max(system.lags.values(), default=0) + 1)
+        for k in range(*reach) if eq.var.time else (0,):
             fold[B.shift(eq.expr, -k)] = B.shift(eq.var, -k)
             if isinstance(eq.expr, B.Power):  # s = sqrt(v): the derivative's v^(-1/2) is 1 / s
                 x, p = eq.expr.args
@@ -151,6 +155,19 @@ def generic_edges(system):
             yield leaf.at(B.T_INDEX), B.shift(eq.var, k), B.shift(share, k)
             for s in range(1 - k, 1):  # the initial values h[0], h[-1], ... at the first steps
                 yield leaf.at(s), B.at_time(eq.var, s + k), B.at_time(share, s + k)
+
+
+def ordered_steps(system, nodes, steps):
+    """``nodes`` (every step's, step by step) in dependency order, which a use of a later step
+    (hb[t+1]) makes differ from the order of the steps."""
+    rank = {v: k for k, v in enumerate(nodes)}
+    G = nx.DiGraph()
+    G.add_nodes_from(nodes)
+    for u, v, lag in system.graph.edges(data="lag"):
+        if u in system.equations and system.equations[u].timed and v in system.equations and system.equations[v].timed:
+            G.add_edges_from((system.var(u, s - lag), system.var(v, s)) for s in range(1, steps + 1)
+                             if 1 <= s - lag <= steps)
+    return list(nx.lexicographical_topological_sort(G, key=rank.get))
 
 
 def unrolled_edges(system, steps):

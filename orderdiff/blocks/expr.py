@@ -16,7 +16,7 @@ parameter, a sum over time) and ``(t - 1,)`` or ``(3,)`` for a time-indexed one.
 
 from __future__ import annotations
 
-from sympy import Integer, Number, S, Symbol, Tuple
+from sympy import Basic, Integer, Number, S, Symbol, Tuple
 from sympy.core.symbol import Str
 
 from .ops import (Broadcast, Cat, Cols, CrossEntropy, Divide, Elementwise, Hadamard, Inner, Last, MatProd, Neg,
@@ -137,6 +137,21 @@ def lag(var):
     return int(-(var.time[0] - T_INDEX))
 
 
+def early(slots):
+    """The times of ``slots`` before step 1 (h[0], h[-1]), not those past the last (hb[T+1])."""
+    return [s for s in slots if isinstance(s, int)]
+
+
+def time_key(time):
+    """A sort key of fixed times: h[-1] < h[0] < hb[T+1] < hb[T+2]."""
+    return (1, int(time - T_LAST)) if isinstance(time, Basic) and time.has(T_LAST) else (0, int(time))
+
+
+def show_time(time):
+    """A time as written in an index: ``t-1``, ``T+1``, ``0``."""
+    return str(time).replace(" ", "")
+
+
 def last_steps(expr):
     """The k of each step T - k that ``expr`` reads (h[T-1]: 1), or whose :class:`Last` share it holds."""
     if not is_array(expr):
@@ -251,7 +266,8 @@ __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", 
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
            "SquaredError", "Total", "Inner", "Broadcast", "SumT", "Last", "ShapeMismatch", "T_INDEX", "T_LAST",
            "last_steps", "at_last",
-           "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "preorder", "variables",
+           "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "show_time", "early",
+           "time_key", "preorder", "variables",
            "count_ops",
            "adjoints", "size", "replace_adjoints", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

@@ -117,9 +117,12 @@ class BlockParser(Parser):
         if kw.text == "init":
             self.expect("=", "'=' and the initial value, e.g. init h[0] = 0")
             value_pos = self.tok.pos
-            if self.tok.kind == "name":  # a learned initial state, or one given per sequence
+            if self.tok.kind == "name" and isinstance(time, int):  # a learned initial state, or one per sequence
                 extra["given_by"], extra["given_col"] = self.tok.text, self.line.where(value_pos)[1]
                 self.i += 1
+            elif self.tok.kind == "name":
+                raise self.error(f"a value past the last step is a number (init {name.text}[{B.show_time(time)}] = 0); "
+                                 "one from a parameter or an input cannot be written yet")
             else:
                 extra["fill"] = float(self.signed_number())
                 if not math.isfinite(extra["fill"]):
@@ -157,6 +160,18 @@ class BlockParser(Parser):
         return tok
 
     def decl_time(self, kind):
+        if kind == "init" and self.tok.text == "T":  # past the last step: a look-ahead's value there
+            self.i += 1
+            if self.tok.text != "+" or self.tokens[self.i + 1].kind != "number":
+                raise self.error("a value past the last step is for T+K, a whole number K >= 1, e.g. "
+                                 "init hb[T+1] = 0")
+            self.i += 1
+            k = self.exact(self.tok)
+            if not k.is_Integer or k < 1 or k > MAX_LAG:
+                raise self.error(f"a value past the last step is for T+K, K a whole number from 1 to {MAX_LAG}",
+                                 self.tok.pos, **({"cls": LimitError} if k.is_Integer and k > MAX_LAG else {}))
+            self.i += 1
+            return B.T_LAST + int(k)
         if kind == "init":
             value = self.signed_number()
             if not value.is_Integer or value > 0:
@@ -392,16 +407,13 @@ class BlockParser(Parser):
                 raise self.error("a time index is t or t-K for a whole number K")
             k = self.exact(self.tok)
             if k > MAX_LAG:
-                raise self.error(f"{name}[t-...] reaches back more than {MAX_LAG} steps, the most orderdiff "
-                                 "unrolls", cls=LimitError)
+                raise self.error(f"{name}[t{sign.text}...] reaches {'back' if sign.text == '-' else 'ahead'} more "
+                                 f"than {MAX_LAG} steps, the most orderdiff unrolls", cls=LimitError)
             if not k:
                 raise self.error(f"{name}[t{sign.text}0] is {name}[t], this step: write {name}[t], or "
                                  f"{name}[t-1] for the step before")
-            k = int(k)
+            k = int(k) if sign.text == "-" else -int(k)  # t+k looks ahead: a recurrence run from T down
             self.i += 1
-            if sign.text == "+":
-                raise self.error(f"{name}[t+{k}] looks ahead in time; a step may only use t and earlier "
-                                 "steps", sign.pos)
         self.expect("]", "']' to close the time index")
         if self.in_sum_t and k:
             raise self.error(f"inside sum_t(...) use {name}[t]: each step's term sees its own step",

@@ -113,15 +113,15 @@ class Program:
                 self.emit(f"{name} = {text}")
 
     def forward(self):
-        system, p, s, half = self.system, self.p, self.s, self.plan.forward
+        system, p, s, halves = self.system, self.p, self.s, self.plan.forward
         self.comment("forward: parameters-only equations; the nodes off the recurrence for all t "
                      "at once; the loop; the rest for all t")
         for v in system.before:
             self.emit(f"{self.names.value(v)} = {self.value(p, system.equations[v].expr, system.var(v))}")
-        looped = [v for v, _ in half.loop]
-        for v in [*looped, *(v for v in [*half.before, *half.after] if self.offsets.get(v))]:
+        looped = [v for half in halves for v, _ in half.loop]
+        for v in [*looped, *(v for half in halves for v in [*half.before, *half.after] if self.slots(v))]:
             shape = self.block_axes(system.equations[v].var.shape)
-            k = self.offsets.get(v, 0)
+            k = self.slots(v)
             self.emit(f"{self.names.value(v)} = numpy.empty((T + {k}, B, {shape}))" if k else
                       f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
         leaves = {(name, slot): leaf for name, slot, leaf in system.inits_given_by()}
@@ -132,18 +132,23 @@ class Program:
             if not system.shape(name):  # a scalar's, given as (B,) or a number: the program's trailing axis
                 value = f"numpy.asarray({value})[..., None]"
             self.store(self.names.value(name), slot + self.offsets[name] - 1, value)
-        for v in half.before:
-            self.stacked_value(v)
-        self.hoist_out(half)
-        if half.loop:
-            self.open_loop([self.names.value(v) for v, _ in half.loop], reverse=False)
-            shared = repeated([e for _, e in half.loop], skip=p.temps)
-            for v, e in half.loop:
-                var = system.equations[v].var
-                self.hoist(e, shared, 2)
-                self.store(self.names.value(v), p.index(var), self.value(p, e, var), 2)
-            self.close_loop()
-        p.temps = dict(self.kept)
+        for name, slot, fill in system.ends():  # past the last step: the number the file gives
+            if slot - B.T_LAST <= system.leads.get(name, 0):
+                self.store(self.names.value(name), p.index(B.Var(name, system.shape(name), (slot,))), repr(float(fill)))
+        for half in halves:
+            for v in half.before:
+                self.stacked_value(v)
+            self.hoist_out(half)
+            if half.loop:
+                self.open_loop([self.names.value(v) for v, _ in half.loop], reverse=half.reverse)
+                shared = repeated([e for _, e in half.loop], skip=p.temps)
+                for v, e in half.loop:
+                    var = system.equations[v].var
+                    self.hoist(e, shared, 2)
+                    self.store(self.names.value(v), p.index(var), self.value(p, e, var), 2)
+                self.close_loop()
+            p.temps = dict(self.kept)
+        half = halves[-1]
         for v in half.after:
             self.stacked_value(v)
         for v in system.after:
@@ -167,11 +172,16 @@ class Program:
         total = f"numpy.sum({self.names.value(self.d.target.name)})"
         self.emit(f"loss = {total}" if self.backend.functional else f"loss = float({total})")
 
+    def slots(self, v):
+        """The slots of ``v``'s array besides its T steps: initial values before step 1, and
+        values past the last step (a look-ahead's)."""
+        return self.offsets.get(v, 0) + self.system.leads.get(v, 0)
+
     def stacked_value(self, v):
         """A time-indexed node off the recurrence, for all steps at once."""
         var, e = self.system.equations[v].var, self.system.equations[v].expr
-        if self.offsets.get(v) or self.s.lead(e) < 2:
-            if not self.offsets.get(v):
+        if self.slots(v) or self.s.lead(e) < 2:
+            if not self.slots(v):
                 shape = self.block_axes(var.shape)
                 self.emit(f"{self.names.value(v)} = numpy.empty((T, B, {shape}))")
             self.store(self.names.value(v), self.s.index(var), self.value(self.s, e, var))
@@ -195,7 +205,7 @@ class Program:
             self.p.temps[e] = f"{name}[t]"
 
     def backward(self):
-        d, system, p, s, half = self.d, self.system, self.p, self.s, self.plan.backward
+        d, system, p, s, halves = self.d, self.system, self.p, self.s, self.plan.backward
         forms = d.compact
         self.comment("backward: the adjoints off the recurrence for all t at once, the recurrences "
                      "t = T..1, the sums over t")
@@ -216,18 +226,19 @@ class Program:
             shape = system.shape(v)
             zeros = f"numpy.zeros(({', '.join(self.p.dim(n) for n in shape)},))" if shape else "0.0"
             self.emit(f"{self.names.adjoint(v)} = {'0.0' if p.batched(system.var(v)) else zeros}")
-        for v in half.before:
-            self.store(self.names.adjoint(v), s.index(system.var(v)), self.value(s, forms[system.var(v)],
-                                                                                 B.Adj(system.var(v))))
-        self.hoist_out(half)
-        if half.loop:
-            self.open_loop([self.names.adjoint(v) for v, *_ in half.loop], reverse=True)
-            shared = repeated([f for _, f, bounds in half.loop if not bounds], skip=p.temps)
-            for v, form, bounds in half.loop:
-                self.recurrence(system.var(v), form, bounds, shared)
-            self.close_loop()
-        p.temps = dict(self.kept)
-        for v in half.after:
+        for half in halves:
+            for v in half.before:
+                self.store(self.names.adjoint(v), s.index(system.var(v)), self.value(s, forms[system.var(v)],
+                                                                                     B.Adj(system.var(v))))
+            self.hoist_out(half)
+            if half.loop:
+                self.open_loop([self.names.adjoint(v) for v, *_ in half.loop], reverse=half.reverse)
+                shared = repeated([f for _, f, bounds in half.loop if not bounds], skip=p.temps)
+                for v, form, bounds in half.loop:
+                    self.recurrence(system.var(v), form, bounds, shared)
+                self.close_loop()
+            p.temps = dict(self.kept)
+        for v in halves[-1].after:
             self.store(self.names.adjoint(v), s.index(system.var(v)), self.value(s, forms[system.var(v)],
                                                                                  B.Adj(system.var(v))))
         for name, slot, _ in system.inits_given_by():  # read by its parameter's gradient, as a name
@@ -272,22 +283,29 @@ class Program:
             self.emit(f"{state}, _ = lax.scan({step}, {state}, numpy.arange(T){', reverse=True' if reverse else ''})")
 
     def recurrence(self, var, form, bounds, shared):
-        """``d_v[t] = form``; in the last steps, the boundary forms without adjoints past T."""
+        """``d_v[t] = form``; in the steps at the ends, the boundary forms without adjoints past T
+        (or before step 1)."""
         p, array, index, adj = self.p, self.names.adjoint(var.name), self.p.index(var), B.Adj(var)
         if not bounds:
             self.hoist(form, shared, 2)
             self.store(array, index, self.value(p, form, adj), 2)
-        elif self.backend.functional:  # every branch computed, the one of each step selected
+            return
+        steps = [(f"t == T - {B.T_LAST - when + 1}" if when.has(B.T_LAST) else f"t == {when - 1}", last)
+                 for when, last in bounds]
+        if self.backend.functional:  # every branch computed, the one of each step selected
             value = self.branch(form, adj, 2)
-            for j, last in bounds:
-                value = f"numpy.where(t == T - {j + 1}, {self.branch(last, adj, 2)}, {value})"
+            for test, last in steps:
+                value = f"numpy.where({test}, {self.branch(last, adj, 2)}, {value})"
             self.store(array, index, value, 2)
-        else:
-            self.emit(f"if t + {len(bounds)} < T:", 2)
-            self.store(array, index, self.branch(form, adj, 3), 3)
-            for j, last in bounds:
-                self.emit("else:" if j == len(bounds) - 1 else f"elif t == T - {j + 1}:", 2)
-                self.store(array, index, self.branch(last, adj, 3), 3)
+            return
+        late = sum(1 for when, _ in bounds if when.has(B.T_LAST))
+        early = len(bounds) - late
+        inside = [f"t + {late} < T" if late else "", f"t >= {early}" if early else ""]
+        self.emit(f"if {' and '.join(c for c in inside if c)}:", 2)
+        self.store(array, index, self.branch(form, adj, 3), 3)
+        for k, (test, last) in enumerate(steps):
+            self.emit("else:" if k == len(steps) - 1 else f"elif {test}:", 2)
+            self.store(array, index, self.branch(last, adj, 3), 3)
 
     def branch(self, form, adj, indent):
         """One branch of a recurrence: its own shared subexpressions, forgotten after it."""
@@ -353,6 +371,16 @@ def refuse_lagged_inputs(system):
     """An input read steps back (x[t-1], with init x[0]) is refused where it is read: the
     derivation counts its values before step 1 as data, without gradients, and the program
     takes none; a variable that copies it (xp[t] = x[t], init xp[0]) has both."""
+    for name, k in system.leads.items():
+        decl = system.declarations.get(name)
+        if decl is not None and decl.kind == "input":
+            eq = next(eq for eq in system.equations.values() if (name, k) in eq.leading)
+            hit = re.search(rf"(?<!\w){re.escape(name)}\s*\[\s*t\s*\+", eq.source)
+            raise DefinitionError(
+                f"{name}[t+{k}] reads the input {name} past the last step, which the generated program does not "
+                f"take; copy it into a variable and read that: 'xn[t] = {name}[t]' with 'init xn[T+1] = 0', "
+                f"then xn[t+{k}]", file=system.file, line=eq.line, col=hit.start() + 1 if hit else eq.col,
+                source=eq.source)
     for name, k in system.lags.items():
         decl = system.declarations.get(name)
         if decl is not None and decl.kind == "input":

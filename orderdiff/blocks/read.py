@@ -97,10 +97,7 @@ def step_order(equations, heads, scope):
             if timed and tokens[j + 1].text == "[" and tokens[j + 2].text == "T":
                 continue  # a last step in a step's equation: the parser refuses it at its column
             indexed = tokens[j + 1].text == "[" and tokens[j + 2].text == "t"
-            if indexed and tokens[j + 3].text == "+" and not is_zero(tokens[j + 4]):  # t+0: the parser says
-                raise parser.error(f"{tok.text}[t+...] looks ahead in time; a step may only use t and "
-                                   "earlier steps", tokens[j + 3].pos)
-            lagged = indexed and tokens[j + 3].text in ("-", "+")  # t+0 as t-0: the parser refuses both
+            lagged = indexed and tokens[j + 3].text in ("-", "+")  # another step (t+0, t-0: the parser refuses)
             uses.append((tok.text, heads[k], 1 if lagged else 0))
     G = graph.step_graph(heads, uses)
     step = graph.same_step(G)
@@ -110,10 +107,6 @@ def step_order(equations, heads, scope):
     every.add_nodes_from(range(len(heads)))
     every.add_edges_from((index[u], index[v]) for u, v in G.edges())
     return [index[h] for h in graph.topological_order(step)], every
-
-
-def is_zero(tok):
-    return tok.kind == "number" and not tok.text.lower().partition("e")[0].strip("0.")
 
 
 class Written:

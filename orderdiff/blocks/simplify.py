@@ -94,6 +94,12 @@ def lookahead(e):
     return max((int(d) for d in times if d.is_Integer), default=0)
 
 
+def lookbehind(e):
+    """How many steps back the adjoints of ``e`` look (1 for d+E/dhb[t-1], a look-ahead's)."""
+    times = [a.args[0].time[0] - B.T_INDEX for a in B.adjoints(e) if a.args[0].time]
+    return max([0, *(-int(d) for d in times if d.is_Integer)])
+
+
 def merge_pads(terms):
     """Pads that together cover all rows, as one concatenation; else ``None``."""
     pads = [a for a in terms if isinstance(a, B.Pad)]

@@ -23,18 +23,19 @@ from sympy import S, expand
 from .. import graph
 from . import expr as B
 from .derive import offset
-from .simplify import simplify
+from .simplify import lookbehind, simplify
 
 
 @dataclass
 class Half:
-    """One direction of the program: what runs before the loop, in it, and after it.
+    """One loop of a direction of the program: what runs before it, in it, and after it.
 
     ``before`` and ``after`` list nodes computed for all t at once, in an order that
     respects their dependencies; ``loop`` pairs each node the loop computes with its
     expression, rewritten so that hoistable parts are whole subtrees (backward, a third
-    item: the forms of the last steps, where the form reads values past T);
-    ``stacked`` and ``once`` are the hoisted subtrees, with and without a time axis.
+    item: the forms of the steps at the ends, where the form reads values past T or
+    before 1); ``stacked`` and ``once`` are the hoisted subtrees, with and without a time
+    axis; ``reverse``: the loop runs t = T..1.
     """
 
     before: list
@@ -42,17 +43,19 @@ class Half:
     after: list
     stacked: list
     once: list
+    reverse: bool = False
 
 
 @dataclass
 class Plan:
-    forward: Half
-    backward: Half
-    inlined: set  # recurrent nodes the forward loop writes into their users
+    forward: list  # of Half: the loops in the order they run, the last one's ``after`` after them all
+    backward: list
+    inlined: set  # recurrent nodes the forward loops write into their users
     summed: dict  # {term of a weight gradient: the same, rewritten to be summed over all t at once}
 
 
-READS, AHEAD = B.Memo(), B.Memo()  # facts about subtrees, each found once: the split asks of every one
+# facts about subtrees, each found once: the split asks of every one
+READS, AHEAD, BEHIND = B.Memo(), B.Memo(), B.Memo()
 
 
 def names(e):
@@ -127,48 +130,88 @@ def separate(e, varies):
     return e
 
 
-def forward(system, forms):
-    """The forward half: recurrent nodes in the loop, the rest stacked.
+def runs(G, cyclic, backwards):
+    """The loops over t of the nodes of ``G``: ``[(nodes, reverse)]`` in an order they can run in,
+    and ``{other node: how many loops run before it}``.
 
-    The loop stores a recurrent node's value only when it has to: a concatenation, or
-    a node used once in the step and read by nothing after the loop (Elman's zh), is
+    ``cyclic`` are the nodes on a recurrence; ``backwards(part)``, whether a strongly
+    connected part of them runs from T down. When every recurrence runs one way they
+    are one loop, with the nodes between two of them (a stacked network's
+    W @ h_l0[t], read by the layer above): it needs one recurrence's value of the step, and
+    the other needs it in the same step. Otherwise each recurrence is a loop of its own.
+    """
+    parts = [p for p in nx.strongly_connected_components(G) if p <= cyclic]
+    ways = {backwards(p) for p in parts}
+    if len(ways) < 2:
+        loop = cyclic | (reached(G.successors, cyclic) & reached(G.predecessors, cyclic))
+        loops = [(loop, ways.pop())] if loop else []
+    else:
+        loops = [(p, backwards(p)) for p in parts]
+    owner = {v: k for k, (nodes, _) in enumerate(loops) for v in nodes}
+    C = nx.condensation(G)
+    members = C.graph["mapping"]
+    order, seen = [], set()
+    for c in nx.topological_sort(C):
+        k = owner.get(next(iter(C.nodes[c]["members"])))
+        if k is not None and k not in seen:
+            seen.add(k)
+            order.append(k)
+    position = {k: i for i, k in enumerate(order)}
+    level = {}
+    for c in nx.topological_sort(C):
+        for v in C.nodes[c]["members"]:
+            if v in owner:
+                continue
+            level[v] = max([0, *(position[owner[u]] + 1 if u in owner else level[u]
+                                 for u in G.predecessors(v) if members[u] != c)])
+    return [loops[k] for k in order], level
+
+
+def forward(system, forms):
+    """The forward half: recurrent nodes in loops, the rest stacked.
+
+    A loop stores a recurrent node's value only when it has to: a concatenation, or a
+    node used once in the step and read by nothing outside its loop (Elman's zh), is
     written into its user instead.
     """
     timed = list(system.timed)
     step = nx.DiGraph(system.graph.subgraph(timed))  # every use between time-indexed nodes, lagged or not
-    loop = graph.cyclic(step)
-    # a node between two recurrences (a stacked network's W @ h_l0[t], read by the layer above) runs in
-    # the loop too: it needs one recurrence's value of the step, and the other needs it in the same step
-    loop |= reached(step.successors, loop) & reached(step.predecessors, loop)
-    outside = set().union(*(names(f) for f in forms),
-                          *(names(system.equations[v].expr) for v in [*system.after, *(set(timed) - loop)]))
-    uses = {}
-    for v in loop:
-        for x in B.preorder(system.equations[v].expr):
-            if isinstance(x, B.Var):
-                uses[x.name] = uses.get(x.name, 0) + 1
-    inlined = {v for v in loop if v not in system.lags and
+    ahead = {(u, v) for u, v, k in system.graph.edges(data="lag") if k < 0}
+    loops, level = runs(step, graph.cyclic(step), lambda part: any((u, v) in ahead for u in part for v in part))
+    every = set().union(*(names(f) for f in forms), *(names(system.equations[v].expr) for v in system.after))
+    halves, inlined, stored_all = [], set(), set()
+    for loop, reverse in loops:
+        outside = every.union(*(names(system.equations[v].expr) for v in set(timed) - loop))
+        uses = {}
+        for v in loop:
+            for x in B.preorder(system.equations[v].expr):
+                if isinstance(x, B.Var):
+                    uses[x.name] = uses.get(x.name, 0) + 1
+        own = {v for v in loop if v not in system.lags and v not in system.leads and
                (isinstance(system.equations[v].expr, B.Cat) or v not in outside and uses.get(v) == 1)}
-    stored = [v for v in timed if v in loop and v not in inlined]
-    kept = set(stored)
-    varies = lambda e: not names(e).isdisjoint(kept)  # noqa: E731
-
-    exprs = []
-    for v in stored:
-        e = inline(system.equations[v].expr, inlined, system)
-        exprs.append((v, separate(e, varies)))
-    downstream = reached(step.successors, loop)
-    before = [v for v in timed if v not in loop and v not in downstream]
-    hoisted = hoists([e for _, e in exprs], varies)
-    needed = outside.union(*(names(e) for _, e in exprs))
+        inlined |= own
+        stored = [v for v in timed if v in loop and v not in own]
+        kept = set(stored)
+        stored_all |= kept
+        varies = lambda e, kept=kept: not names(e).isdisjoint(kept)  # noqa: E731
+        exprs = [(v, separate(inline(system.equations[v].expr, own, system), varies)) for v in stored]
+        hoisted = hoists([e for _, e in exprs], varies)
+        before = [v for v in timed if level.get(v) == len(halves)]
+        halves.append(Half(before, exprs, [], [h for h in hoisted if is_timed(h)],
+                           [h for h in hoisted if not is_timed(h)], reverse))
+    if not halves:
+        return [Half(timed, [], [], [], [])], inlined
+    ran = {v for h in halves for v in h.before}
+    needed = every.union(*(names(e) for h in halves for _, e in h.loop),
+                         *(names(system.equations[v].expr) for v in timed if v in level))
     after = []
     for v in reversed(timed):
-        if v not in before and v not in stored and v in needed:
+        if v not in ran and v not in stored_all and v in needed:
             after.append(v)
             needed |= names(system.equations[v].expr)
     after.reverse()
-    return Half(before, exprs, after, [h for h in hoisted if is_timed(h)],
-                [h for h in hoisted if not is_timed(h)]), inlined
+    halves[-1].after = after
+    return halves, inlined
 
 
 def reached(neighbours, sources):
@@ -193,32 +236,60 @@ def inline(e, inlined, system):
 
 
 def backward(derivation):
-    """The backward half: recurrent adjoints (and forms that read forward values past t) in the loop."""
+    """The backward half: recurrent adjoints (and forms that read values past the ends) in loops.
+
+    A recurrence in the adjoints of the next step (d+C/dh[t+1]) runs t = T..1; one in those
+    of the step before (a look-ahead's, d+C/dhb[t-1]) runs t = 1..T.
+    """
     system, forms = derivation.system, derivation.compact
     timed = [v for v in system.timed if system.var(v) in forms]
     form = {v: forms[system.var(v)] for v in timed}
     deps = nx.DiGraph()
     deps.add_nodes_from(timed)
     deps.add_edges_from((u, v) for v in timed for u in adjoints(form[v]) if u in form)
-    bounded = {v for v in timed if reads_ahead(form[v]) or form[v].has(B.Last)}  # the last steps differ
-    loop = graph.cyclic(deps) | {v for v in bounded if derivation.boundary(form[v])}
-    later = reached(deps.successors, loop)
-    reach = loop | later
-    loop |= later & reached(deps.predecessors, loop)  # between two recurrent nodes
+    before_one = reads_before(system)
+    bounded = {v for v in timed if reads_ahead(form[v]) or form[v].has(B.Last) or lookbehind(form[v])
+               or before_one(form[v])}  # the steps at the ends differ
+    ends = {v: derivation.boundary(form[v]) for v in bounded}
+    cyclic = graph.cyclic(deps) | {v for v in bounded if ends[v]}
+    loops, level = runs(deps, cyclic, lambda part: not any(lookbehind(form[v]) for v in part))
     rank = {v: -k for k, v in enumerate(timed)}  # backward: later nodes of the step first
-    order = list(nx.lexicographical_topological_sort(deps.subgraph(set(timed) - loop), key=rank.get))
-    before = [v for v in order if v not in reach]
-    after = [v for v in order if v in reach]
-    varies = lambda e: bool(adjoints(e) & loop) or reads_ahead(e)  # noqa: E731
-    looped = []
-    for v in reversed(timed):
-        if v in loop:
-            bounds = derivation.boundary(form[v]) if v in bounded else []  # else: zeros past T do
-            earlier = simplify(B.at_last(form[v], -1), derivation.assume)  # before the last steps' shares
-            looped.append((v, separate(earlier, varies), [(j, separate(f, varies)) for j, f in bounds]))
-    hoisted = hoists([e for _, e, bounds in looped for e in [e, *(f for _, f in bounds)]], varies)
-    return Half(before, looped, after, [h for h in hoisted if is_timed(h)],
-                [h for h in hoisted if not is_timed(h)])
+    looping = set().union(*(nodes for nodes, _ in loops))
+    order = list(nx.lexicographical_topological_sort(deps.subgraph(set(timed) - looping), key=rank.get))
+    halves = []
+    for loop, reverse in loops:
+        varies = lambda e, loop=loop: bool(adjoints(e) & loop) or reads_ahead(e) or before_one(e)  # noqa: E731
+        looped = []
+        for v in reversed(timed):
+            if v in loop:
+                bounds = ends[v] if v in bounded else []  # else: zeros past T do
+                earlier = simplify(B.at_last(form[v], -1), derivation.assume)  # before the last steps' shares
+                looped.append((v, separate(earlier, varies), [(j, separate(f, varies)) for j, f in bounds]))
+        hoisted = hoists([e for _, e, bounds in looped for e in [e, *(f for _, f in bounds)]], varies)
+        halves.append(Half([v for v in order if level.get(v, 0) == len(halves)], looped, [],
+                           [h for h in hoisted if is_timed(h)], [h for h in hoisted if not is_timed(h)],
+                           reverse))
+    if not halves:
+        return [Half(order, [], [], [], [], True)]
+    halves[-1].after = [v for v in order if level.get(v, 0) == len(halves)]
+    return halves
+
+
+def reads_before(system):
+    """Whether an expression reads a forward value before step 1 that no initial value holds
+    (hb[t-1] at t = 1, of a look-ahead), which a slice over every step cannot."""
+    if not system.leads:
+        return lambda e: False
+    return lambda e: any(k > system.lags.get(name, 0) for name, k in behind(e))
+
+
+def behind(e):
+    """``(name, k)`` of each forward value ``e`` reads k steps before t (not those inside adjoints)."""
+    if not B.is_array(e):
+        return frozenset()
+    return B.fold(e, lambda x, kids: frozenset() if isinstance(x, B.Adj) else
+                  (frozenset(((x.name, -offset(x)),)) if offset(x) < 0 else frozenset())
+                  if isinstance(x, B.Var) else frozenset().union(*kids), BEHIND)
 
 
 def spread(e):

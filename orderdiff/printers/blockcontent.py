@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Basic, Symbol
+from sympy import Basic
 
 from ..blocks import expr as B
 from ..blocks.derive import base, generic, moved, offset, references
 from ..blocks.nodes import nodes_named
-
-END = Symbol("T", integer=True, positive=True)
 
 
 @dataclass(frozen=True)
@@ -154,14 +152,10 @@ def unfold(derivation, v, gone=None):
     return out + ([("simplified", final)] if final != out[-1][1] else [])
 
 
-def at_end(expr, j):
-    """``expr`` with the generic index t written T - j."""
-    return B.at_time(expr, END - j)
-
-
 def boundaries(derivation, v, expr):
-    """``[(T - j, v at T - j, the form there)]``: where the ordered derivatives past T are zero."""
-    return [(END - j, at_end(v, j), at_end(form, j)) for j, form in derivation.boundary(expr)]
+    """``[(step, v at that step, the form there)]``: the steps at T (or at 1) where ordered
+    derivatives past T (before 1) are zero."""
+    return [(when, B.at_time(v, when), B.at_time(form, when)) for when, form in derivation.boundary(expr)]
 
 
 def dependencies(derivation):

@@ -91,9 +91,8 @@ def loop_ops(derivation):
     """Operations per step inside the generated program's loops; hoisted work counts none."""
     p = derivation.plan
     count = {}
-    for name, half in (("forward", p.forward), ("backward", p.backward)):
-        hoisted = {*half.stacked, *half.once}
-        count[name] = sum(B.count_ops(e, hoisted) for _, e, *_ in half.loop)
+    for name, halves in (("forward", p.forward), ("backward", p.backward)):
+        count[name] = sum(B.count_ops(e, {*half.stacked, *half.once}) for half in halves for _, e, *_ in half.loop)
     return count
 
 
@@ -104,7 +103,7 @@ def leaves(system, p):
         out[decl.name] = {"kind": decl.kind, "shape": shape_text(decl.shape), "timed": decl.timed,
                           "distribution": decl.distribution, "line": decl.line, "text": written(decl)}
     for name, slots in system.inits.items():
-        for s, decl in sorted(slots.items(), reverse=True):
+        for s, decl in sorted(slots.items(), key=lambda item: B.time_key(item[0]), reverse=True):
             value = {"fill": decl.fill} if decl.given_by is None else {"given_by": decl.given_by}
             out[p.doprint(system.var(name, s))] = {"kind": "init", "shape": shape_text(system.shape(name)),
                                                    **value, "line": decl.line, "text": written(decl)}

@@ -205,6 +205,9 @@ class Document:
                        + ", ".join(self.math(v) for v in gone) + ") are substituted into the users' "
                        "Eq.~1, one at a time; what remains are the recurrences, run for "
                        "$t = T, T-1, \\dots, 1$ with every ordered derivative past $T$ zero.")
+        if self.d.system.leads:
+            out.append("A recurrence in the step before ($t-1$, that of a variable that reads the next step) "
+                       "runs for $t = 1, 2, \\dots, T$, with every ordered derivative before step 1 zero.")
         if not recurrences and self.shown.everything:
             out.append("No node needs its own ordered derivative at a later step: there are no recurrences.")
         if self.shown.needed:

@@ -92,6 +92,9 @@ def network(derivation, p):
         return ["The network:"] + [f"  {x}" for x in lines] + [f"order: {names(system.before + system.after)}", ""]
     order = [f"before the loop: {names(system.before)}"] if system.before else []
     order += [f"one step, t = 1..T: {names(system.timed)}"] if system.timed else []
+    if system.leads:
+        order += [f"{names(system.leads)} read{'s' if len(system.leads) == 1 else ''} the next step: "
+                  "computed from t = T down to 1"]
     order += [f"after the loop: {names(system.after)}"] if system.after else []
     return ["The network:"] + [f"  {x}" for x in lines] + ["; ".join(order), ""]
 
@@ -149,6 +152,9 @@ def bptt_section(derivation, p, shown):
     recurrences = shown.recurrences
     out = ["Backpropagation through time, t = T, T-1, ..., 1 (ordered derivatives past T are 0):"
            if derivation.system.timed else "Backpropagation (the ordered derivatives used more than once):"]
+    if derivation.system.leads:  # a look-ahead's recurrence reads the step before: it runs t = 1..T
+        out = ["Backpropagation through time (ordered derivatives past T and before 1 are 0);",
+               "one in t+1 runs t = T, T-1, ..., 1, one in t-1 (a look-ahead's) t = 1, 2, ..., T:"]
     for v, e in recurrences.items():
         out.append(f"{p.ordered(v)} = {p.doprint(e)}")
         out += [f"  at t = {time_text(when)}: {p.ordered(w)} = {p.doprint(f)}"
