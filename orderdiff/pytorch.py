@@ -2,7 +2,8 @@
 
 ``examples/torch_gru.eqs``, ``torch_lstm.eqs`` and ``torch_rnn.eqs`` write the equations of
 ``torch.nn.GRU``, ``nn.LSTM`` and ``nn.RNN`` (tanh) in PyTorch's own layout, followed by a
-read-out ``nn.Linear``, so one layer of such a module maps onto a file name for name:
+read-out ``nn.Linear``, so one layer of such a module maps onto a file name for name
+(``torch_bigru.eqs`` and ``torch_birnn.eqs`` the same with ``bidirectional=True``):
 
 =================  =====================  ===========================================
 PyTorch            orderdiff              shape
@@ -20,6 +21,12 @@ layer k > 0 reads the layer below, so its ``W_ih`` is (G n_h, n_h). PyTorch's in
 ``batch_first=False`` is (T, B, n), as ``lambdify``'s inputs are; its initial state
 ``h_0`` is (num_layers, B, n_h), of which ``lambdify`` takes one layer, (B, n_h).
 
+A bidirectional layer has a second set, ``weight_ih_l{k}_reverse``, ..., for the state
+that runs backward in time: these become ``W_ih_reverse``, ..., and the read-out, which
+sees both states concatenated, is (n_y, 2 n_h). The backward state starts past the last
+step from a number (``init h_reverse[T+1] = 0``), so its ``h_0`` (the rows 2k + 1 of
+PyTorch's (2 num_layers, B, n_h)) must be zero: :func:`init` checks it.
+
 Only NumPy is imported here. Tensors are read by duck typing (``.detach().cpu().numpy()``),
 so a module, its ``state_dict()`` or a mapping of NumPy arrays will do; only
 :func:`state_dict` and :func:`readout_state_dict` import torch, as ``load_state_dict``
@@ -34,6 +41,7 @@ import numpy
 
 GATES = {"RNN_TANH": 1, "GRU": 3, "LSTM": 4}  # torch's RNNBase.mode: the row blocks of W_ih
 EXAMPLES = {1: "examples/torch_rnn.eqs", 3: "examples/torch_gru.eqs", 4: "examples/torch_lstm.eqs"}
+DIRECTIONS = ("", "_reverse")  # PyTorch's suffixes, kept in orderdiff's names
 CELL = {"weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh"}
 READOUT = {"weight": "W_y", "bias": "b_y"}
 
@@ -51,22 +59,22 @@ def params(rnn, readout=None, *, layer=0, suffix=""):
         Which layer k of a stacked module: its ``weight_ih_l{k}``, ... become ``W_ih``, ...
     suffix : str
         Appended to the cell's names (not the read-out's): ``suffix="_l1"`` gives
-        ``W_ih_l1``, ..., for a file that stacks layers.
+        ``W_ih_l1``, ..., for a file that stacks layers; a bidirectional layer's second
+        direction adds ``_reverse`` after it (``W_ih_l1_reverse``), as PyTorch's names do.
 
     Returns
     -------
     dict
         ``{name: float64 NumPy array}`` in the shapes the examples declare (biases as
-        vectors), copies that no later change to the module reaches.
+        vectors), copies that no later change to the module reaches; both directions of a
+        bidirectional layer.
 
     Raises
     ------
     ValueError
-        Naming the key: a bidirectional module (``_reverse`` keys: the block files run
-        forward in time only, and cannot yet write a state that runs backward), a
-        projection (``proj_size``, ``weight_hr_l{k}``), missing biases (``bias=False``),
-        a layer the module does not have, a relu RNN, or a shape that is not the layout
-        above.
+        Naming the key: a projection (``proj_size``, ``weight_hr_l{k}``), missing biases
+        (``bias=False``), a layer the module does not have, a relu RNN, or a shape that is
+        not the layout above.
 
     Examples
     --------
@@ -78,12 +86,14 @@ def params(rnn, readout=None, *, layer=0, suffix=""):
     {'W_ih': (6, 3), 'W_hh': (6, 2), 'b_ih': (6,), 'b_hh': (6,), 'W_y': (4, 2), 'b_y': (4,)}
     """
     state = _state(rnn)
-    _refuse_what_cannot_map(rnn, state, layer)
-    cell = {CELL[key]: array(state[f"{key}_l{layer}"]) for key in CELL}
-    n_h = _cell_shapes(rnn, cell, layer)
-    out = {name + suffix: a for name, a in cell.items()}
+    out, n_out = {}, 0
+    for direction in DIRECTIONS if f"weight_ih_l{layer}_reverse" in state else DIRECTIONS[:1]:
+        _refuse_what_cannot_map(rnn, state, layer, direction)
+        cell = {CELL[key]: array(state[f"{key}_l{layer}{direction}"]) for key in CELL}
+        n_out += _cell_shapes(rnn, cell, f"{layer}{direction}")
+        out.update({name + suffix + direction: a for name, a in cell.items()})
     if readout is not None:
-        out.update(readout_params(readout, n_h))
+        out.update(readout_params(readout, n_out))
     return out
 
 
@@ -113,7 +123,9 @@ def readout_params(readout, n_h=None):
 def state_dict(params, *, layer=0, suffix=""):
     """The PyTorch state dict of one layer from orderdiff's ``params`` (or ``grads``): the inverse of :func:`params`.
 
-    ``params["W_ih" + suffix]``, ... become ``weight_ih_l{layer}``, ..., as float64 tensors
+    ``params["W_ih" + suffix]``, ... become ``weight_ih_l{layer}``, ..., and, where
+    ``params`` has ``"W_ih" + suffix + "_reverse"``, the second direction's
+    ``weight_ih_l{layer}_reverse``, ..., as float64 tensors
     (``torch`` is imported here: ``load_state_dict`` takes tensors, and copies them into
     the module's own dtype). The layers of a stacked module are merged dicts:
     ``{**state_dict(p, layer=0, suffix="_l0"), **state_dict(p, layer=1, suffix="_l1")}``.
@@ -122,7 +134,9 @@ def state_dict(params, *, layer=0, suffix=""):
 
     Raises ``ValueError`` naming a missing name.
     """
-    return _tensors({f"{key}_l{layer}": _pick(params, name + suffix) for key, name in CELL.items()})
+    directions = DIRECTIONS if f"W_ih{suffix}_reverse" in params else DIRECTIONS[:1]
+    return _tensors({f"{key}_l{layer}{d}": _pick(params, name + suffix + d) for d in directions
+                     for key, name in CELL.items()})
 
 
 def readout_state_dict(params):
@@ -157,19 +171,27 @@ def one_hot(labels, n_y):
     return numpy.eye(n_y)[labels]
 
 
-def init(hx, *, layer=0, suffix=""):
+def init(hx, *, layer=0, suffix="", bidirectional=False):
     """``lambdify``'s ``init`` from PyTorch's ``hx``: ``h_0`` (num_layers, B, n_h), or ``(h_0, c_0)`` for an LSTM.
 
     Gives ``{"h": h_0[layer]}`` (and ``"c": c_0[layer]``), each name with ``suffix``
     appended as in :func:`params`; ``grads["h[0]"]`` (and ``grads["c[0]"]``) compare with
-    ``h_0.grad[layer]``.
+    ``h_0.grad[layer]``. For a ``bidirectional`` module, ``h_0`` is (2 num_layers, B, n_h):
+    the forward state is its row 2 layer, and the backward state's row 2 layer + 1 must be
+    zero, as ``init h_reverse[T+1] = 0`` says; ``ValueError`` otherwise.
 
     >>> import numpy
     >>> {k: v.shape for k, v in init((numpy.zeros((2, 3, 4)), numpy.ones((2, 3, 4))), layer=1).items()}
     {'h': (3, 4), 'c': (3, 4)}
     """
-    states = hx if isinstance(hx, (tuple, list)) else (hx,)
-    return {name + suffix: array(s)[layer] for name, s in zip(("h", "c"), states)}
+    states = [array(s) for s in (hx if isinstance(hx, (tuple, list)) else (hx,))]
+    row = 2 * layer if bidirectional else layer
+    for name, s in zip(("h_0", "c_0"), states):
+        if bidirectional and numpy.any(s[row + 1] != 0):
+            raise ValueError(f"{name}[{row + 1}], the initial state of layer {layer}'s backward direction, is not "
+                             "zero; orderdiff's backward state starts past the last step from a number "
+                             f"(init {name[0]}_reverse[T+1] = 0): pass zeros there, or no hx")
+    return {name + suffix: s[row] for name, s in zip(("h", "c"), states)}
 
 
 def array(value):
@@ -187,15 +209,11 @@ def _keys(state):
     return ", ".join(repr(k) for k in state) or "none"
 
 
-def _refuse_what_cannot_map(rnn, state, layer):
+def _refuse_what_cannot_map(rnn, state, layer, direction=""):
     """A ValueError, naming the key or the setting, for what the examples cannot express."""
     if not isinstance(state, Mapping):
         raise ValueError(f"expected a torch.nn.GRU, LSTM or RNN or its state_dict(), not {type(rnn).__name__}")
     for key in state:
-        if key.endswith("_reverse"):
-            raise ValueError(f"{key!r}: a bidirectional layer runs a second state backward in time, which "
-                             "orderdiff's block files cannot write yet (they run forward only); use "
-                             "bidirectional=False")
         if key.startswith("weight_hr_l"):
             raise ValueError(f"{key!r}: an LSTM with proj_size > 0 projects h[t], which the examples do not "
                              "write; use proj_size=0")
@@ -206,16 +224,17 @@ def _refuse_what_cannot_map(rnn, state, layer):
         layers = sorted({k.rsplit("_l", 1)[1] for k in state if k.startswith("weight_ih_l")})
         raise ValueError(f"no 'weight_ih_l{layer}': there is no layer {layer} (the layers are "
                          f"{', '.join(layers) or 'none'}; the keys are {_keys(state)})")
-    for name in (f"{key}_l{layer}" for key in CELL):
+    for name in (f"{key}_l{layer}{direction}" for key in CELL):
         if name not in state and name.startswith("bias"):
             raise ValueError(f"no {name!r}: the module was made with bias=False, and the examples add "
                              "b_ih and b_hh; make it with bias=True")
         if name not in state:
-            raise ValueError(f"no {name!r} beside 'weight_ih_l{layer}'; the keys are {_keys(state)}")
+            raise ValueError(f"no {name!r} beside 'weight_ih_l{layer}{direction}'; the keys are {_keys(state)}")
 
 
 def _cell_shapes(rnn, cell, layer):
-    """n_h of one layer, its shapes checked against PyTorch's layout."""
+    """n_h of one layer (``layer`` is the suffix of its keys: 0, 1_reverse), its shapes checked
+    against PyTorch's layout."""
     W_hh = cell["W_hh"]
     rows, n_h = W_hh.shape if W_hh.ndim == 2 else (0, 0)
     gates = GATES.get(getattr(rnn, "mode", None), rows // n_h if n_h and rows % n_h == 0 else None)

@@ -6,7 +6,10 @@ targets and initial states; the loss is PyTorch's ``cross_entropy`` of the logit
 the targets, summed over time and the batch, and its gradients come from torch's
 autograd. ``orderdiff.pytorch`` carries the weights across; the loss and every gradient
 (each parameter, and the initial states h[0], c[0]) must agree to rounding. A two-layer
-GRU is written as a block file below, one layer's equations per layer. Also here: the
+GRU is written as a block file below, one layer's equations per layer, and so is a
+bidirectional LSTM of one and two layers (each layer a state running forward and one
+running backward, h[t+1], the layer above reading both); the bidirectional GRU and RNN are
+examples of their own. Also here: the
 weights carried back into a module (``load_state_dict``), each refusal of a module that the
 examples cannot express, and ``orderdiff check`` on the examples.
 """
@@ -49,18 +52,23 @@ def example(name):
     return orderdiff.derive(orderdiff.load(str(EXAMPLES / name))).lambdify()
 
 
-def torch_case(torch, cell, *, layers=1, seed=0, one_hot=False):
-    """A seeded module, read-out, data and initial state, and the loss with torch's gradients."""
+def torch_case(torch, cell, *, layers=1, seed=0, one_hot=False, bidirectional=False):
+    """A seeded module, read-out, data and initial state, and the loss with torch's gradients.
+
+    A ``bidirectional`` module's backward states start from zero (rows 1, 3, ... of h_0),
+    as the block files' ``init h_reverse[T+1] = 0`` does; the forward ones are random."""
     torch.manual_seed(seed)
-    rnn = getattr(torch.nn, cell)(N_X, N_H, num_layers=layers).double()
-    readout = torch.nn.Linear(N_H, N_Y).double()
+    rnn = getattr(torch.nn, cell)(N_X, N_H, num_layers=layers, bidirectional=bidirectional).double()
+    readout = torch.nn.Linear(2 * N_H if bidirectional else N_H, N_Y).double()
     x = torch.randn(T, B, N_X, dtype=torch.float64)
     if one_hot:
         yhat = torch.randint(0, N_Y, (T, B))
     else:
         yhat = torch.softmax(torch.randn(T, B, N_Y, dtype=torch.float64), dim=-1)
-    hx = tuple(torch.randn(layers, B, N_H, dtype=torch.float64, requires_grad=True)
-               for _ in range(2 if cell == "LSTM" else 1))
+    hx = tuple(torch.randn(layers, B, N_H, dtype=torch.float64) for _ in range(2 if cell == "LSTM" else 1))
+    if bidirectional:
+        hx = tuple(torch.stack([s, torch.zeros_like(s)], dim=1).reshape(2 * layers, B, N_H) for s in hx)
+    hx = tuple(s.requires_grad_(True) for s in hx)
     out, _ = rnn(x, hx if cell == "LSTM" else hx[0])
     logits = readout(out)
     target = yhat.reshape(-1) if one_hot else yhat.reshape(-1, N_Y)
@@ -71,9 +79,11 @@ def torch_case(torch, cell, *, layers=1, seed=0, one_hot=False):
 
 def expected_gradients(rnn, readout, hx, layer=0, suffix=""):
     """torch's gradients under orderdiff's names, read off the modules by hand."""
-    out = {name + suffix: getattr(rnn, f"{key}_l{layer}").grad.numpy() for name, key in TORCH_NAMES.items()}
+    directions = ("", "_reverse") if rnn.bidirectional else ("",)
+    out = {name + suffix + d: getattr(rnn, f"{key}_l{layer}{d}").grad.numpy()
+           for name, key in TORCH_NAMES.items() for d in directions}
     for name, state in zip(("h", "c"), hx):
-        out[f"{name}{suffix}[0]"] = state.grad[layer].numpy()
+        out[f"{name}{suffix}[0]"] = state.grad[len(directions) * layer].numpy()
     return out
 
 
@@ -164,6 +174,66 @@ def test_a_two_layer_gru_with_a_node_between_the_layers_agrees_with_pytorch(torc
     two_layer_case(torch, input_node=True)
 
 
+BIDIRECTIONAL = {"GRU": "torch_bigru.eqs", "RNN": "torch_birnn.eqs"}
+
+
+@pytest.mark.parametrize("cell", BIDIRECTIONAL)
+@pytest.mark.parametrize("seed", [10, 11])
+def test_a_bidirectional_module_agrees_with_pytorch(torch, cell, seed):
+    rnn, readout, x, yhat, hx, torch_loss = torch_case(torch, cell, seed=seed, bidirectional=True)
+    init = pytorch.init(hx, bidirectional=True)
+    loss, grads = example(BIDIRECTIONAL[cell])(pytorch.params(rnn, readout), pytorch.inputs(x, yhat), init)
+    expected = expected_gradients(rnn, readout, hx)
+    expected.update(W_y=readout.weight.grad.numpy(), b_y=readout.bias.grad.numpy())
+    assert_agree(loss, grads, torch_loss, expected)
+
+
+def bidirectional_lstm(layers):
+    """PyTorch's bidirectional LSTM of ``layers`` layers as a block file: in each layer, h_l{k}
+    runs forward and h_l{k}_reverse backward (t+1, from a zero past the last step), and the
+    layer above, or the read-out, reads both concatenated."""
+    text = ["dim n_x, n_h, n_y", "input x[t]: n_x", "input yhat[t]: n_y distribution"]
+    body = []
+    for k in range(layers):
+        below = "x[t]" if k == 0 else f"concat(h_l{k - 1}[t], h_l{k - 1}_reverse[t])"
+        for d, (step, first) in {"": ("t-1", "0"), "_reverse": ("t+1", "T+1")}.items():
+            s = f"_l{k}{d}"
+            text += [f"param W_ih{s}: 4*n_h, {'n_x' if k == 0 else '2*n_h'}", f"param W_hh{s}: 4*n_h, n_h",
+                     f"param b_ih{s}: 4*n_h", f"param b_hh{s}: 4*n_h",
+                     f"init h{s}[{first}] = 0", f"init c{s}[{first}] = 0"]
+            body += [f"z{s}[t] = W_ih{s} @ {below} + b_ih{s} + W_hh{s} @ h{s}[{step}] + b_hh{s}",
+                     *(f"{gate}{s}[t] = {f}(z{s}[t][{rows}])" for gate, f, rows in (
+                         ("i", "sigmoid", "0:n_h"), ("f", "sigmoid", "n_h:2*n_h"), ("g", "tanh", "2*n_h:3*n_h"),
+                         ("o", "sigmoid", "3*n_h:4*n_h"))),
+                     f"c{s}[t] = f{s}[t] * c{s}[{step}] + i{s}[t] * g{s}[t]",
+                     f"h{s}[t] = o{s}[t] * tanh(c{s}[t])"]
+    top = layers - 1
+    text += ["param W_y: n_y, 2*n_h", "param b_y: n_y", "", *body,
+             f"zo[t] = W_y @ concat(h_l{top}[t], h_l{top}_reverse[t]) + b_y", "y[t] = softmax(zo[t])",
+             "C = sum_t(cross_entropy(yhat[t], y[t]))"]
+    return "\n".join(text) + "\n"
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_a_bidirectional_lstm_agrees_with_pytorch(torch, layers):
+    """Two layers: the upper one reads both directions of the lower, as PyTorch's does."""
+    rnn, readout, x, yhat, hx, torch_loss = torch_case(torch, "LSTM", layers=layers, seed=12, bidirectional=True)
+    params, init, expected = {}, {}, {"W_y": readout.weight.grad.numpy(), "b_y": readout.bias.grad.numpy()}
+    for k in range(layers):
+        params.update(pytorch.params(rnn, readout if k == layers - 1 else None, layer=k, suffix=f"_l{k}"))
+        init.update(pytorch.init(hx, layer=k, suffix=f"_l{k}", bidirectional=True))
+        expected.update(expected_gradients(rnn, readout, hx, k, f"_l{k}"))
+    loss, grads = derived(bidirectional_lstm(layers))(params, pytorch.inputs(x, yhat), init)
+    assert_agree(loss, grads, torch_loss, expected)
+
+
+def test_a_nonzero_initial_state_of_the_backward_direction_is_refused(torch):
+    _, _, _, _, hx, _ = torch_case(torch, "GRU", seed=13, bidirectional=True)
+    with pytest.raises(ValueError, match=r"^h_0\[1\], the initial state of layer 0's backward direction, is not "
+                                         r"zero; .* \(init h_reverse\[T\+1\] = 0\): pass zeros there, or no hx$"):
+        pytorch.init(torch.ones_like(hx[0]), bidirectional=True)
+
+
 # ----- the weights carried back into PyTorch ---------------------------------------------------------
 
 def outputs(torch, rnn, readout, x):
@@ -184,6 +254,16 @@ def test_params_round_trip_through_load_state_dict(torch, cell):
     assert set(again) == set(params)
     for name in params:
         numpy.testing.assert_array_equal(again[name], params[name])
+
+
+def test_a_bidirectional_module_round_trips(torch):
+    rnn, readout, x, _, _, _ = torch_case(torch, "LSTM", layers=2, seed=14, bidirectional=True)
+    params = {**pytorch.params(rnn, layer=0, suffix="_l0"), **pytorch.params(rnn, readout, layer=1, suffix="_l1")}
+    assert {"W_ih_l0_reverse", "b_hh_l1_reverse"} <= set(params) and params["W_y"].shape == (N_Y, 2 * N_H)
+    other = torch.nn.LSTM(N_X, N_H, num_layers=2, bidirectional=True).double()
+    other.load_state_dict({**pytorch.state_dict(params, layer=0, suffix="_l0"),
+                           **pytorch.state_dict(params, layer=1, suffix="_l1")})
+    numpy.testing.assert_array_equal(outputs(torch, other, readout, x), outputs(torch, rnn, readout, x))
 
 
 def test_two_layers_round_trip_and_a_float32_module_takes_float64_tensors(torch):
@@ -223,9 +303,6 @@ def test_params_are_copies_that_later_training_does_not_change(torch):
 # ----- what the examples cannot express is refused, naming the key ---------------------------------
 
 @pytest.mark.parametrize("make, message", [
-    (lambda nn: nn.GRU(N_X, N_H, bidirectional=True),
-     r"'weight_ih_l0_reverse': a bidirectional layer runs a second state backward in time, which orderdiff's "
-     r"block files cannot write yet \(they run forward only\); use bidirectional=False"),
     (lambda nn: nn.LSTM(N_X, N_H, proj_size=2),
      r"'weight_hr_l0': an LSTM with proj_size > 0 projects h\[t\], which the examples do not write; use proj_size=0"),
     (lambda nn: nn.GRU(N_X, N_H, bias=False),
@@ -320,7 +397,7 @@ def test_the_module_imports_no_torch_and_is_reached_from_the_package():
     assert done.stdout == "orderdiff.pytorch False True\n"
 
 
-@pytest.mark.parametrize("name", sorted(CELLS.values()))
+@pytest.mark.parametrize("name", sorted([*CELLS.values(), *BIDIRECTIONAL.values()]))
 def test_check_agrees_on_the_example(name):
     result = CliRunner().invoke(main, ["check", str(EXAMPLES / name), "--points", "1"])
     assert result.exit_code == 0, result.output
