@@ -60,6 +60,9 @@ class NumpyOps:
     def softplus(self, z):
         return self.np.logaddexp(0.0, z)
 
+    def full(self, shape, value):
+        return self.np.full(shape, value)
+
 
 class TorchOps:
     """The same operations over PyTorch tensors."""
@@ -96,6 +99,9 @@ class TorchOps:
 
     def softplus(self, z):
         return self.torch.nn.functional.softplus(z)
+
+    def full(self, shape, value):
+        return self.torch.full(shape, value, dtype=self.torch.float64)
 
 
 def cross_entropy(ops, p, y):
@@ -194,6 +200,47 @@ def static(ops, p, inputs, init):
     return loss + x.shape[1] * 0.01 * ops.sum(M * M)   # C is per sequence: the term once per batch row
 
 
+def backward(ops, p, inputs, init):
+    """tests/systems/rnn/backward.eqs: the Elman cell run from t = T down to 1, h[T+1] = 0.5."""
+    x, yhat = inputs["x"], inputs["yhat"]
+    h = ops.full((x.shape[1], N_H), 0.5)
+    loss = 0.0
+    for t in reversed(range(x.shape[0])):
+        h = ops.tanh(affine(ops.concat(x[t], h), p["W_ih"], p["b_ih"]))
+        loss = loss + cross_entropy(ops, yhat[t], ops.softmax(affine(h, p["W_ho"], p["b_ho"])))
+    return loss
+
+
+def bidirectional(ops, p, inputs, init):
+    """tests/systems/rnn/bidirectional.eqs: hf forward from hf[0], hb backward from zero."""
+    x, yhat, T = inputs["x"], inputs["yhat"], inputs["x"].shape[0]
+    forward, hf = [], init["hf[0]"]
+    for t in range(T):
+        hf = ops.tanh(affine(ops.concat(x[t], hf), p["Wf"], p["bf"]))
+        forward.append(hf)
+    backward, hb = [None] * T, ops.full((x.shape[1], N_H), 0.0)
+    for t in reversed(range(T)):
+        hb = backward[t] = ops.tanh(affine(ops.concat(x[t], hb), p["Wb"], p["bb"]))
+    loss = 0.0
+    for t in range(T):
+        loss = loss + squared_error(ops, yhat[t], affine(ops.concat(forward[t], backward[t]), p["W_ho"], p["b_ho"]))
+    return loss
+
+
+def lookahead2(ops, p, inputs, init):
+    """tests/systems/rnn/lookahead2.eqs: h from h[T+1] = 0, h[T+2] = -0.25 down; g forward over h."""
+    x, yhat, T = inputs["x"], inputs["yhat"], inputs["x"].shape[0]
+    B = x.shape[1]
+    h = [None] * T + [ops.full((B, N_H), 0.0), ops.full((B, N_H), -0.25)]   # h[1..T] at 0..T-1, h[T+1], h[T+2]
+    for t in reversed(range(T)):
+        h[t] = ops.sigmoid(affine(ops.concat(x[t], h[t + 1], h[t + 2]), p["W"]))
+    g, loss = init["g[0]"], 0.0
+    for t in range(T):
+        g = ops.tanh(affine(ops.concat(h[t], g), p["U"]) + affine(h[t + 1], p["V"]))
+        loss = loss + cross_entropy(ops, yhat[t], ops.softmax(affine(g, p["W_ho"])))
+    return loss
+
+
 # ----- what each file declares, read off the file by hand --------------------------------
 ELMAN_PARAMS = {"W_ih": (N_H, N_X + N_H), "b_ih": (N_H,), "W_ho": (N_Y, N_H), "b_ho": (N_Y,)}
 
@@ -238,6 +285,12 @@ MODELS = {m.name: m for m in (
     Model(VARIANTS / "elman_general_xent.eqs", elman, ELMAN_PARAMS, targets="positive"),
     Model(VARIANTS / "operations.eqs", operations, {"W": (2 * N_H, N_X + N_H), "V": (N_H, N_Y), "a": ()},
           targets="real"),
+    Model(VARIANTS / "backward.eqs", backward, ELMAN_PARAMS, {}),
+    Model(VARIANTS / "bidirectional.eqs", bidirectional,
+          {"Wf": (N_H, N_X + N_H), "bf": (N_H,), "Wb": (N_H, N_X + N_H), "bb": (N_H,), "W_ho": (N_Y, 2 * N_H),
+           "b_ho": (N_Y,)}, {"hf[0]": N_H}, targets="real"),
+    Model(VARIANTS / "lookahead2.eqs", lookahead2,
+          {"W": (N_H, N_X + 2 * N_H), "U": (N_H, 2 * N_H), "V": (N_H, N_H), "W_ho": (N_Y, N_H)}, {"g[0]": N_H}),
     Model(VARIANTS / "static.eqs", static, {"W": (N_H, N_X), "U": (N_H, N_H), "V": (N_Y, N_H), "k": ()},
           targets="real", static={"s": N_H}, fill=1.0),
 )}

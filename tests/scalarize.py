@@ -41,7 +41,8 @@ class Unrolled:
             self._define(name, None)
         for s in range(1, T + 1):
             for name in system.timed:
-                self._define(name, s)
+                if (name, s) not in self.values:  # a look-ahead's h[s] is defined once h[s+1] is
+                    self._define(name, s)
         for name in system.after:
             self._define(name, None)
         self.target = self.values[target, None][()]
@@ -66,6 +67,10 @@ class Unrolled:
         for name, slots in self.system.inits.items():
             shape = self.system.shape(name)
             for s in slots:
+                if isinstance(s, sympy.Basic) and s.has(B.T_LAST):  # T+k: a number, not a leaf
+                    at = int(s.subs(B.T_LAST, self.T))
+                    self.values[name, at] = numpy.full(self.shape(shape), sympy.Float(slots[s].fill), dtype=object)
+                    continue
                 label = f"{name}_{'m' if s < 0 else ''}{abs(s)}"
                 self.leaves[f"{name}[{s}]"] = self.values[name, s] = self.symbols(label, shape)
 
@@ -92,7 +97,10 @@ class Unrolled:
     def _var(self, e, s):
         if not e.time:
             return self.values[e.name, None]
-        return self.values[e.name, int(e.time[0].subs(B.T_INDEX, s))]
+        key = e.name, int(e.time[0].subs(B.T_INDEX, s))
+        if key not in self.values:  # h[t+1] of a state that runs backward: defined on first read
+            self._define(*key)
+        return self.values[key]
 
     def _plus(self, e, s):
         out = 0

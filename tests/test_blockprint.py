@@ -824,6 +824,9 @@ DOCUMENTS = {
     "last_step_steps3": ((DOC_EXAMPLES / "seq_classifier.eqs").read_text(), 3),
     "scalar_model": ((ELMAN.parent / "econometric.eqs").read_text(), None),
     "learned_initial_state": ((DOC_EXAMPLES / "layer_norm.eqs").read_text(), None),
+    # states that read the next step: recurrences run t = 1..T, boundary forms at t = 1
+    "bidirectional": ((ELMAN.parent / "torch_bigru.eqs").read_text(), None),
+    "bidirectional_steps3": ((ELMAN.parent / "torch_birnn.eqs").read_text(), 3),
 }
 
 

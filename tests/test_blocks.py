@@ -73,6 +73,19 @@ ERRORS = [
     ("past the last step", "h[t] = tanh(W @ concat(x[t], h[t+1]) + b)\n" + LOSS, 6, 1,
      r"h\[t\+1\] reaches past the last step to t = T\+1, but h\[T\+1\] has no value; add 'init h\[T\+1\] = 0'",
      orderdiff.DefinitionError),
+    ("both directions", "init h[T+1] = 0\nh[t] = tanh(W @ concat(x[t], h[t-1]) + b + h[t+1])\n" + LOSS, 7, 44,
+     r"h\[t\+1\] reads a later step on a recurrence that also reads earlier ones \(h\); a recurrence runs forward "
+     r"\(t-1\) or backward \(t\+1\), not both", orderdiff.DefinitionError),
+    ("both directions through a loop", "init g[T+1] = 0\ng[t] = tanh(h[t-1] + g[t+1])\n" + STEP.replace("+ b", "+ g[t]")
+     + LOSS, 7, 22, r"g\[t\+1\] reads a later step on a recurrence that also reads earlier ones \(g, h\)",
+     orderdiff.DefinitionError),
+    ("a name past the last step", "init h[T+1] = b\n" + STEP + LOSS, 6, 15,
+     r"a value past the last step is a number \(init h\[T\+1\] = 0\); one from a parameter or an input cannot be "
+     r"written yet", orderdiff.ParseError),
+    ("too far past the last step", "init h[T+1001] = 0\n" + STEP + LOSS, 6, 10,
+     r"a value past the last step is for T\+K, K a whole number from 1 to 1000", orderdiff.ParseError),
+    ("too far ahead", "h[t] = tanh(W @ concat(x[t], h[t+100000000000000000000]) + b)\n" + LOSS, 6, 34,
+     r"h\[t\+\.\.\.\] reaches ahead more than 1000 steps, the most orderdiff unrolls", orderdiff.LimitError),
     ("unknown declaration", "parm V: n_h\n" + STEP + LOSS, 6, 1,
      r"unknown declaration 'parm' \(did you mean 'param'\?\)", orderdiff.ParseError),
     ("unknown name", "h[t] = tanh(Wx @ concat(x[t], h[t-1]) + b)\n" + LOSS, 6, 13,

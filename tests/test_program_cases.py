@@ -485,6 +485,17 @@ def test_an_input_read_steps_back_is_refused_where_it_is_read(tmp_path):
     assert result.output.rstrip().endswith(" " * 29 + "^")
 
 
+def test_an_input_read_past_the_last_step_is_refused_where_it_is_read(tmp_path):
+    eqs = tmp_path / "ahead.eqs"
+    eqs.write_text(LAGGED_INPUT.replace("init h[0] = 0\ninit x[0] = 0", "init h[T+1] = 0\ninit x[T+1] = 0")
+                   .replace("h[t-1] + x[t-1]", "h[t+1] + x[t+1]"))
+    result = CliRunner().invoke(main, ["check", str(eqs)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{eqs}:6:26: x[t+1] reads the input x past the last step, which the generated program does not take; " \
+           "copy it into a variable and read that: 'xn[t] = x[t]' with 'init xn[T+1] = 0', then xn[t+1]" \
+           in result.output
+
+
 def test_an_input_copied_into_a_variable_is_read_back_with_its_initial_value():
     text = LAGGED_INPUT.replace("init x[0] = 0\n", "init xp[0] = 0\nxp[t] = x[t]\n").replace("x[t-1]", "xp[t-1]")
 

@@ -153,8 +153,8 @@ def bptt_section(derivation, p, shown):
     out = ["Backpropagation through time, t = T, T-1, ..., 1 (ordered derivatives past T are 0):"
            if derivation.system.timed else "Backpropagation (the ordered derivatives used more than once):"]
     if derivation.system.leads:  # a look-ahead's recurrence reads the step before: it runs t = 1..T
-        out = ["Backpropagation through time (ordered derivatives past T and before 1 are 0);",
-               "one in t+1 runs t = T, T-1, ..., 1, one in t-1 (a look-ahead's) t = 1, 2, ..., T:"]
+        out = ["Backpropagation through time (ordered derivatives past T and before 1 are 0); a recurrence in",
+               "t+1 runs t = T, T-1, ..., 1, one in t-1 (of a state that reads the next step) t = 1, 2, ..., T:"]
     for v, e in recurrences.items():
         out.append(f"{p.ordered(v)} = {p.doprint(e)}")
         out += [f"  at t = {time_text(when)}: {p.ordered(w)} = {p.doprint(f)}"

@@ -1,0 +1,91 @@
+"""States that read the next step, h[t+1], from a value past the last step: printed, planned, refused.
+
+Their numbers are checked with the other recurrent files (tests/systems/rnn/backward.eqs,
+bidirectional.eqs and lookahead2.eqs are in the oracle tests' MODELS: autograd, finite
+differences, PyTorch, the scalar unrolling, every backend), and PyTorch's own
+bidirectional modules in tests/test_torch_cells.py. Here: the formulas as printed, the
+direction of each loop of the generated program, and what cannot be written.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import orderdiff
+from orderdiff.cli import main
+
+RNN = Path(__file__).resolve().parent / "systems" / "rnn"
+
+
+@functools.cache
+def derived(name):
+    return orderdiff.derive(orderdiff.load(str(RNN / f"{name}.eqs")))
+
+
+def section(text, title, end="\n\n"):
+    start = text.index(title)
+    return text[start:text.index(end, start)]
+
+
+# The bidirectional network: hf's adjoints run from T down with the output's share alone at
+# t = T; hb's from 1 up (hb[t] feeds hb[t-1]), with the output's share alone at t = 1.
+BIDIRECTIONAL_BPTT = """\
+Backpropagation through time (ordered derivatives past T and before 1 are 0); a recurrence in
+t+1 runs t = T, T-1, ..., 1, one in t-1 (of a state that reads the next step) t = 1, 2, ..., T:
+∂⁺C/∂zo[t] = zo[t] - yhat[t]
+∂⁺C/∂hb[t] = Wb[:, n_x:n_h + n_x]ᵀ (∂⁺C/∂hb[t-1] ⊙ (1 - hb[t-1] ⊙ hb[t-1])) + W_ho[:, n_h:2*n_h]ᵀ ∂⁺C/∂zo[t]
+  at t = 1: ∂⁺C/∂hb[1] = W_ho[:, n_h:2*n_h]ᵀ ∂⁺C/∂zo[1]
+∂⁺C/∂hf[t] = W_ho[:, 0:n_h]ᵀ ∂⁺C/∂zo[t] + Wf[:, n_x:n_h + n_x]ᵀ (∂⁺C/∂hf[t+1] ⊙ (1 - hf[t+1] ⊙ hf[t+1]))
+  at t = T: ∂⁺C/∂hf[T] = W_ho[:, 0:n_h]ᵀ ∂⁺C/∂zo[T]"""
+
+
+def test_the_bidirectional_recurrences_print_as_people_write_them():
+    text = derived("bidirectional").to_text()
+    assert section(text, "Backpropagation through time") == BIDIRECTIONAL_BPTT
+    assert "∂⁺C/∂Wb = Σₜ (∂⁺C/∂hb[t] ⊙ (1 - hb[t] ⊙ hb[t])) concat(x[t], hb[t+1])ᵀ\n" in text
+    assert ("one step, t = 1..T: hf[t], hb[t], zo[t]; hb[t] reads the next step: computed from t = T down to 1; "
+            "after the loop: C\n") in text
+
+
+def test_two_steps_ahead_have_two_boundary_forms_at_the_first_steps():
+    bptt = section(derived("lookahead2").to_text(), "Backpropagation through time")
+    text = section(bptt, "∂⁺C/∂h[t] = ", "\nassuming")
+    assert text.count("\n  at t = ") == 2
+    assert "\n  at t = 1: ∂⁺C/∂h[1] = U[:, 0:n_h]ᵀ (∂⁺C/∂g[1] ⊙ (1 - g[1] ⊙ g[1]))\n" in text
+    assert "∂⁺C/∂h[t-2]" in text.split("\n")[0] and "∂⁺C/∂h[0]" not in text and "∂⁺C/∂h[-1]" not in text
+
+
+def test_the_latex_says_which_recurrences_run_forward():
+    body = derived("bidirectional").to_latex(body_only=True)
+    assert "runs for $t = 1, 2, \\dots, T$, with every ordered derivative before step 1 zero." in body
+
+
+@pytest.mark.parametrize("name, forward, backward", [
+    # (direction, nodes) of each loop in order: T down to 1 is "down"
+    ("backward", [("down", ["h"])], [("up", ["h"])]),
+    ("bidirectional", [("up", ["hf"]), ("down", ["hb"])], [("down", ["hf"]), ("up", ["hb"])]),
+    ("lookahead2", [("down", ["h"]), ("up", ["g"])], [("down", ["g"]), ("up", ["h"])]),
+])
+def test_each_loop_of_the_program_runs_its_own_direction(name, forward, backward):
+    """Forward, a state that reads t+1 runs from T down to 1; backward, its adjoints from 1 up."""
+    p, system = derived(name).plan, derived(name).system
+    states = system.leads.keys() | system.lags.keys()
+
+    def loops(halves):
+        return [("down" if h.reverse else "up", sorted({str(v) for v, *_ in h.loop} & states)) for h in halves]
+
+    assert loops(p.forward) == forward
+    assert loops(p.backward) == backward
+
+
+def test_the_generated_module_runs_the_backward_state_from_its_value_past_the_end(tmp_path):
+    out = tmp_path / "program.py"
+    result = CliRunner().invoke(main, ["derive", str(RNN / "backward.eqs"), "--emit-python", str(out)])
+    assert result.exit_code == 0, result.output
+    source = out.read_text()
+    assert "    h[T] = 0.5\n" in source and source.count("for t in reversed(range(T)):") == 1
+    assert "h_init" not in source  # a value past the end is a number, not an argument
