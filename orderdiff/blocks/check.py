@@ -155,8 +155,10 @@ def random_point(system, rng, steps=STEPS, batch=2):
     inputs = {}
     for d in system.inputs:
         lead = (steps, batch) if d.timed else (batch,)
-        if d.distribution:
-            inputs[d.name] = rng.dirichlet(numpy.ones(size(d.shape)[0]), lead)
+        if d.distribution:  # flat Dirichlet: normalised exponentials, drawn by inverse CDF from uniforms, whose
+            # stream NumPy keeps from version to version (its dirichlet's has changed)
+            e = -numpy.log1p(-rng.random(lead + size(d.shape)[:1]))
+            inputs[d.name] = e / e.sum(axis=-1, keepdims=True)
         else:
             inputs[d.name] = rng.normal(0.0, 1.0, lead + size(d.shape))
     init = {f"{n}[{s}]": rng.normal(0.0, 0.5, (batch,) + size(system.shape(n))) for n, s in system.given_inits()}
