@@ -69,8 +69,8 @@ class Derivation:
 
     A scalar system adds ``partials``, ``relevant``, ``max_size``, ``in_inputs`` and
     ``core_form`` (:class:`~orderdiff.scalar.ScalarSweep`); a block file adds ``compact``,
-    ``recurrences``, ``gradients``, ``substituted``, ``min_steps``, ``plan``, ``boundary`` and
-    ``assume`` (:class:`~orderdiff.blocks.derivation.BlockSweep`).
+    ``recurrences``, ``gradients``, ``substituted``, ``min_steps``, ``plan``, ``boundary``,
+    ``boundary_at_steps`` and ``assume`` (:class:`~orderdiff.blocks.derivation.BlockSweep`).
     """
 
     @classmethod

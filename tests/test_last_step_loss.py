@@ -208,3 +208,11 @@ def test_too_few_unrolled_steps_are_refused_at_the_equation(tmp_path):
     result = CliRunner().invoke(main, ["derive", str(path), "--steps", "2"])
     assert result.exit_code == 1 and "far.eqs:10:1: this equation reads the step T-2, so it needs at least 3 steps" \
         in result.output, result.output
+
+
+def test_the_form_at_a_last_step_collects_its_terms_there():
+    """2·h[t] from the sum over steps and 2·h[T-1] from the read-out are one term at t = T-1."""
+    text = ("dim n_x, n_h\ninput x[t]: n_x\nparam W: n_h, n_h\nparam U: n_h, n_x\ninit h[0] = 0\n"
+            "h[t] = tanh(W @ h[t-1] + U @ x[t])\nC = sum_t(sum(h[t] * h[t])) + sum(h[T-1] * h[T-1])\n")
+    shown = orderdiff.derive(orderdiff.parse(text)).to_text()
+    assert "  at t = T-1: ∂⁺C/∂h[T-1] = 4·h[T-1] + Wᵀ (∂⁺C/∂h[T] ⊙ (1 - h[T] ⊙ h[T]))\n" in shown

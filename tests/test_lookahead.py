@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import numpy
 import pytest
 from click.testing import CliRunner
 
@@ -89,3 +90,17 @@ def test_the_generated_module_runs_the_backward_state_from_its_value_past_the_en
     source = out.read_text()
     assert "    h[T] = 0.5\n" in source and source.count("for t in reversed(range(T)):") == 1
     assert "h_init" not in source  # a value past the end is a number, not an argument
+
+
+def test_a_sequence_too_short_for_the_fixed_steps_is_refused():
+    """h[T-1] of a state that runs backward: two steps at least, said before anything runs."""
+    text = ("dim n\ninput x[t]: n\nparam W: n, n\ninit h[T+1] = 0.5\nh[t] = tanh(W @ h[t+1] + x[t])\n"
+            "C = sum_t(sum(h[t] * h[t])) + sum(h[T-1])\n")
+    f = orderdiff.derive(orderdiff.parse(text)).lambdify()
+    with pytest.raises(orderdiff.ValueInputError, match=r"^the time-indexed inputs have 1 step\(s\); the generated "
+                                                        r"program needs at least T = 2, so that the fixed steps"):
+        f({"W": numpy.eye(2)}, {"x": numpy.zeros((1, 3, 2))})
+    loss, grads = f({"W": numpy.eye(2)}, {"x": numpy.zeros((2, 3, 2))})
+    # W h[T+1] with h[T+1] = 0.5: h[2] = tanh(0.5), h[1] = tanh(tanh(0.5)) in every entry
+    h2, h1 = numpy.tanh(0.5), numpy.tanh(numpy.tanh(0.5))
+    numpy.testing.assert_allclose(loss, 3 * 2 * (h1 ** 2 + h2 ** 2) + 3 * 2 * h1, rtol=1e-14)

@@ -58,7 +58,7 @@ class BlockSweep:
 
     # What a block derivation adds to the attributes every derivation has
     ADDS = frozenset({"assume", "compact", "recurrences", "gradients", "substituted", "min_steps", "plan",
-                      "boundary"})
+                      "boundary", "boundary_at_steps"})
 
     @classmethod
     def of(cls, system, target=None, *, steps=None):
@@ -244,6 +244,11 @@ class BlockSweep:
                       if a.args[0].time and offset(a.args[0]) < -j}
             out.append((S.One + j, simplify(B.at_last(expr, -1).xreplace(before), self.assume)))
         return out
+
+    def boundary_at_steps(self, expr):
+        """``[(step, form)]`` as :meth:`boundary`, each form written at its step and simplified
+        there, for printing: 2·h[t] + 2·h[T-1] at t = T-1 is 4·h[T-1]."""
+        return [(when, simplify(B.at_time(form, when), self.assume)) for when, form in self.boundary(expr)]
 
     def __repr__(self):
         mode = "generic in t" if self.steps_count is None else f"unrolled over {self.steps_count} steps"

@@ -117,8 +117,10 @@ class Gradients:
         bound = self.checked[shapes]
         steps = bound.get("T", self.d.min_steps)
         if steps < self.d.min_steps:
-            raise ValueInputError(f"the time-indexed inputs have {steps} step(s); the gradients of the "
-                                  f"initial values need at least T = {self.d.min_steps}")
+            raise ValueInputError(f"the time-indexed inputs have {steps} step(s); the generated program needs at "
+                                  f"least T = {self.d.min_steps}, so that the fixed steps the gradients read "
+                                  "(h[T-k], an initial value's first users) and the boundary forms at each end "
+                                  "of the recurrences fall inside the sequence")
         check_distributions(system, args[len(system.params):], self.eps)  # the values change every call
         slots = system.given_inits()
         args += initial_values(system, init, bound, self.asarray, self.dtype)

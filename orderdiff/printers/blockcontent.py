@@ -155,7 +155,7 @@ def unfold(derivation, v, gone=None):
 def boundaries(derivation, v, expr):
     """``[(step, v at that step, the form there)]``: the steps at T (or at 1) where ordered
     derivatives past T (before 1) are zero."""
-    return [(when, B.at_time(v, when), B.at_time(form, when)) for when, form in derivation.boundary(expr)]
+    return [(when, B.at_time(v, when), form) for when, form in derivation.boundary_at_steps(expr)]
 
 
 def dependencies(derivation):
