@@ -274,11 +274,13 @@ class System:
         (h[t] from g[t-1], g[t] from h[t+1]) has no order of the steps to compute it in."""
         if not self.leads:
             return
+        position = {v: i for i, v in enumerate(self.order)}
         for part in nx.strongly_connected_components(self.graph):
             lags = {k for u, v, k in self.graph.subgraph(part).edges(data="lag") if k}
             if min(lags, default=0) < 0 < max(lags, default=0):
-                eq = next(self.equations[v] for v in self.order if v in part and self.equations[v].leading)
-                name, k = eq.leading[0]
+                reads = [(position[v], u, v, -k) for u, v, k in self.graph.subgraph(part).edges(data="lag") if k < 0]
+                _, name, v, k = min(reads)  # the first equation's read of a later step within the loop
+                eq = self.equations[v]
                 hit = re.search(rf"(?<!\w){re.escape(name)}\s*\[\s*t\s*\+", eq.source)
                 raise DefinitionError(
                     f"{name}[t+{k}] reads a later step on a recurrence that also reads earlier ones "

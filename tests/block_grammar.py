@@ -2,8 +2,9 @@
 
 :data:`block_files` draws files that read and derive: a recurrence ``h[t]`` over vectors
 of ``n`` built from the declared leaves, the block operations and the elementwise
-functions, from a filled or a learned initial state, and a loss over it: a sum over the
-steps, and at times a term read after the loop at ``h[T]`` or ``h[T-1]``. :func:`mutated` damages such a file a token at a time, so
+functions, from a filled or a learned initial state, or run backward (``h[t+1]``) from a
+value past the last step, and a loss over it: a sum over the steps, and at times a term
+read after the loop at ``h[T]`` or ``h[T-1]``. :func:`mutated` damages such a file a token at a time, so
 the reader's error paths are reached from text that is almost right. :func:`exercise`
 reads, derives, prints and runs a file; the only failure it accepts is an
 ``OrderdiffError``, and when the program runs, its gradient of every parameter and
@@ -59,23 +60,34 @@ losses = st.one_of(
 )
 
 
+BACKWARD = ["init h[T+1] = 0\n", "init h[T+1] = 0.5\n"]  # the value past the last step of a state run backward
+
+
 @st.composite
 def block_files(draw):
-    """A block file that reads and derives: ``h[t]``, an optional ``g[t]`` on it, a loss."""
+    """A block file that reads and derives: ``h[t]``, run forward (h[t-1]) or backward (h[t+1]),
+    an optional ``g[t]`` on it, a loss."""
+    backward = draw(st.booleans())
     h = draw(vectors)
-    lines = [f"h[t] = {h}"]
+    init = draw(st.sampled_from(BACKWARD if backward else INITS))
+    lines = [f"h[t] = {h.replace('h[t-1]', 'h[t+1]') if backward else h}"]
     loss_of = "h[t]"
     if draw(st.booleans()):
-        lines.append(f"g[t] = {draw(vectors).replace('x[t]', 'h[t]')}")
+        g = draw(vectors).replace('x[t]', 'h[t]')
+        if backward and draw(st.booleans()):
+            g = g.replace("h[t-1]", "h[t+1]")  # the next step of h, else its previous one
+        elif backward and "h[t-1]" in g:
+            init += "init h[0] = 0\n"
+        lines.append(f"g[t] = {g}")
         loss_of = "g[t]"
     loss = draw(losses).replace("h[t-1]", loss_of)  # a step's term of the loss sees its own step
     if draw(st.booleans()):  # and a term read after the loop, at the last steps
         last = draw(vectors).replace("h[t-1]", draw(st.sampled_from(["h[T]", "h[T-1]"]))).replace("x[t]", "x[T]")
         loss += f" + sum({last} * {last})"
-    return DECLARATIONS + draw(st.sampled_from(INITS)) + "\n".join(lines) + f"\nC = {loss}\n"
+    return DECLARATIONS + init + "\n".join(lines) + f"\nC = {loss}\n"
 
 
-TOKENS = ["[", "]", "(", ")", "t", "t-1", "t+1", "@", "*", "-", ":", ",", "=", "0", "n", "m",
+TOKENS = ["[", "]", "(", ")", "t", "t-1", "t+1", "T+1", "@", "*", "-", ":", ",", "=", "0", "n", "m",
           "h", "x[t]", "sum_t(", "softmax(", "concat(", "transpose(", "\n", " ", "#", "1e999",
           "99999999999999999999", "__import__('os')", "init h[-1] = 0\n", "param Z: n - n\n"]
 

@@ -130,7 +130,7 @@ def separate(e, varies):
     return e
 
 
-def runs(G, cyclic, backwards):
+def runs(G, cyclic, backwards, rank):
     """The loops over t of the nodes of ``G``: ``[(nodes, reverse)]`` in an order they can run in,
     and ``{other node: how many loops run before it}``.
 
@@ -139,6 +139,8 @@ def runs(G, cyclic, backwards):
     are one loop, with the nodes between two of them (a stacked network's
     W @ h_l0[t], read by the layer above): it needs one recurrence's value of the step, and
     the other needs it in the same step. Otherwise each recurrence is a loop of its own.
+    Of the orders the graph allows, the one by ``rank`` (a node's place in the step): the
+    generated program is the same from run to run.
     """
     parts = [p for p in nx.strongly_connected_components(G) if p <= cyclic]
     ways = {backwards(p) for p in parts}
@@ -150,15 +152,16 @@ def runs(G, cyclic, backwards):
     owner = {v: k for k, (nodes, _) in enumerate(loops) for v in nodes}
     C = nx.condensation(G)
     members = C.graph["mapping"]
+    components = list(nx.lexicographical_topological_sort(C, key=lambda c: min(map(rank.get, C.nodes[c]["members"]))))
     order, seen = [], set()
-    for c in nx.topological_sort(C):
+    for c in components:
         k = owner.get(next(iter(C.nodes[c]["members"])))
         if k is not None and k not in seen:
             seen.add(k)
             order.append(k)
     position = {k: i for i, k in enumerate(order)}
     level = {}
-    for c in nx.topological_sort(C):
+    for c in components:
         for v in C.nodes[c]["members"]:
             if v in owner:
                 continue
@@ -177,7 +180,8 @@ def forward(system, forms):
     timed = list(system.timed)
     step = nx.DiGraph(system.graph.subgraph(timed))  # every use between time-indexed nodes, lagged or not
     ahead = {(u, v) for u, v, k in system.graph.edges(data="lag") if k < 0}
-    loops, level = runs(step, graph.cyclic(step), lambda part: any((u, v) in ahead for u in part for v in part))
+    rank = {v: k for k, v in enumerate(timed)}
+    loops, level = runs(step, graph.cyclic(step), lambda part: any((u, v) in ahead for u in part for v in part), rank)
     every = set().union(*(names(f) for f in forms), *(names(system.equations[v].expr) for v in system.after))
     halves, inlined, stored_all = [], set(), set()
     for loop, reverse in loops:
@@ -252,8 +256,8 @@ def backward(derivation):
                or before_one(form[v])}  # the steps at the ends differ
     ends = {v: derivation.boundary(form[v]) for v in bounded}
     cyclic = graph.cyclic(deps) | {v for v in bounded if ends[v]}
-    loops, level = runs(deps, cyclic, lambda part: not any(lookbehind(form[v]) for v in part))
     rank = {v: -k for k, v in enumerate(timed)}  # backward: later nodes of the step first
+    loops, level = runs(deps, cyclic, lambda part: not any(lookbehind(form[v]) for v in part), rank)
     looping = set().union(*(nodes for nodes, _ in loops))
     order = list(nx.lexicographical_topological_sort(deps.subgraph(set(timed) - looping), key=rank.get))
     halves = []
