@@ -241,6 +241,20 @@ def lookahead2(ops, p, inputs, init):
     return loss
 
 
+def lookahead_reads(ops, p, inputs, init):
+    """tests/systems/rnn/lookahead_reads.eqs: h from h[T+1] = 0.5 down, reading v[t+1] (v[T+1] = 0)."""
+    x, yhat, T = inputs["x"], inputs["yhat"], inputs["x"].shape[0]
+    B = x.shape[1]
+    v = [ops.tanh(affine(x[t], p["U"])) for t in range(T)] + [ops.full((B, N_H), 0.0)]
+    h = [None] * T + [ops.full((B, N_H), 0.5)]   # h[1..T] at 0..T-1, then h[T+1]
+    for t in reversed(range(T)):
+        h[t] = ops.tanh(affine(h[t + 1], p["W"]) + v[t + 1])
+    loss = 0.0
+    for t in range(T):
+        loss = loss + squared_error(ops, yhat[t], ops.tanh(affine(h[t + 1], p["V"])) + affine(h[t], p["Y"]))
+    return loss
+
+
 # ----- what each file declares, read off the file by hand --------------------------------
 ELMAN_PARAMS = {"W_ih": (N_H, N_X + N_H), "b_ih": (N_H,), "W_ho": (N_Y, N_H), "b_ho": (N_Y,)}
 
@@ -291,6 +305,8 @@ MODELS = {m.name: m for m in (
            "b_ho": (N_Y,)}, {"hf[0]": N_H}, targets="real"),
     Model(VARIANTS / "lookahead2.eqs", lookahead2,
           {"W": (N_H, N_X + 2 * N_H), "U": (N_H, 2 * N_H), "V": (N_H, N_H), "W_ho": (N_Y, N_H)}, {"g[0]": N_H}),
+    Model(VARIANTS / "lookahead_reads.eqs", lookahead_reads,
+          {"W": (N_H, N_H), "U": (N_H, N_X), "V": (N_Y, N_H), "Y": (N_Y, N_H)}, {}, targets="real"),
     Model(VARIANTS / "static.eqs", static, {"W": (N_H, N_X), "U": (N_H, N_H), "V": (N_Y, N_H), "k": ()},
           targets="real", static={"s": N_H}, fill=1.0),
 )}

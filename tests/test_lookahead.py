@@ -109,7 +109,7 @@ def test_a_sequence_too_short_for_the_fixed_steps_is_refused():
     numpy.testing.assert_allclose(loss, 3 * 2 * (h1 ** 2 + h2 ** 2) + 3 * 2 * h1, rtol=1e-14)
 
 
-@pytest.mark.parametrize("name", ["backward", "bidirectional", "lookahead2"])
+@pytest.mark.parametrize("name", ["backward", "bidirectional", "lookahead2", "lookahead_reads"])
 def test_every_length_of_sequence_agrees_with_autograd(name):
     """The forms at the first and the last steps overlap in short sequences: T from the
     fewest the file allows to five, against HIPS autograd on the hand-written forward pass."""

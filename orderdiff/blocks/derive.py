@@ -26,7 +26,7 @@ from .. import graph
 from ..sweep import step
 from ..errors import LimitError, TargetError
 from . import expr as B
-from .simplify import simplify
+from .simplify import lookbehind, simplify
 from .vjps import local_vjps
 
 
@@ -257,9 +257,10 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
     while queue:
         u = queue.pop()
         ws = users.get(u, set())
-        if u not in inner or u in keep or u in ws or len(ws) != 1 or inner[u].has(B.Last):
+        if u not in inner or u in keep or u in ws or len(ws) != 1 or inner[u].has(B.Last) or lookbehind(inner[u]):
             continue  # a share of a last step ([t = T] · g) stays with its own node, in the loop's last
-            # steps: so no form holding one is ever moved to another time (its step would not move with it)
+            # steps: so no form holding one is ever moved to another time (its step would not move with it);
+            # so does one of a use a step earlier (d+C/dhb[t-1]), zero at t = 1, which a sum over t would read
         (w,) = ws
         if shifted_use(inner[w], u) and not vanishes_without_adjoints(inner[u], assume):
             continue  # d+E/du[t+1] is 0 past T, but its explicit part would not be

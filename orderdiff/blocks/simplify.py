@@ -330,6 +330,11 @@ def pad(node, ctx):
     return g if a == 0 and B.dim_equal(B.shape_of(g)[0], n) else None
 
 
+def cat(node, ctx):
+    """A concatenation of zeros is zeros (the rows of a difference that cancelled)."""
+    return B.Zeros(node.shape) if all(B.is_zero(a) for a in node.args) else None
+
+
 def broadcast(node, ctx):
     c = node.args[0]
     return B.Zeros(node.shape) if B.is_zero(c) else None
@@ -350,6 +355,7 @@ RULES = {
     B.Outer: zero_if_any_zero,
     B.SumT: sum_t,
     B.Broadcast: broadcast,
+    B.Cat: cat,
 }
 
 

@@ -262,7 +262,9 @@ def backward(derivation):
     order = list(nx.lexicographical_topological_sort(deps.subgraph(set(timed) - looping), key=rank.get))
     halves = []
     for loop, reverse in loops:
-        varies = lambda e, loop=loop: bool(adjoints(e) & loop) or reads_ahead(e) or before_one(e)  # noqa: E731
+        # an adjoint a step earlier (d+C/dg[t-1]) stays in the loop, where t = 1 has a form without it
+        varies = lambda e, loop=loop: (bool(adjoints(e) & loop) or reads_ahead(e)  # noqa: E731
+                                       or before_one(e) or bool(lookbehind(e)))
         looped = []
         for v in reversed(timed):
             if v in loop:
