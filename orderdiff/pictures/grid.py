@@ -119,12 +119,25 @@ def hits(route, a, b, boxes):
     """How many samples of ``route`` lie in a box other than its ends' (kept ``CLEAR`` apart)."""
     count = 0
     ends = [(a.x, a.y, a.w, a.h), (b.x, b.y, b.w, b.h)]
+    near = [box for box in boxes if box not in ends and reaches(route, box, CLEAR)]
+    if not near:
+        return 0
     for i in range(1, SAMPLES):
         x, y = bezier(route, i / SAMPLES)
         if any(inside((x, y), box, 0) for box in ends):
             continue
-        count += sum(inside((x, y), box, CLEAR) for box in boxes if box not in ends)
+        count += sum(inside((x, y), box, CLEAR) for box in near)
     return count
+
+
+def reaches(route, box, margin):
+    """Whether ``box`` (grown by ``margin``) meets the bounding box of the route's control points,
+    which holds the whole curve: a box that does not can hold none of its samples."""
+    x, y, w, h = box
+    xs, ys = [p[0] for p in route], [p[1] for p in route]
+    margin += 1e-9  # the samples, computed in floating point, may stand a rounding outside the hull
+    return (x - w / 2 - margin <= max(xs) and min(xs) <= x + w / 2 + margin
+            and y - h / 2 - margin <= max(ys) and min(ys) <= y + h / 2 + margin)
 
 
 def inside(point, box, margin):
