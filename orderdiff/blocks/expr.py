@@ -16,6 +16,8 @@ parameter, a sum over time) and ``(t - 1,)`` or ``(3,)`` for a time-indexed one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sympy import Basic, Integer, Number, S, Symbol, Tuple
 from sympy.core.symbol import Str
 
@@ -46,7 +48,14 @@ class Var(Block):
         return tuple(self.args[2])
 
     def at(self, time):
-        return Var(self.args[0], self.shape, (time,) if self.time else ())
+        return _retimed_var(self, time)
+
+
+@lru_cache(maxsize=1 << 18)
+def _retimed_var(var, time):
+    """One object for each variable at each time: equal leaves that are also the same object
+    compare and hash at once, in the many trees an unrolled sweep builds of them."""
+    return Var(var.args[0], var.shape, (time,) if var.time else ())
 
 
 class Adj(Block):
@@ -119,7 +128,12 @@ def shift(expr, k):
 
 def at_time(expr, when):
     """``expr`` with the generic index ``t`` replaced by the integer or expression ``when``."""
-    return retimed(expr, lambda time: time.subs(T_INDEX, when))
+    return retimed(expr, lambda time: _time_at(time, when))
+
+
+@lru_cache(maxsize=1 << 16)
+def _time_at(time, when):
+    return time.subs(T_INDEX, when)  # slow, and asked again for every variable of every step
 
 
 def retimed(expr, move):
