@@ -33,8 +33,7 @@ class Var(Block):
     """A variable: ``Var('h', (n_h,), (t - 1,))`` is h[t-1]."""
 
     def __new__(cls, name, shape=(), time=()):
-        name = name if isinstance(name, Str) else Str(str(name))
-        return Block.__new__(cls, name, Tuple(*shape), Tuple(*map(as_dim, time)))
+        return _var(cls, name.name if isinstance(name, Str) else str(name), tuple(shape), tuple(time))
 
     def _shape(self):
         return tuple(self.args[1])
@@ -48,14 +47,14 @@ class Var(Block):
         return tuple(self.args[2])
 
     def at(self, time):
-        return _retimed_var(self, time)
+        return Var(self.args[0], self.shape, (time,) if self.time else ())
 
 
 @lru_cache(maxsize=1 << 18)
-def _retimed_var(var, time):
+def _var(cls, name, shape, time):
     """One object for each variable at each time: equal leaves that are also the same object
     compare and hash at once, in the many trees an unrolled sweep builds of them."""
-    return Var(var.args[0], var.shape, (time,) if var.time else ())
+    return Block.__new__(cls, Str(name), Tuple(*shape), Tuple(*map(as_dim, time)))
 
 
 class Adj(Block):
