@@ -13,6 +13,7 @@ from functools import cached_property
 
 from sympy import S
 
+from ..algebra import paused_gc
 from . import expr as B
 from .derive import fold_adjoints, generic, offset, recursive_form, substitute_all, sweep_system
 from .nodes import NodeMap
@@ -76,7 +77,8 @@ class BlockSweep:
         -------
         BlockSweep
         """
-        target, steps_of, order, assume = sweep_system(system, target, steps)
+        with paused_gc():  # many small trees and no cycles, which collections would walk again and again
+            target, steps_of, order, assume = sweep_system(system, target, steps)
         return cls(system, target, steps_of, order, steps, assume)
 
     def __init__(self, system, target, steps, order, steps_count, assume):

@@ -218,7 +218,11 @@ def sweep(edges, target, assume):
     for node, user, share in edges:  # a user that reads a node at several steps (h[T], h[T-1]) gives one share
         by_user = shares.setdefault(node, {})
         by_user[user] = B.Plus(by_user[user], share) if user in by_user else share
-    return {v: step(target, [(u, simplify(s.xreplace(one), assume)) for u, s in pairs.items()], B.zero_like(v))
+
+    def done(u, s):  # a share holds d+E/du of its own user alone: only the target's hold d+E/dE
+        return simplify(s.xreplace(one) if u == target else s, assume)
+
+    return {v: step(target, [(u, done(u, s)) for u, s in pairs.items()], B.zero_like(v))
             for v, pairs in shares.items()}
 
 

@@ -16,6 +16,8 @@ parameter, a sum over time) and ``(t - 1,)`` or ``(3,)`` for a time-indexed one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sympy import Basic, Integer, Number, S, Symbol, Tuple
 from sympy.core.symbol import Str
 
@@ -31,8 +33,7 @@ class Var(Block):
     """A variable: ``Var('h', (n_h,), (t - 1,))`` is h[t-1]."""
 
     def __new__(cls, name, shape=(), time=()):
-        name = name if isinstance(name, Str) else Str(str(name))
-        return Block.__new__(cls, name, Tuple(*shape), Tuple(*map(as_dim, time)))
+        return _var(cls, name.name if isinstance(name, Str) else str(name), tuple(shape), tuple(time))
 
     def _shape(self):
         return tuple(self.args[1])
@@ -47,6 +48,13 @@ class Var(Block):
 
     def at(self, time):
         return Var(self.args[0], self.shape, (time,) if self.time else ())
+
+
+@lru_cache(maxsize=1 << 18)
+def _var(cls, name, shape, time):
+    """One object for each variable at each time: equal leaves that are also the same object
+    compare and hash at once, in the many trees an unrolled sweep builds of them."""
+    return Block.__new__(cls, Str(name), Tuple(*shape), Tuple(*map(as_dim, time)))
 
 
 class Adj(Block):
@@ -119,7 +127,12 @@ def shift(expr, k):
 
 def at_time(expr, when):
     """``expr`` with the generic index ``t`` replaced by the integer or expression ``when``."""
-    return retimed(expr, lambda time: time.subs(T_INDEX, when))
+    return retimed(expr, lambda time: _time_at(time, when))
+
+
+@lru_cache(maxsize=1 << 16)
+def _time_at(time, when):
+    return time.subs(T_INDEX, when)  # slow, and asked again for every variable of every step
 
 
 def retimed(expr, move):

@@ -34,7 +34,8 @@ def plus(node, ctx):
     if merged is not None:
         rest = merged
     rest = collect(rest)
-    rest.sort(key=lambda a: (isinstance(a, B.Neg), lookahead(a)))  # positive first, then by step
+    if len(rest) > 1:  # a sort computes its keys, which walk the terms, even for one term
+        rest.sort(key=lambda a: (isinstance(a, B.Neg), lookahead(a)))  # positive first, then by step
     out = ([number] if number != 0 else []) + rest
     if not out:
         return B.zero_like(node)
@@ -90,14 +91,19 @@ def commuted(core):
 
 def lookahead(e):
     """How many steps ahead the adjoints of ``e`` look (1 for d+E/dh[t+1])."""
-    times = [a.args[0].time[0] - B.T_INDEX for a in B.adjoints(e) if a.args[0].time]
-    return max((int(d) for d in times if d.is_Integer), default=0)
+    return max((int(d) for d in steps_from_t(e)), default=0)
 
 
 def lookbehind(e):
     """How many steps back the adjoints of ``e`` look (1 for d+E/dhb[t-1], a look-ahead's)."""
-    times = [a.args[0].time[0] - B.T_INDEX for a in B.adjoints(e) if a.args[0].time]
-    return max([0, *(-int(d) for d in times if d.is_Integer)])
+    return max([0, *(-int(d) for d in steps_from_t(e))])
+
+
+def steps_from_t(e):
+    """How far from t the adjoints of ``e`` are, for those at t + k: a fixed step (h[3]) is at no
+    such distance, and is passed over before the slow sympy subtraction that would say so."""
+    times = [a.args[0].time[0] for a in B.adjoints(e) if a.args[0].time]
+    return [d for d in (x - B.T_INDEX for x in times if not x.is_Integer) if d.is_Integer]
 
 
 def merge_pads(terms):

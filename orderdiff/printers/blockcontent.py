@@ -11,6 +11,7 @@ the derivation did that; this module only reads it and substitutes for display.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sympy import Basic
 
@@ -205,4 +206,9 @@ def written(decl):
 
 def shape_text(shape):
     """``['n_h', 'n_h + n_x']``: a shape's dimensions as strings (``[]`` for a scalar)."""
-    return [str(d) for d in shape]
+    return list(dims_text(tuple(shape)))
+
+
+@lru_cache(maxsize=1 << 10)
+def dims_text(shape):
+    return tuple(str(d) for d in shape)  # sympy's str builds a printer each time; a file has few shapes

@@ -272,9 +272,16 @@ class BlockLatexPrinter(Levels, OrderdiffLatexPrinter):
     def _print_Var(self, expr):
         return self.entry(expr)
 
+    def latex_name(self, name):
+        """A variable's name as sympy writes it, worked out once: every step's node repeats it."""
+        names = self.__dict__.setdefault("_names", {})
+        if name not in names:
+            names[name] = self._print(Symbol(name))
+        return names[name]
+
     def entry(self, var, *index):
         r"""``var`` with its time and then ``index`` as subscripts: ``\hat{y}_{t,i}``."""
-        name = self._print(Symbol(var.name))
+        name = self.latex_name(var.name)
         sub = ",".join([*(time_text(x) for x in var.time), *index])
         if not sub:
             return name
