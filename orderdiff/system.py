@@ -262,10 +262,20 @@ class System:
                 for u, k in (((u, 0) for u in eq.free_symbols) if eq.uses is None else eq.uses)]
         return graph.step_graph([*self.leaves, *self.equations], uses)
 
+    @cached_property
+    def backward(self):
+        """The time-indexed variables computed from t = T down to 1: those on a recurrence that
+        reads a later step (hb[t] from hb[t+1]), in the order of the step."""
+        out = set()
+        for part in nx.strongly_connected_components(self.graph):
+            if any(k < 0 for _, _, k in self.graph.subgraph(part).edges(data="lag")):
+                out |= part
+        return [v for v in self.timed if v in out]
+
     def _lags(self, ahead=False):
         out = {}
         for eq in self.equations.values():
-            for u, k in eq.leading if ahead else eq.lagged:
+            for u, k in sorted(eq.leading if ahead else eq.lagged):  # uses are a set: in a fixed order
                 out[u] = max(k, out.get(u, 0))
         return out
 

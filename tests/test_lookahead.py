@@ -130,13 +130,16 @@ def test_every_length_of_sequence_agrees_with_autograd(name):
             numpy.testing.assert_allclose(grads[key], g, rtol=1e-9, atol=1e-12, err_msg=f"{key}, T = {T}")
 
 
-def test_the_generated_program_is_the_same_from_run_to_run(tmp_path):
-    """Loops that do not depend on each other run in the order of the file, not of a hash."""
-    sources = []
+def test_the_generated_program_and_text_are_the_same_from_run_to_run(tmp_path):
+    """Loops that do not depend on each other run in the order of the file, not of a hash,
+    and the names listed come in the order of the step."""
+    outputs = []
     for seed in ("1", "4", "6"):
         out = tmp_path / f"program{seed}.py"
-        subprocess.run([sys.executable, "-m", "orderdiff", "derive", str(RNN / "bidirectional.eqs"),
-                        "--emit-python", str(out)], check=True, capture_output=True, timeout=120,
-                       env={**os.environ, "PYTHONHASHSEED": seed})
-        sources.append(out.read_text())
-    assert sources[0] == sources[1] == sources[2]
+        run = functools.partial(subprocess.run, capture_output=True, text=True, check=True, timeout=120,
+                                env={**os.environ, "PYTHONHASHSEED": seed})
+        run([sys.executable, "-m", "orderdiff", "derive", str(RNN / "bidirectional.eqs"), "--emit-python", str(out)])
+        text = run([sys.executable, "-m", "orderdiff", "derive", str(RNN / "lookahead_reads.eqs")]).stdout
+        outputs.append((out.read_text(), text))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert "; h[t] reads the next step: computed from t = T down to 1;" in outputs[0][1]  # v[t] is read, not run
