@@ -92,9 +92,9 @@ def network(derivation, p):
         return ["The network:"] + [f"  {x}" for x in lines] + [f"order: {names(system.before + system.after)}", ""]
     order = [f"before the loop: {names(system.before)}"] if system.before else []
     order += [f"one step, t = 1..T: {names(system.timed)}"] if system.timed else []
-    if system.backward:
-        order += [f"{names(system.backward)} read{'s' if len(system.backward) == 1 else ''} the next step: "
-                  "computed from t = T down to 1"]
+    states = [v for v in system.backward if v in system.leads]  # the states read at t+1 on such a recurrence
+    if states:
+        order += [f"{names(states)} read{'s' if len(states) == 1 else ''} the next step: computed from t = T down to 1"]
     order += [f"after the loop: {names(system.after)}"] if system.after else []
     return ["The network:"] + [f"  {x}" for x in lines] + ["; ".join(order), ""]
 
