@@ -4,8 +4,9 @@
 of ``n`` built from the declared leaves, the block operations and the elementwise
 functions, from a filled or a learned initial state, or run backward (``h[t+1]``) from a
 value past the last step, and a loss over it: a sum over the steps, and at times a term
-read after the loop at ``h[T]`` or ``h[T-1]``. :func:`mutated` damages such a file a token at a time, so
-the reader's error paths are reached from text that is almost right. :func:`exercise`
+read after the loop at ``h[T]``, ``h[T-1]``, ``h[1]`` or ``h[2]``. :func:`mutated` damages
+such a file a token at a time, so the reader's error paths are reached from text that is
+almost right. :func:`exercise`
 reads, derives, prints and runs a file; the only failure it accepts is an
 ``OrderdiffError``, and when the program runs, its gradient of every parameter and
 initial value must agree with central differences of its own loss (an oracle that
@@ -82,7 +83,8 @@ def block_files(draw):
         loss_of = "g[t]"
     loss = draw(losses).replace("h[t-1]", loss_of)  # a step's term of the loss sees its own step
     if draw(st.booleans()):  # and a term read after the loop, at the last steps
-        last = draw(vectors).replace("h[t-1]", draw(st.sampled_from(["h[T]", "h[T-1]"]))).replace("x[t]", "x[T]")
+        step = draw(st.sampled_from(["h[T]", "h[T-1]", "h[1]", "h[2]"]))
+        last = draw(vectors).replace("h[t-1]", step).replace("x[t]", "x[T]")
         loss += f" + sum({last} * {last})"
     return DECLARATIONS + init + "\n".join(lines) + f"\nC = {loss}\n"
 

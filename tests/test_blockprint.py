@@ -827,6 +827,7 @@ DOCUMENTS = {
     # states that read the next step: recurrences run t = 1..T, boundary forms at t = 1
     "bidirectional": ((ELMAN.parent / "torch_bigru.eqs").read_text(), None),
     "bidirectional_steps3": ((ELMAN.parent / "torch_birnn.eqs").read_text(), 3),
+    "early_step": ((ELMAN.parent / "torch_birnn_classifier.eqs").read_text(), None),  # h_reverse[1]: [t = 1] · g
 }
 
 

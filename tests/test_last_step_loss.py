@@ -48,6 +48,33 @@ C = (y[T] - final)^2
 """
 
 
+# early steps read after the loop, h[1] and h[2], with a last one, y[T], and a non-recurrent y read
+# at its first step: each an Iverson share [t = k] · g of the generic recurrence
+EARLY = """\
+dim n_x, n_h
+input x[t]: n_x
+param W: n_h, n_x + n_h
+param U: n_h, n_x
+param V: n_h, n_h
+param b: n_h
+init h[0] = 0
+h[t] = tanh(W @ concat(x[t], h[t-1]) + b)
+y[t] = tanh(U @ x[t])
+C = sum_t(sum(h[t] * h[t])) / 10 + sum(V @ h[1]) + sum(h[2] * y[T]) + sum(y[1] * h[T])
+"""
+
+
+def early_loss(W, U, V, b, h0, x):
+    h, hs, C = h0, [], 0.0
+    for t in range(len(x)):
+        h = anp.tanh(anp.concatenate([x[t], h], axis=-1) @ W.T + b)
+        hs.append(h)
+        C = C + anp.sum(h * h, axis=-1) / 10
+    y = [anp.tanh(x[t] @ U.T) for t in range(len(x))]
+    return anp.sum(C + anp.sum(hs[0] @ V.T, axis=-1) + anp.sum(hs[1] * y[-1], axis=-1)
+                   + anp.sum(y[0] * hs[-1], axis=-1))
+
+
 def elman_last(W, b, h0, x):
     h = h0
     for t in range(len(x)):
@@ -123,6 +150,41 @@ def test_reads_of_several_last_steps_agree_with_autograd():
         numpy.testing.assert_allclose(grads[name], grad(last_two_loss, k)(*args), rtol=1e-10, atol=1e-12)
 
 
+def test_reads_of_early_steps_agree_with_autograd_for_every_length():
+    """h[1] and h[2] after the loop; T from the fewest that keep the forms of the first and the
+    last steps apart (three: t = 1, 2 and T) to six."""
+    d = orderdiff.derive(orderdiff.parse(EARLY))
+    f = d.lambdify()
+    assert d.min_steps == 3
+    for T in range(3, 7):
+        rng = numpy.random.default_rng(T)
+        B, n_x, n_h = 2, 3, 4
+        W, U, V = rng.normal(0, 0.5, (n_h, n_x + n_h)), rng.normal(0, 0.5, (n_h, n_x)), rng.normal(0, 0.5, (n_h, n_h))
+        b, h0, x = rng.normal(0, 0.5, n_h), rng.normal(0, 0.5, (B, n_h)), rng.normal(0, 1, (T, B, n_x))
+        loss, grads = f({"W": W, "U": U, "V": V, "b": b}, {"x": x}, {"h": h0})
+        args = (W, U, V, b, h0, x)
+        assert loss == pytest.approx(early_loss(*args), rel=1e-12)
+        for k, name in enumerate(["W", "U", "V", "b", "h[0]"]):
+            numpy.testing.assert_allclose(grads[name], grad(early_loss, k)(*args), rtol=1e-10, atol=1e-12,
+                                          err_msg=f"{name}, T = {T}")
+
+
+def test_early_steps_print_as_shares_of_their_step():
+    text = orderdiff.derive(orderdiff.parse(EARLY)).to_text()
+    bptt = text[text.index("Backpropagation through time"):text.index("Parameter gradients")]
+    assert "∂⁺C/∂h[t] = [t = 1] · (Vᵀ 1) + [t = 2] · y[T] + [t = T] · y[1] + (1/5)·h[t]" in bptt
+    assert "\n  at t = 1: ∂⁺C/∂h[1] = Vᵀ 1 + (1/5)·h[1] + " in bptt
+    assert "\n  at t = 2: ∂⁺C/∂h[2] = y[T] + (1/5)·h[2] + " in bptt
+    unrolled = orderdiff.derive(orderdiff.parse(EARLY), steps=3).to_text()
+    assert "\n  C <- V, h[1], y[1], h[2], h[3], y[3]\n" in unrolled and "[t = " not in unrolled
+
+
+def test_too_few_steps_for_an_early_step_are_refused():
+    with pytest.raises(orderdiff.OrderdiffError, match=r"this equation reads the step 2, so it needs at least 2 "
+                                                       r"steps; unrolled over 1, step 2 comes after T"):
+        orderdiff.derive(orderdiff.parse(EARLY), steps=1)
+
+
 def test_a_scalar_model_fitted_to_its_last_value():
     rng = numpy.random.default_rng(4)
     x, final = rng.normal(0, 1, (6, 3)), rng.normal(0, 1, 3)
@@ -135,7 +197,8 @@ def test_a_scalar_model_fitted_to_its_last_value():
 
 
 @pytest.mark.parametrize("backend", ["torch", "jax"])
-@pytest.mark.parametrize("text", [CLASSIFIER.read_text(), LAST_TWO, FINAL_VALUE], ids=["classifier", "last-two", "final"])
+@pytest.mark.parametrize("text", [CLASSIFIER.read_text(), LAST_TWO, FINAL_VALUE, EARLY],
+                         ids=["classifier", "last-two", "final", "early"])
 def test_other_backends_agree_with_numpy(text, backend):
     pytest.importorskip(backend)
     from orderdiff.blocks.check import random_point
@@ -163,7 +226,8 @@ def test_each_last_step_read_gets_its_own_boundary_form():
     assert "\n  at t = T-2: d+C/dy[T-2] = y[T]\n" in text
 
 
-@pytest.mark.parametrize("text", [CLASSIFIER.read_text(), LAST_TWO, FINAL_VALUE], ids=["classifier", "last-two", "final"])
+@pytest.mark.parametrize("text", [CLASSIFIER.read_text(), LAST_TWO, FINAL_VALUE, EARLY],
+                         ids=["classifier", "last-two", "final", "early"])
 def test_check_latex_and_the_emitted_module(text, tmp_path):
     path = tmp_path / "model.eqs"
     path.write_text(text)
@@ -189,7 +253,11 @@ def test_the_unrolled_derivation_reads_the_last_steps_themselves():
     (LAST_TWO.replace("zh[t] = W @ concat(x[t], h[t-1]) + b", "zh[t] = W @ concat(x[t], h[t-1]) + b + h[T]"), 7, 42,
      "h[T] is one step of h, read after the loop: use it in an equation without [t] and outside sum_t(...)"),
     (LAST_TWO.replace("sum_t(sum(h[t]))", "sum_t(sum(h[T]))"), 10, 38, "h[T] is one step of h, read after the loop"),
-    (LAST_TWO.replace("h[T-1]", "h[1]"), 10, 18, "one early step of 'h' alone cannot be written yet"),
+    (LAST_TWO.replace("h[T-1]", "h[0]"), 10, 18, "an early step is h[K] for a whole number K from 1 (the first "
+     "step) to 1000; an initial value is not read after the loop (read its parameter instead)"),
+    (LAST_TWO.replace("h[T-1]", "h[1001]"), 10, 18, "h[...] is more than 1000 steps from the first"),
+    (LAST_TWO.replace("h[T-1]", "h[1.5]"), 10, 18, "an early step is h[K] for a whole number K"),
+    (LAST_TWO.replace("sum_t(sum(h[t]))", "sum_t(sum(h[1]))"), 10, 38, "h[1] is one step of h, read after the loop"),
     (LAST_TWO.replace("h[T-1]", "h[T-1000]"), 10, 20, "h[T-...] reaches back more than 999 steps from the last"),
     (LAST_TWO.replace("h[T-1]", "h[T+1]"), 10, 19, "h[T+...] is past the last step T"),
 ])

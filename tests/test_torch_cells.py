@@ -227,6 +227,29 @@ def test_a_bidirectional_lstm_agrees_with_pytorch(torch, layers):
     assert_agree(loss, grads, torch_loss, expected)
 
 
+@pytest.mark.parametrize("steps", [1, 2, T])
+def test_a_bidirectional_classifier_reading_h_n_agrees_with_pytorch(torch, steps):
+    """PyTorch's final states h_n are h[T] forward and h_reverse[1] backward: each a share of its
+    recurrence at one step, for every length of sequence down to one step."""
+    torch.manual_seed(15 + steps)
+    rnn = torch.nn.RNN(N_X, N_H, bidirectional=True).double()
+    readout = torch.nn.Linear(2 * N_H, N_Y).double()
+    x = torch.randn(steps, B, N_X, dtype=torch.float64)
+    labels = torch.randint(0, N_Y, (B,))
+    h_0 = torch.cat([torch.randn(1, B, N_H, dtype=torch.float64), torch.zeros(1, B, N_H, dtype=torch.float64)])
+    h_0.requires_grad_(True)
+    _, h_n = rnn(x, h_0)
+    torch_loss = torch.nn.functional.cross_entropy(readout(torch.cat([h_n[0], h_n[1]], dim=-1)), labels,
+                                                   reduction="sum")
+    torch_loss.backward()
+    f = example("torch_birnn_classifier.eqs")
+    loss, grads = f(pytorch.params(rnn, readout), {"x": pytorch.array(x), "yhat": pytorch.one_hot(labels, N_Y)},
+                    pytorch.init(h_0, bidirectional=True))
+    expected = expected_gradients(rnn, readout, (h_0,))
+    expected.update(W_y=readout.weight.grad.numpy(), b_y=readout.bias.grad.numpy())
+    assert_agree(loss, grads, torch_loss, expected)
+
+
 def test_a_nonzero_initial_state_of_the_backward_direction_is_refused(torch):
     _, _, _, _, hx, _ = torch_case(torch, "GRU", seed=13, bidirectional=True)
     with pytest.raises(ValueError, match=r"^h_0\[1\], the initial state of layer 0's backward direction, is not "
@@ -397,7 +420,7 @@ def test_the_module_imports_no_torch_and_is_reached_from_the_package():
     assert done.stdout == "orderdiff.pytorch False True\n"
 
 
-@pytest.mark.parametrize("name", sorted([*CELLS.values(), *BIDIRECTIONAL.values()]))
+@pytest.mark.parametrize("name", sorted([*CELLS.values(), *BIDIRECTIONAL.values(), "torch_birnn_classifier.eqs"]))
 def test_check_agrees_on_the_example(name):
     result = CliRunner().invoke(main, ["check", str(EXAMPLES / name), "--points", "1"])
     assert result.exit_code == 0, result.output

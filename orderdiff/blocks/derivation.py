@@ -204,13 +204,17 @@ class BlockSweep:
     def min_steps(self):
         """The fewest steps T the generated program handles: the latest fixed step an
         initial value's gradient reads (1 for h[0] feeding step 1), k + 1 for a last
-        step h[T-k] that an equation reads, and j + k for a recurrence that reads the
-        adjoints j steps ahead and k back (its forms at the first and last steps differ)."""
+        step h[T-k] that an equation reads, k for an early step h[k], j + k for a recurrence
+        that reads the adjoints j steps ahead and k back, and as many steps as a form has
+        forms at its first and its last steps together (each its own step)."""
         times = [int(x.time[0]) for e in self.gradients.values() for x in e.atoms(B.Var)
                  if x.time and x.time[0].is_Integer]
-        lasts = [k + 1 for eq in self.system.equations.values() for k in B.last_steps(eq.expr)]
+        equations = self.system.equations.values()
+        lasts = [k + 1 for eq in equations for k in B.last_steps(eq.expr)]
+        firsts = [k for eq in equations for k in B.first_steps(eq.expr)]
         both = [lookahead(e) + lookbehind(e) for e in self.recurrences.values()] if self.system.leads else []
-        return max([1, *times, *lasts, *both])
+        ends = [sum(self.ends(e)) for e in self.compact.values() if B.is_array(e) and e.has(B.First)]
+        return max([1, *times, *lasts, *firsts, *both, *ends])
 
     @property
     def assumptions(self):
@@ -233,19 +237,29 @@ class BlockSweep:
         still written as ``t``; the printer substitutes the step); for one that holds the
         share of a last step (``[t = T-k] · g``), to T - k, each with that share where it is
         its step and without it elsewhere; for one that looks k steps back (a look-ahead
-        recurrence, d+E/dhb[t-1]), the steps 1, ..., k.
+        recurrence, d+E/dhb[t-1]), or holds the share of an early step (``[t = k] · g``), the
+        steps 1, ..., k, alike.
         """
-        ahead = max(lookahead(expr), *(k + 1 for k in B.last_steps(expr) if expr.has(B.Last)), 0)
+        ahead, behind = self.ends(expr)
         out = []
         for j in range(ahead):
             past = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
                     if a.args[0].time and offset(a.args[0]) > j}
             out.append((B.T_LAST - j, simplify(B.at_last(expr, j).xreplace(past), self.assume)))
-        for j in range(lookbehind(expr)):
+        for j in range(behind):
             before = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
                       if a.args[0].time and offset(a.args[0]) < -j}
-            out.append((S.One + j, simplify(B.at_last(expr, -1).xreplace(before), self.assume)))
+            out.append((S.One + j, simplify(B.at_first(expr, j + 1).xreplace(before), self.assume)))
         return out
+
+    @staticmethod
+    def ends(expr):
+        """``(late, early)``: how many of the last and of the first steps have forms of their own."""
+        if not B.is_array(expr):
+            return 0, 0
+        late = max(lookahead(expr), *(k + 1 for k in B.last_steps(expr) if expr.has(B.Last)), 0)
+        early = max(lookbehind(expr), *(int(e.args[1]) for e in expr.atoms(B.First)), 0)
+        return late, early
 
     def boundary_at_steps(self, expr):
         """``[(step, form)]`` as :meth:`boundary`, each form written at its step and simplified

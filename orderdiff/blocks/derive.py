@@ -151,6 +151,9 @@ def generic_edges(system):
             if leaf.time[0].has(B.T_LAST):  # h[T-k] after the loop: a share of h[t] at that step alone
                 yield leaf.at(B.T_INDEX), eq.var, B.Last(share, B.T_LAST - leaf.time[0])
                 continue
+            if leaf.time[0].is_Integer:  # h[k] after the loop, an early step: the same at step k
+                yield leaf.at(B.T_INDEX), eq.var, B.First(share, leaf.time[0])
+                continue
             k = B.lag(leaf)  # the user k steps later: xc[t+1] uses h[t]
             yield leaf.at(B.T_INDEX), B.shift(eq.var, k), B.shift(share, k)
             for s in range(1 - k, 1):  # the initial values h[0], h[-1], ... at the first steps
@@ -177,6 +180,11 @@ def unrolled_edges(system, steps):
         if far + 1 > steps:
             raise TargetError(f"this equation reads the step T-{far}, so it needs at least {far + 1} steps; "
                               f"unrolled over {steps}, T-{far} comes before step 1",
+                              file=system.file, line=eq.line, col=eq.col, source=eq.source)
+        late = max(B.first_steps(eq.expr), default=0)
+        if late > steps:
+            raise TargetError(f"this equation reads the step {late}, so it needs at least {late} steps; "
+                              f"unrolled over {steps}, step {late} comes after T",
                               file=system.file, line=eq.line, col=eq.col, source=eq.source)
     yield from given_by_edges(system)
     instances = []
@@ -261,7 +269,8 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
     while queue:
         u = queue.pop()
         ws = users.get(u, set())
-        if u not in inner or u in keep or u in ws or len(ws) != 1 or inner[u].has(B.Last) or lookbehind(inner[u]):
+        if u not in inner or u in keep or u in ws or len(ws) != 1 or inner[u].has(B.Last, B.First) \
+                or lookbehind(inner[u]):
             continue  # a share of a last step ([t = T] · g) stays with its own node, in the loop's last
             # steps: so no form holding one is ever moved to another time (its step would not move with it);
             # so does one of a use a step earlier (d+C/dhb[t-1]), zero at t = 1, which a sum over t would read

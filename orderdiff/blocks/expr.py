@@ -21,8 +21,8 @@ from functools import lru_cache
 from sympy import Basic, Integer, Number, S, Symbol, Tuple
 from sympy.core.symbol import Str
 
-from .ops import (Broadcast, Cat, Cols, CrossEntropy, Divide, Elementwise, Hadamard, Inner, Last, MatProd, Neg,
-                  Outer, Pad, Plus, Power, Rows, Softmax, SquaredError, SumT, Total, Trans)
+from .ops import (Broadcast, Cat, Cols, CrossEntropy, Divide, Elementwise, First, Hadamard, Inner, Last, MatProd,
+                  Neg, Outer, Pad, Plus, Power, Rows, Softmax, SquaredError, SumT, Total, Trans)
 from .shapes import Block, ShapeMismatch, as_dim, dim_equal, same_shape, shape_of, show
 
 T_INDEX = Symbol("t", integer=True)
@@ -173,12 +173,32 @@ def last_steps(expr):
     return reads | {int(e.args[1]) for e in expr.atoms(Last)}
 
 
+def first_steps(expr):
+    """The k of each early step k that ``expr`` reads after the loop (h[1]: 1), or whose
+    :class:`First` share it holds."""
+    if not is_array(expr):
+        return set()
+    reads = {int(v.time[0]) for v in expr.atoms(Var) if v.time and v.time[0].is_Integer and v.time[0] >= 1}
+    return reads | {int(e.args[1]) for e in expr.atoms(First)}
+
+
 def at_last(expr, j):
     """``expr`` at the step T - j: each share of a last step (:class:`Last`) kept where it is that
-    step's, zeros where it is another's (j = -1: before every last step, all zeros)."""
-    if not is_array(expr) or not expr.has(Last):
+    step's, zeros where it is another's (j = -1: before every last step, all zeros), and every share
+    of an early step (:class:`First`) zeros: the forms of the two ends never meet (``min_steps``)."""
+    if not is_array(expr) or not expr.has(Last, First):
         return expr
-    return expr.xreplace({e: e.args[0] if e.args[1] == j else zero_like(e) for e in expr.atoms(Last)})
+    return expr.xreplace({e: e.args[0] if isinstance(e, Last) and e.args[1] == j else zero_like(e)
+                          for e in expr.atoms(Last, First)})
+
+
+def at_first(expr, k):
+    """``expr`` at the early step k: each share of an early step (:class:`First`) kept where it is
+    that step's, zeros where it is another's, and every share of a last step zeros."""
+    if not is_array(expr) or not expr.has(Last, First):
+        return expr
+    return expr.xreplace({e: e.args[0] if isinstance(e, First) and e.args[1] == k else zero_like(e)
+                          for e in expr.atoms(Last, First)})
 
 
 def preorder(expr):
@@ -277,8 +297,8 @@ def variables(expr):
 
 __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", "Power", "MatProd",
            "Trans", "Outer", "Cat", "Rows", "Cols", "Pad", "Elementwise", "Softmax", "CrossEntropy",
-           "SquaredError", "Total", "Inner", "Broadcast", "SumT", "Last", "ShapeMismatch", "T_INDEX", "T_LAST",
-           "last_steps", "at_last",
+           "SquaredError", "Total", "Inner", "Broadcast", "SumT", "Last", "First", "ShapeMismatch", "T_INDEX", "T_LAST",
+           "last_steps", "at_last", "first_steps", "at_first",
            "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "show_time", "early",
            "time_key", "preorder", "variables",
            "count_ops",

@@ -374,6 +374,14 @@ RECORDS = (
                         (PRODUCT, (FACTOR, ATOM), r"[t = T-{1}]\, {0}")),
        notation_cases={"last": spelled((PRODUCT, (FACTOR,), "[t = T] · {0}"), (PRODUCT, (FACTOR,), "[t = T]*{0}"),
                                        (PRODUCT, (FACTOR,), r"[t = T]\, {0}"))}),
+    Op("First", "``x`` at the step t = k alone (``k`` the second argument, 1 or more), zeros at every "
+       "other step: the share of h[t] from a use of h[k] after the loop. The program writes it only at "
+       "its step (:mod:`.split` keeps it in the loop's first steps).", (2, 2),
+       shape=lambda x, k: shape_of(x),
+       vjp=lambda node, g: [(node.args[0], First(g, node.args[1]))],
+       numpy="({0} if t == {1!d} - 1 else 0.0)",
+       notation=spelled((PRODUCT, (FACTOR, ATOM), "[t = {1}] · {0}"), (PRODUCT, (FACTOR, ATOM), "[t = {1}]*{0}"),
+                        (PRODUCT, (FACTOR, ATOM), r"[t = {1}]\, {0}"))),
 )
 
 
@@ -400,7 +408,7 @@ def node_class(op):
 
 
 (Plus, Neg, Hadamard, Divide, Power, MatProd, Outer, Rows, Cols, Pad, Elementwise, Softmax, CrossEntropy,
- SquaredError, Total, Inner, Trans, Cat, Broadcast, SumT, Last) = map(node_class, RECORDS)
+ SquaredError, Total, Inner, Trans, Cat, Broadcast, SumT, Last, First) = map(node_class, RECORDS)
 Elementwise.function = property(lambda self: self.args[0].name)
 
 OPS = {globals()[op.name]: op for op in RECORDS}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import sys
 
-from sympy import Rational, S, Symbol, expand
+from sympy import Integer, Rational, S, Symbol, expand
 from sympy.core.symbol import Str
 
 from ..errors import DefinitionError, LimitError, ShapeError, UnknownFunctionError, did_you_mean
@@ -390,9 +390,7 @@ class BlockParser(Parser):
         if self.tok.text == "[" and self.tokens[self.i + 1].text == "T":
             return B.Var(name, shape, (B.T_LAST - self.last_index(name),))
         if self.tok.text == "[" and self.tokens[self.i + 1].kind == "number":
-            raise self.error(f"one early step of '{name}' alone cannot be written yet, only {name}[t], {name}[t-k] "
-                             f"and, after the loop, the last steps {name}[T] and {name}[T-k]",
-                             self.tokens[self.i + 1].pos)
+            return B.Var(name, shape, (Integer(self.first_index(name)),))
         if self.tok.text != "[" or self.tokens[self.i + 1].text != "t":
             raise self.error(f"'{name}' is indexed by time: write {name}[t] or {name}[t-1]", tok.pos)
         return B.Var(name, shape, (B.T_INDEX - self.time_index(name),))
@@ -422,6 +420,23 @@ class BlockParser(Parser):
             raise self.error(f"{name}[t...] in an equation without a time index: sum it over time with "
                              "sum_t(...), or index the equation by t", self.tokens[self.i - 1].pos)
         return k
+
+    def first_index(self, name):
+        """``k`` of ``name[k]``: one of the early steps 1, 2, ..., read after the loop."""
+        at = self.tokens[self.i + 1]
+        self.i += 1  # '['
+        k = self.exact(self.tok)
+        if not k.is_Integer or k < 1:
+            raise self.error(f"an early step is {name}[K] for a whole number K from 1 (the first step) to {MAX_LAG}; "
+                             f"an initial value is not read after the loop (read its parameter instead)")
+        if k > MAX_LAG:
+            raise self.error(f"{name}[...] is more than {MAX_LAG} steps from the first", cls=LimitError)
+        self.i += 1
+        self.expect("]", "']' to close the time index")
+        if self.timed_eq or self.in_sum_t:
+            raise self.error(f"{name}[{k}] is one step of {name}, read after the loop: use it in an equation without "
+                             "[t] and outside sum_t(...)", at.pos)
+        return int(k)
 
     def last_index(self, name):
         """``k`` of ``name[T]`` (0) or ``name[T-k]``: one of the last steps, read after the loop."""

@@ -149,6 +149,6 @@ def build_equation(line, parser):
     number, col, source = line.where(head.pos)
     generic = [v for v in B.variables(body) if v.time and v.time[0].has(B.T_INDEX)]
     uses = frozenset((v.name, B.lag(v) if v in generic else 0) for v in B.variables(body))
-    after = body.has(B.SumT) or bool(B.last_steps(body))  # sums over the steps, or reads one of them
+    after = body.has(B.SumT) or bool(B.last_steps(body) or B.first_steps(body))  # sums over the steps, or reads one
     return Equation(var, body, number, col, source, text, uses=uses, sums_over_time=after)
 

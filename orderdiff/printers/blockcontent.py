@@ -184,11 +184,15 @@ def dependencies(derivation):
 
 def steps_read(v, share):
     """The nodes of ``v`` that a user reads, by the share it passes back: h[T] for a share of
-    that last step alone (``[t = T] · g``), ``v`` itself for any other."""
-    if not share.has(B.Last):
+    that last step alone (``[t = T] · g``), h[1] for one of the first (``[t = 1] · g``), ``v``
+    itself for any other."""
+    if not share.has(B.Last, B.First):
         return [v]
-    out = [v.at(B.T_LAST - t.args[1]) if isinstance(t, B.Last) else v
-           for t in (share.args if isinstance(share, B.Plus) else (share,))]
+
+    def step(term):
+        return (v.at(B.T_LAST - term.args[1]) if isinstance(term, B.Last)
+                else v.at(term.args[1]) if isinstance(term, B.First) else v)
+    out = [step(t) for t in (share.args if isinstance(share, B.Plus) else (share,))]
     return list(dict.fromkeys(out))
 
 

@@ -186,6 +186,10 @@ class Levels:
         x, k = expr.args
         return self.form("last", self.operand(x, "last")) if k == 0 else self.form(B.Last, self.operand(x, B.Last), k)
 
+    def _print_First(self, expr):
+        x, k = expr.args
+        return self.form(B.First, self.operand(x, B.First), k)
+
     def _print_Broadcast(self, expr):
         c = expr.args[0]
         return self.form("ones") if c == 1 else self.form(B.Broadcast, self.operand(c, B.Broadcast))
