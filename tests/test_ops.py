@@ -88,6 +88,7 @@ SAMPLES = {
     B.Broadcast: [B.Broadcast(s, (Integer(N),))],
     B.SumT: [B.SumT(x)],  # one step: the sum over time of one term is the term
     B.Last: [B.Last(x, S.Zero)],  # at its own step, the last (t = T - 1 in the loop's 0-based count)
+    B.First: [B.First(x, Integer(3))],  # at its own step, the third (t = 2 in the loop's 0-based count)
 }
 
 SCALAR = {"tanh": np.tanh, "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan,
@@ -117,7 +118,7 @@ MEANING = {
     B.Softmax: softmax, B.CrossEntropy: lambda q, v: -np.sum(q * np.log(v)),
     B.SquaredError: lambda q, v: 0.5 * np.sum((v - q) ** 2), B.Total: np.sum,
     B.Inner: lambda a, b: np.sum(a * b), B.Broadcast: lambda c, shape: c * np.ones(tuple(int(d) for d in shape)),
-    B.SumT: lambda v: v, B.Last: lambda v, k: v,
+    B.SumT: lambda v: v, B.Last: lambda v, k: v, B.First: lambda v, k: v,
 }
 
 
@@ -172,7 +173,7 @@ def test_each_numpy_template_computes_the_operation(node):
     namespace = {"numpy": np}
     exec(HELPERS, namespace)
     env = draw(node)
-    got = eval(printer_for(node).code(node), namespace, {**env, "t": 2, "T": 3})  # the last step, for Last
+    got = eval(printer_for(node).code(node), namespace, {**env, "t": 2, "T": 3})  # the last step, for Last; the third, for First
     assert np.allclose(got, value(node, env))
 
 
