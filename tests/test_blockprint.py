@@ -335,7 +335,7 @@ c_, d_ = B.Var("c"), B.Var("d")
 LEAVES = {"matrix": (A_, M_), "vector": (a_, b_), "scalar": (c_, d_)}
 SHAPES = {"matrix": (n, n), "vector": (n,), "scalar": ()}
 KINDS = {v.name: kind for kind, vs in LEAVES.items() for v in vs}
-KINDS.update(last0="scalar", last1="scalar")  # [t = T], [t = T-1]: read as scalar factors
+KINDS.update(last0="scalar", last1="scalar", first2="scalar")  # [t = T], [t = T-1], [t = 2]: scalar factors
 ANY, MATRIX, VECTOR, SCALAR, ARRAY = LEAVES, ("matrix",), ("vector",), ("scalar",), ("matrix", "vector")
 
 
@@ -370,6 +370,7 @@ INNER = {
     B.SumT: lambda k: B.SumT(leaf(k)),
     B.Last: lambda k: B.Last(leaf(k), Integer(1)),
     "last": lambda k: B.Last(leaf(k), S.Zero),
+    B.First: lambda k: B.First(leaf(k), Integer(2)),
     "call": lambda k: B.Elementwise(B.Str("tanh"), leaf(k)),
 }
 
@@ -393,6 +394,7 @@ OUTER = {
     B.SumT: [(ANY, lambda x, k: B.SumT(x))],
     B.Last: [(ANY, lambda x, k: B.Last(x, Integer(1)))],
     "last": [(ANY, lambda x, k: B.Last(x, S.Zero))],
+    B.First: [(ANY, lambda x, k: B.First(x, Integer(2)))],
     "call": [(ANY, lambda x, k: B.Elementwise(B.Str("tanh"), x))],
 }
 # What prints as a bare number (0, 1, 1/2) is folded by a parser wherever it is the only
@@ -443,6 +445,8 @@ def tree(e):
         return (e.function, tree(e.args[1]))
     if isinstance(e, B.Last):  # [t = T-k] · x: the Iverson bracket as a scalar factor
         return flat(("Hadamard", f"last{int(e.args[1])}", tree(e.args[0])))
+    if isinstance(e, B.First):  # [t = k] · x, likewise
+        return flat(("Hadamard", f"first{int(e.args[1])}", tree(e.args[0])))
     if not isinstance(e, B.Block):
         return str(e)
     return flat((type(e).__name__, *(tree(x) for x in e.args)))
@@ -454,7 +458,7 @@ def flat(t):
     return (t[0], *(y for x in t[1:] for y in (x[1:] if isinstance(x, tuple) and x[0] == t[0] else (x,))))
 
 
-FILE_HEADER = "dim n\nparam last0\nparam last1\n" + "".join(
+FILE_HEADER = "dim n\nparam last0\nparam last1\nparam first2\n" + "".join(
     f"param {p}{v}{shape}\n" for p in ("", "adj_")
     for v, shape in (("A", ": n, n"), ("M", ": n, n"), ("a", ": n, 1"), ("b", ": n, 1"), ("c", ""), ("d", "")))
 
@@ -463,6 +467,7 @@ def as_file_syntax(text):
     """The ASCII notation in the file's syntax: d+C/dv as adj_v, X^T and X[:, a:b] by transpose."""
     text = re.sub(r"d\+C/d(\w+)", r"adj_\1", text)
     text = re.sub(LAST, lambda m: f"last{m.group(1) or 0}", text)
+    text = re.sub(FIRST, lambda m: f"first{m.group(1)}", text)
     while found := re.search(r"\^T(?!\w)|\[:, ([^\]]*)\]", text):
         start = operand_start(text, found.start())
         x = text[start:found.start()]
@@ -504,9 +509,10 @@ class Read(NamedTuple):
 
 # (pattern, kind): a kind of token, taking the pattern's group (or all of it), or a key of FIXED
 LAST = r"\[t = T(?:-(\d+))?\]"  # the Iverson bracket of a last step's share, a name lastk
-UNICODE_TOKENS = [(LAST, "last"), (r"∂⁺C/∂([A-Za-z]+)", "adj"), (r"Σₜ", "Σ"), (r"([a-z]+)\(", "call"), (r"[A-Za-z_]+", "name"),
+FIRST = r"\[t = (\d+)\]"  # ... of an early step's, a name firstk
+UNICODE_TOKENS = [(LAST, "last"), (FIRST, "first"), (r"∂⁺C/∂([A-Za-z]+)", "adj"), (r"Σₜ", "Σ"), (r"([a-z]+)\(", "call"), (r"[A-Za-z_]+", "name"),
                   (r"\d+", "num"), (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+", "sup"), (r"[-+⊙·/()\[\]:,ᵀ^]", "op")]
-LATEX_TOKENS = [(LAST, "last"), (r"\\frac\{\\partial\^\{\+\} C\}\{\\partial ([A-Za-z]+)\}", "adj"), (r"\\left\\langle", "dot("),
+LATEX_TOKENS = [(LAST, "last"), (FIRST, "first"), (r"\\frac\{\\partial\^\{\+\} C\}\{\\partial ([A-Za-z]+)\}", "adj"), (r"\\left\\langle", "dot("),
                 (r"\\right\\rangle", ")"), (r"\\left\(", "("), (r"\\right\)", ")"), (r"\\sum_\{t=1\}\^\{T\}", "Σ"),
                 (r"\^\{\\top\}", "ᵀ"), (r"\\odot", "⊙"), (r"\\cdot", "·"), (r"\\mathbf\{([01])\}", "num"),
                 (r"\\(tanh)\\left\(", "call"), (r"\\operatorname\{([a-z]+)\}\\left\(", "call"), (r"\\frac", "frac"),
@@ -532,6 +538,8 @@ def tokens(text, table):
         i = m.end()
         if kind == "last":
             out.append(("name", f"last{m.group(1) or 0}"))
+        elif kind == "first":
+            out.append(("name", f"first{m.group(1)}"))
         elif kind in ("adj", "call", "name", "num", "sup", "op"):
             out.append((kind, m.group(m.lastindex or 0)))
         elif kind is not None:
