@@ -266,11 +266,14 @@ class System:
     def backward(self):
         """The time-indexed variables computed from t = T down to 1: those on a recurrence that
         reads a later step (hb[t] from hb[t+1]), in the order of the step."""
-        out = set()
-        for part in nx.strongly_connected_components(self.graph):
-            if any(k < 0 for _, _, k in self.graph.subgraph(part).edges(data="lag")):
-                out |= part
+        out = set().union(*(part for part, reads in self._recurrences() if any(k < 0 for *_, k in reads)))
         return [v for v in self.timed if v in out]
+
+    def _recurrences(self):
+        """``(part, [(u, v, k)])``: each strongly connected part of the graph and its uses across
+        steps, k > 0 for u[t-k], k < 0 for u[t+|k|]."""
+        for part in nx.strongly_connected_components(self.graph):
+            yield part, [(u, v, k) for u, v, k in self.graph.subgraph(part).edges(data="lag") if k]
 
     def _lags(self, ahead=False):
         out = {}
@@ -285,10 +288,9 @@ class System:
         if not self.leads:
             return
         position = {v: i for i, v in enumerate(self.order)}
-        for part in nx.strongly_connected_components(self.graph):
-            lags = {k for u, v, k in self.graph.subgraph(part).edges(data="lag") if k}
-            if min(lags, default=0) < 0 < max(lags, default=0):
-                reads = [(position[v], u, v, -k) for u, v, k in self.graph.subgraph(part).edges(data="lag") if k < 0]
+        for part, uses in self._recurrences():
+            if min((k for *_, k in uses), default=0) < 0 < max((k for *_, k in uses), default=0):
+                reads = [(position[v], u, v, -k) for u, v, k in uses if k < 0]
                 _, name, v, k = min(reads)  # the first equation's read of a later step within the loop
                 eq = self.equations[v]
                 hit = re.search(rf"(?<!\w){re.escape(name)}\s*\[\s*t\s*\+", eq.source)

@@ -208,7 +208,8 @@ class Program:
         d, system, p, s, halves = self.d, self.system, self.p, self.s, self.plan.backward
         forms = d.compact
         self.comment("backward: the adjoints off the recurrence for all t at once, the recurrences "
-                     "t = T..1, the sums over t")
+                     + ("each in its direction (t = T..1, or 1..T for a state that reads the next step)"
+                        if system.leads else "t = T..1") + ", the sums over t")
         target = self.names.adjoint(d.target.name)
         self.emit(f"{target} = numpy.ones((B, 1))" if p.batched(d.target) else f"{target} = 1.0")
         for v in reversed(system.after):
