@@ -186,18 +186,21 @@ def at_last(expr, j):
     """``expr`` at the step T - j: each share of a last step (:class:`Last`) kept where it is that
     step's, zeros where it is another's (j = -1: before every last step, all zeros), and every share
     of an early step (:class:`First`) zeros: the forms of the two ends never meet (``min_steps``)."""
-    if not is_array(expr) or not expr.has(Last, First):
-        return expr
-    return expr.xreplace({e: e.args[0] if isinstance(e, Last) and e.args[1] == j else zero_like(e)
-                          for e in expr.atoms(Last, First)})
+    return at_one_end(expr, Last, j)
 
 
 def at_first(expr, k):
     """``expr`` at the early step k: each share of an early step (:class:`First`) kept where it is
     that step's, zeros where it is another's, and every share of a last step zeros."""
+    return at_one_end(expr, First, k)
+
+
+def at_one_end(expr, kind, k):
+    """``expr`` with the shares of ``kind`` (:class:`Last` or :class:`First`) at ``k`` kept, and every
+    other share of a fixed step zeros."""
     if not is_array(expr) or not expr.has(Last, First):
         return expr
-    return expr.xreplace({e: e.args[0] if isinstance(e, First) and e.args[1] == k else zero_like(e)
+    return expr.xreplace({e: e.args[0] if isinstance(e, kind) and e.args[1] == k else zero_like(e)
                           for e in expr.atoms(Last, First)})
 
 
