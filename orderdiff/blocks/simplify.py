@@ -12,6 +12,7 @@ of inputs declared ``distribution`` (entries summing to 1), for which ``sum(p) =
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 import sympy
 from sympy import S
@@ -144,12 +145,15 @@ def hadamard(node, ctx):
         if isinstance(f, B.Neg):
             sign, f = -sign, f.args[0]
         flat.append(f)
-    coeff = sign * sympy.Mul(*[f for f in flat if not B.is_array(f)])
-    rest = [f for f in flat if B.is_array(f)]
+    numbers = [f for f in flat if not B.is_array(f)]
+    coeff = sign * sympy.Mul(*numbers) if numbers else S(sign)  # a long product of blocks has none
+    rest = [f for f in flat if B.is_array(f)] if numbers else flat
     if coeff == 0 or any(B.is_zero(f) for f in rest):
         return B.zero_like(node)
-    rest = cancel_divisions(rest)
-    if any(B.shape_of(f) == node.shape for f in rest if not isinstance(f, B.Broadcast)):
+    if any(isinstance(f, B.Divide) for f in rest):
+        rest = cancel_divisions(rest)  # which may leave a number (y ⊙ (a ⊘ y) for a scalar a)
+    if any(isinstance(f, B.Broadcast) or not B.is_array(f) for f in rest) and \
+            any(B.shape_of(f) == node.shape for f in rest if not isinstance(f, B.Broadcast)):
         rest = [f.args[0] if isinstance(f, B.Broadcast) else f for f in rest]
         coeff *= sympy.Mul(*[f for f in rest if not B.is_array(f)])
         rest = [f for f in rest if B.is_array(f)]
@@ -157,9 +161,12 @@ def hadamard(node, ctx):
     if distributed is not None:
         return scaled(coeff, distributed)
     # scalars first, a scalar adjoint after its coefficients (a · ∂⁺C/∂y[t+1], as people write it)
-    rest.sort(key=lambda f: (bool(B.shape_of(f)), not B.shape_of(f) and f.has(B.Adj)))
+    if any(not B.shape_of(f) for f in rest):  # a sort of blocks alone would keep their order
+        rest.sort(key=lambda f: (bool(B.shape_of(f)), not B.shape_of(f) and B.holds(f, B.Adj)))
     if not rest:
         return coeff
+    if coeff == 1 and len(rest) > 1 and tuple(rest) == node.args:
+        return None  # flat, in order, nothing to cancel: as it was
     core = rest[0] if len(rest) == 1 else B.Hadamard(*rest)
     out = scaled(coeff, core)
     if B.shape_of(out) != node.shape and node.shape:
@@ -183,6 +190,7 @@ def divides_by(term, y):
     return divisor(term) == y
 
 
+@lru_cache(maxsize=1 << 16)  # asked of every term of every sum in a product, each time it is simplified
 def divisor(term):
     """``b`` for a term ``a ⊘ b``, ``-(a ⊘ b)`` or ``c · (a ⊘ b)`` with c a scalar; else ``None``."""
     term = term.args[0] if isinstance(term, B.Neg) else term
@@ -210,17 +218,22 @@ def scale_out(product, reduce):
 
 def distribute(factors, ctx):
     """``y ⊙ (u + a ⊘ y)`` -> ``y ⊙ u + a``: distribute where a division cancels."""
-    count = {}
-    for f in factors:
-        count[f] = count.get(f, 0) + 1
-    for k, f in enumerate(factors):
-        if not isinstance(f, B.Plus):
-            continue
+    wanted = [(k, f, ys) for k, f in enumerate(factors) if isinstance(f, B.Plus) and (ys := divisors(f))]
+    if not wanted:
+        return None
+    count = Counter(factors)
+    for k, f, ys in wanted:
         # another factor (not f itself) that a term divides by; counted, as factors repeat
-        if any(count.get(y, 0) > (y == f) for y in map(divisor, f.args) if y is not None):
+        if any(count.get(y, 0) > (y == f) for y in ys):
             rest = factors[:k] + factors[k + 1:]
             return simplify(B.Plus(*[B.Hadamard(*rest, t) for t in f.args]), ctx.assume)
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def divisors(total):
+    """What the terms of the sum ``total`` divide by (:func:`divisor`), in order."""
+    return tuple(y for y in map(divisor, total.args) if y is not None)
 
 
 def power(node, ctx):
