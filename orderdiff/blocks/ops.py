@@ -186,8 +186,7 @@ def cat_vjp(node, g):
 
 def elementwise_derivative(node):
     """f'(x) for ``node = f(x)`` elementwise, from the scalar rule, in terms of ``node`` and ``x``."""
-    F, X, derivative = scalar_derivative(node.function)
-    return lift(derivative, {F: node, X: node.args[1]})
+    return derivative_builder(node.function)(node, node.args[1])
 
 
 @lru_cache(maxsize=None)
@@ -199,20 +198,34 @@ def scalar_derivative(name):
     return F, X, rule.derivative(F, X, SYMPY)
 
 
-def lift(e, leaves):
-    """A scalar sympy expression as an elementwise block expression over ``leaves``."""
-    if e in leaves:
-        return leaves[e]
-    if not e.free_symbols & set().union(*(x.free_symbols for x in leaves if isinstance(x, sympy.Basic))):
-        return e
-    args = [lift(a, leaves) for a in e.args]
+@lru_cache(maxsize=None)
+def derivative_builder(name):
+    """``build(f, x)``: f'(x) of the scalar function ``name`` as an elementwise block expression in
+    ``f`` (the node f(x)) and ``x``, planned once per function from the sympy rule."""
+    F, X, derivative = scalar_derivative(name)
+    return lift(derivative, F, X)
+
+
+def lift(e, F, X):
+    """``build(f, x)``: the scalar sympy expression ``e`` in F = f(X) and X as elementwise blocks."""
+    if e == F:
+        return lambda f, x: f
+    if e == X:
+        return lambda f, x: x
+    if X not in e.free_symbols:
+        return lambda f, x: e
+    parts = [lift(a, F, X) for a in e.args]
     if e.is_Add:
-        return Plus(*args)
+        return lambda f, x: Plus(*[p(f, x) for p in parts])
     if e.is_Mul:
-        return Hadamard(*args)
+        return lambda f, x: Hadamard(*[p(f, x) for p in parts])
     if e.is_Pow:
-        return Divide(S.One, args[0]) if args[1] == -1 else Power(*args)
-    return Elementwise(Str(BY_SYMPY[type(e)].name), args[0])
+        base, power = parts
+        if e.args[1] == -1:
+            return lambda f, x: Divide(S.One, base(f, x))
+        return lambda f, x: Power(base(f, x), power(f, x))
+    arg, name = parts[0], Str(BY_SYMPY[type(e)].name)
+    return lambda f, x: Elementwise(name, arg(f, x))
 
 
 # the reductions' NumPy templates sum over the block's own axes: {axes} and {after} are
