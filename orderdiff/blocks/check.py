@@ -64,7 +64,7 @@ def conditions(system):
     for eq in system.equations.values():
         where = (eq.line, eq.col, eq.source)
         out += [Condition(n - 1, f"the shape ({shown(eq.shape)}) of {eq.key}", SIZES, where) for n in eq.shape]
-        for node in eq.expr.atoms(B.Rows, B.Cols):
+        for node in B.atoms(eq.expr, B.Rows, B.Cols):
             x, a, b = node.args
             size = x.shape[0 if isinstance(node, B.Rows) else 1]
             what = short(f"the slice [{a}:{b}] of {size} {'rows' if isinstance(node, B.Rows) else 'columns'}")

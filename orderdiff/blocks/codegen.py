@@ -153,7 +153,7 @@ class Printer:
 
     def static_batched(self, name):
         eq = self.system.equations[name]
-        return eq.expr.has(B.SumT) or self.batched(eq.expr)
+        return B.holds(eq.expr, B.SumT) or self.batched(eq.expr)
 
     def index(self, var):
         """The array index of ``var``: ``h[t + 1]`` for h[t] when h has one initial slot."""

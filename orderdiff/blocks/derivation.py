@@ -207,13 +207,13 @@ class BlockSweep:
         step h[T-k] that an equation reads, k for an early step h[k], j + k for a recurrence
         that reads the adjoints j steps ahead and k back, and as many steps as a form has
         forms at its first and its last steps together (each its own step)."""
-        times = [int(x.time[0]) for e in self.gradients.values() for x in e.atoms(B.Var)
+        times = [int(x.time[0]) for e in self.gradients.values() for x in B.atoms(e, B.Var)
                  if x.time and x.time[0].is_Integer]
         equations = self.system.equations.values()
         lasts = [k + 1 for eq in equations for k in B.last_steps(eq.expr)]
         firsts = [k for eq in equations for k in B.first_steps(eq.expr)]
         both = [lookahead(e) + lookbehind(e) for e in self.recurrences.values()] if self.system.leads else []
-        ends = [sum(self.ends(e)) for e in self.compact.values() if B.is_array(e) and e.has(B.First)]
+        ends = [sum(self.ends(e)) for e in self.compact.values() if B.is_array(e) and B.holds(e, B.First)]
         return max([1, *times, *lasts, *firsts, *both, *ends])
 
     @property
@@ -243,11 +243,11 @@ class BlockSweep:
         ahead, behind = self.ends(expr)
         out = []
         for j in range(ahead):
-            past = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
+            past = {a: B.zero_like(a) for a in B.adjoints(expr)
                     if a.args[0].time and offset(a.args[0]) > j}
             out.append((B.T_LAST - j, simplify(B.at_last(expr, j).xreplace(past), self.assume)))
         for j in range(behind):
-            before = {a: B.zero_like(a) for a in expr.atoms(B.Adj)
+            before = {a: B.zero_like(a) for a in B.adjoints(expr)
                       if a.args[0].time and offset(a.args[0]) < -j}
             out.append((S.One + j, simplify(B.at_first(expr, j + 1).xreplace(before), self.assume)))
         return out
@@ -257,8 +257,8 @@ class BlockSweep:
         """``(late, early)``: how many of the last and of the first steps have forms of their own."""
         if not B.is_array(expr):
             return 0, 0
-        late = max(lookahead(expr), *(k + 1 for k in B.last_steps(expr) if expr.has(B.Last)), 0)
-        early = max(lookbehind(expr), *(int(e.args[1]) for e in expr.atoms(B.First)), 0)
+        late = max(lookahead(expr), *(k + 1 for k in (B.last_steps(expr) if B.holds(expr, B.Last) else ())), 0)
+        early = max(lookbehind(expr), *(int(e.args[1]) for e in B.atoms(expr, B.First)), 0)
         return late, early
 
     def boundary_at_steps(self, expr):

@@ -269,7 +269,7 @@ def fold_adjoints(forms, keep, boundary=(), assume=()):
     while queue:
         u = queue.pop()
         ws = users.get(u, set())
-        if u not in inner or u in keep or u in ws or len(ws) != 1 or inner[u].has(B.Last, B.First) \
+        if u not in inner or u in keep or u in ws or len(ws) != 1 or B.holds(inner[u], B.Last, B.First) \
                 or lookbehind(inner[u]):
             continue  # a share of a last step ([t = T] · g) stays with its own node, in the loop's last
             # steps: so no form holding one is ever moved to another time (its step would not move with it);

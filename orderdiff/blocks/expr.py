@@ -141,7 +141,7 @@ def retimed(expr, move):
         return expr.at(move(expr.time[0])) if expr.time else expr
     if not is_array(expr):
         return expr
-    moved = {v: v.at(move(v.time[0])) for v in expr.atoms(Var) if v.time}
+    moved = {v: v.at(move(v.time[0])) for v in atoms(expr, Var) if v.time}
     return expr.xreplace(moved) if moved else expr
 
 
@@ -169,8 +169,8 @@ def last_steps(expr):
     """The k of each step T - k that ``expr`` reads (h[T-1]: 1), or whose :class:`Last` share it holds."""
     if not is_array(expr):
         return set()
-    reads = {int(T_LAST - v.time[0]) for v in expr.atoms(Var) if v.time and v.time[0].has(T_LAST)}
-    return reads | {int(e.args[1]) for e in expr.atoms(Last)}
+    reads = {int(T_LAST - v.time[0]) for v in atoms(expr, Var) if v.time and v.time[0].has(T_LAST)}
+    return reads | {int(e.args[1]) for e in atoms(expr, Last)}
 
 
 def first_steps(expr):
@@ -178,8 +178,8 @@ def first_steps(expr):
     :class:`First` share it holds."""
     if not is_array(expr):
         return set()
-    reads = {int(v.time[0]) for v in expr.atoms(Var) if v.time and v.time[0].is_Integer and v.time[0] >= 1}
-    return reads | {int(e.args[1]) for e in expr.atoms(First)}
+    reads = {int(v.time[0]) for v in atoms(expr, Var) if v.time and v.time[0].is_Integer and v.time[0] >= 1}
+    return reads | {int(e.args[1]) for e in atoms(expr, First)}
 
 
 def at_last(expr, j):
@@ -198,10 +198,11 @@ def at_first(expr, k):
 def at_one_end(expr, kind, k):
     """``expr`` with the shares of ``kind`` (:class:`Last` or :class:`First`) at ``k`` kept, and every
     other share of a fixed step zeros."""
-    if not is_array(expr) or not expr.has(Last, First):
+    ends = atoms(expr, Last, First)
+    if not ends:
         return expr
     return expr.xreplace({e: e.args[0] if isinstance(e, kind) and e.args[1] == k else zero_like(e)
-                          for e in expr.atoms(Last, First)})
+                          for e in ends})
 
 
 def preorder(expr):
@@ -244,7 +245,8 @@ class Memo(dict):
         return value
 
 
-ADJOINTS, SIZES = Memo(), Memo()
+SIZES, KINDS = Memo(), Memo()
+ATOMS = {}  # kinds -> Memo
 
 
 def fold(expr, combine, memo):
@@ -266,12 +268,29 @@ def fold(expr, combine, memo):
     return memo[expr]
 
 
-def adjoints(expr):
-    """The distinct :class:`Adj` nodes of ``expr`` (a frozenset), as ``expr.atoms(Adj)``."""
+def atoms(expr, *kinds):
+    """The distinct block nodes of ``expr`` of the ``kinds`` (a frozenset), as ``expr.atoms(*kinds)``,
+    each distinct subtree looked at once (sympy's ``atoms`` and ``has`` walk the whole tree each time,
+    shapes and indices included)."""
     if not is_array(expr):
         return frozenset()
-    return fold(expr, lambda node, kids: frozenset((node,)) if isinstance(node, Adj)
-                else frozenset().union(*kids), ADJOINTS)
+    memo = ATOMS.get(kinds) or ATOMS.setdefault(kinds, Memo())
+    return fold(expr, lambda node, kids: frozenset((node,)).union(*kids) if isinstance(node, kinds)
+                else frozenset().union(*kids), memo)
+
+
+def adjoints(expr):
+    """The distinct :class:`Adj` nodes of ``expr``."""
+    return atoms(expr, Adj)
+
+
+def holds(expr, *kinds):
+    """Whether ``expr`` has a block node of one of the ``kinds``, as ``expr.has(*kinds)``: the
+    kinds of node in each distinct subtree are found once, whichever kinds are asked for."""
+    if not is_array(expr):
+        return False
+    found = fold(expr, lambda node, kids: frozenset((type(node),)).union(*kids), KINDS)
+    return any(issubclass(k, kinds) for k in found)
 
 
 def size(expr):
@@ -295,7 +314,7 @@ def replace_adjoints(expr, mapping):
 
 def variables(expr):
     """The distinct :class:`Var` leaves of ``expr``."""
-    return {e for e in expr.atoms(Var)} if is_array(expr) else set()
+    return set(atoms(expr, Var))
 
 
 __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", "Power", "MatProd",
@@ -305,5 +324,5 @@ __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", 
            "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "show_time", "early",
            "time_key", "preorder", "variables",
            "count_ops",
-           "adjoints", "size", "replace_adjoints", "shape_of", "show",
+           "atoms", "adjoints", "holds", "size", "replace_adjoints", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

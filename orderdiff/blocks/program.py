@@ -338,7 +338,7 @@ class Program:
         target_batched = s.batched(self.system.var(v))
         text = unbatch(s, self.code(s, share, adj, whole=True), share, int(target_batched))
         lead = min(s.lead(share), int(target_batched))
-        if not (target_batched or s.batched(share) or share.has(B.Adj)) and s.batched(self.d.target):
+        if not (target_batched or s.batched(share) or B.holds(share, B.Adj)) and s.batched(self.d.target):
             # a term of the target's own equation that no data touches: the loss counts it
             # once per sequence of the batch, so its gradient does too
             text = f"B*{s.wrap(share)}"

@@ -252,7 +252,7 @@ def backward(derivation):
     deps.add_nodes_from(timed)
     deps.add_edges_from((u, v) for v in timed for u in adjoints(form[v]) if u in form)
     before_one = reads_before(system)
-    bounded = {v for v in timed if reads_ahead(form[v]) or form[v].has(B.Last, B.First) or lookbehind(form[v])
+    bounded = {v for v in timed if reads_ahead(form[v]) or B.holds(form[v], B.Last, B.First) or lookbehind(form[v])
                or before_one(form[v])}  # the steps at the ends differ
     ends = {v: derivation.boundary(form[v]) for v in bounded}
     cyclic = graph.cyclic(deps) | {v for v in bounded if ends[v]}

@@ -103,7 +103,7 @@ class BlockLabels:
         ``tag`` (``t-1``, ``t = 1``) leads the label of an edge between steps.
         """
         g = B.Var(self.g, user.shape)
-        seen = {a: g for a in share.atoms(B.Adj) if a.args[0].name == user.name}
+        seen = {a: g for a in B.adjoints(share) if a.args[0].name == user.name}
         label = self.label(share.xreplace(seen))
         if len(label.text) > EDGE_CHARS:
             label = ellipsis()

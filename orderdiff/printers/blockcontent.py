@@ -186,7 +186,7 @@ def steps_read(v, share):
     """The nodes of ``v`` that a user reads, by the share it passes back: h[T] for a share of
     that last step alone (``[t = T] · g``), h[1] for one of the first (``[t = 1] · g``), ``v``
     itself for any other."""
-    if not share.has(B.Last, B.First):
+    if not B.holds(share, B.Last, B.First):
         return [v]
 
     def step(term):
