@@ -85,9 +85,9 @@ class Scope:
 class BlockParser(Parser):
     """Recursive descent over one block line: declarations, or equations building block nodes."""
 
-    def __init__(self, line, scope):
+    def __init__(self, line, scope, tokens=None):
         self.line = line
-        self.tokens = tokenize(line, BLOCK_OPS)
+        self.tokens = tokenize(line, BLOCK_OPS) if tokens is None else tokens
         self.i = 0
         self.scope = scope
         self.timed_eq = False

@@ -48,22 +48,43 @@ def parse_blocks(lines, file):
         else:
             equations.append((line, parser))
     heads = [defined_name(parser, scope) for _, parser in equations]
+    parsed = Parses(equations, scope)
     for group in inference_groups(*step_order(equations, heads, scope)):
-        settle(group, equations, scope)
+        settle(group, parsed, scope)
         open_ = [heads[k] for k in group if provisional(scope.shapes[heads[k]])]
         if open_:  # nothing but its own past gives a shape (y[t] = a*y[t-1] + c)
             scope.shapes.update({name: scope.unsettled(name) for name in open_})
-            settle(group, equations, scope)
-    result = [build_equation(line, BlockParser(line, scope)) for line, _ in equations]
+            settle(group, parsed, scope)
+    result = [build_equation(line, parsed(k)) for k, (line, _) in enumerate(equations)]
     return System(result, file=file, scope=scope)
 
 
-def settle(group, equations, scope):
+class Parses:
+    """Each equation's parse (head, timed, body, text), made again only once a shape it reads has
+    changed: the parse reads the scope's shapes and nothing else that inference changes, so the
+    passes that confirm settled shapes, and the final build, cost no parsing."""
+
+    def __init__(self, equations, scope):
+        self.equations, self.scope, self.made = equations, scope, {}
+        self.reads = [sorted({tok.text for tok in parser.tokens[1:] if tok.kind == "name"})  # the head is
+                      for _, parser in equations]  # written, not read, unless the right side reads it
+
+    def __call__(self, k):
+        key = tuple(self.scope.shapes.get(name) for name in self.reads[k])
+        made = self.made.get(k)
+        if made is None or made[0] != key:
+            line, parser = self.equations[k]
+            made = self.made[k] = (key, BlockParser(line, self.scope, parser.tokens).equation())
+        return made[1]
+
+
+def settle(group, parsed, scope):
     """Infer the shapes of one group's equations until they no longer change."""
     for _ in range(len(group) + 1):  # each pass settles at least one more provisional shape
         before = dict(scope.shapes)
         for k in group:
-            infer_shape(equations[k], scope)
+            head, _, body, _ = parsed(k)
+            scope.shapes[head.text] = B.shape_of(body)
         if scope.shapes == before:
             return
 
@@ -132,23 +153,16 @@ def inference_groups(order, uses):
             for c in nx.topological_sort(condensed)]
 
 
-def infer_shape(item, scope):
-    line, _ = item
-    parser = BlockParser(line, scope)
-    head, timed, body, _ = parser.equation()
-    scope.shapes[head.text] = B.shape_of(body)
-
-
-def build_equation(line, parser):
-    head, timed, body, text = parser.equation()
+def build_equation(line, parse):
+    head, timed, body, text = parse
     shape = B.shape_of(body)
     if "?" in str(shape):
-        raise parser.error(f"cannot infer the shape of '{head.text}'; give it in its initial value, e.g. "
-                           f"init {head.text}[0]: n = 0", head.pos, cls=ShapeError)
+        raise line.error(ShapeError, f"cannot infer the shape of '{head.text}'; give it in its initial value, "
+                         f"e.g. init {head.text}[0]: n = 0", head.pos)
     var = B.Var(head.text, shape, (B.T_INDEX,) if timed else ())
     number, col, source = line.where(head.pos)
     generic = [v for v in B.variables(body) if v.time and v.time[0].has(B.T_INDEX)]
     uses = frozenset((v.name, B.lag(v) if v in generic else 0) for v in B.variables(body))
-    after = body.has(B.SumT) or bool(B.last_steps(body) or B.first_steps(body))  # sums over the steps, or reads one
+    after = B.holds(body, B.SumT) or bool(B.last_steps(body) or B.first_steps(body))  # sums over the steps, or reads one
     return Equation(var, body, number, col, source, text, uses=uses, sums_over_time=after)
 
