@@ -59,9 +59,7 @@ def parse(text, file="<string>"):
     """
     with paused_gc():
         lines = list(logical_lines(text, file))
-        if not has_declarations(lines):
-            return scalar_system(lines, file)
-    return parse_blocks(lines, file)
+        return parse_blocks(lines, file) if has_declarations(lines) else scalar_system(lines, file)
 
 
 def load(path):

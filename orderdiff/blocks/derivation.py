@@ -106,8 +106,9 @@ class BlockSweep:
         keep = {v for v in self.order if v.name not in self.system.equations or not generic(v)}
         keep = {v for v in keep if v.name not in data}
         boundary = {v for v in keep if v.time}
-        forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
-        return fold_adjoints(forms, keep, boundary, self.assume)
+        with paused_gc():
+            forms = {v: e for v, e in self.recursive.items() if v.name not in data and v != self.target}
+            return fold_adjoints(forms, keep, boundary, self.assume)
 
     @cached_property
     def compact(self):
