@@ -245,7 +245,7 @@ class Memo(dict):
         return value
 
 
-SIZES, KINDS = Memo(), Memo()
+FACTS = Memo()  # node -> (size, adjoints, kinds of node): what folding asks of each new form
 ATOMS = {}  # kinds -> Memo
 
 
@@ -279,27 +279,34 @@ def atoms(expr, *kinds):
                 else frozenset().union(*kids), memo)
 
 
+def facts(expr):
+    """``(size, adjoints, kinds)`` of a block expression, found together in one walk of the
+    subtrees not seen before (folding asks all three of every form it makes)."""
+    return fold(expr, _facts, FACTS)
+
+
+def _facts(node, kids):
+    if isinstance(node, (Var, Zeros)):
+        return 1, frozenset(), frozenset((type(node),))
+    size = 1 + sum(k[0] for k in kids) + sum(1 for a in node.args if not is_array(a))
+    adjoints = frozenset((node,)) if isinstance(node, Adj) else frozenset().union(*(k[1] for k in kids))
+    return size, adjoints, frozenset((type(node),)).union(*(k[2] for k in kids))
+
+
 def adjoints(expr):
-    """The distinct :class:`Adj` nodes of ``expr``."""
-    return atoms(expr, Adj)
+    """The distinct :class:`Adj` nodes of ``expr`` (a frozenset), as ``expr.atoms(Adj)``."""
+    return facts(expr)[1] if is_array(expr) else frozenset()
 
 
 def holds(expr, *kinds):
-    """Whether ``expr`` has a block node of one of the ``kinds``, as ``expr.has(*kinds)``: the
-    kinds of node in each distinct subtree are found once, whichever kinds are asked for."""
-    if not is_array(expr):
-        return False
-    found = fold(expr, lambda node, kids: frozenset((type(node),)).union(*kids), KINDS)
-    return any(issubclass(k, kinds) for k in found)
+    """Whether ``expr`` has a block node of one of the ``kinds``, as ``expr.has(*kinds)``."""
+    return is_array(expr) and any(issubclass(k, kinds) for k in facts(expr)[2])
 
 
 def size(expr):
     """The nodes of ``expr`` as printed, shared subtrees counted each time: its block nodes,
     and the numbers, names and shapes among their arguments."""
-    if not is_array(expr):
-        return 1
-    return fold(expr, lambda node, kids: 1 + sum(kids) + sum(1 for a in node.args if not is_array(a))
-                if not isinstance(node, (Var, Zeros)) else 1, SIZES)
+    return facts(expr)[0] if is_array(expr) else 1
 
 
 def replace_adjoints(expr, mapping):
