@@ -136,32 +136,39 @@ def neg(node, ctx):
 
 
 def hadamard(node, ctx):
-    factors = []
+    # one pass over the factors, nested products flattened and signs taken out; it notes what
+    # the rules below need, so that a long product none of them applies to is left in one pass
+    sign, rest, numbers = 1, [], []
+    zero = divide = broadcast = scalar = False
     for a in node.args:
-        factors.extend(a.args if isinstance(a, B.Hadamard) else [a])
-    sign = 1
-    flat = []
-    for f in factors:
-        if isinstance(f, B.Neg):
-            sign, f = -sign, f.args[0]
-        flat.append(f)
-    numbers = [f for f in flat if not B.is_array(f)]
-    coeff = sign * sympy.Mul(*numbers) if numbers else S(sign)  # a long product of blocks has none
-    rest = [f for f in flat if B.is_array(f)] if numbers else flat
-    if coeff == 0 or any(B.is_zero(f) for f in rest):
+        for f in a.args if isinstance(a, B.Hadamard) else (a,):
+            if isinstance(f, B.Neg):
+                sign, f = -sign, f.args[0]
+            if not isinstance(f, B.Block):
+                numbers.append(f)
+                continue
+            rest.append(f)
+            zero = zero or isinstance(f, B.Zeros)
+            divide = divide or isinstance(f, B.Divide)
+            broadcast = broadcast or isinstance(f, B.Broadcast)
+            scalar = scalar or not f.shape
+    coeff = sign * sympy.Mul(*numbers) if numbers else S(sign)
+    if coeff == 0 or zero:
         return B.zero_like(node)
-    if any(isinstance(f, B.Divide) for f in rest):
+    if divide:
         rest = cancel_divisions(rest)  # which may leave a number (y ⊙ (a ⊘ y) for a scalar a)
-    if any(isinstance(f, B.Broadcast) or not B.is_array(f) for f in rest) and \
+        scalar = any(not B.shape_of(f) for f in rest)
+    if (broadcast or divide) and any(not B.is_array(f) or isinstance(f, B.Broadcast) for f in rest) and \
             any(B.shape_of(f) == node.shape for f in rest if not isinstance(f, B.Broadcast)):
         rest = [f.args[0] if isinstance(f, B.Broadcast) else f for f in rest]
         coeff *= sympy.Mul(*[f for f in rest if not B.is_array(f)])
         rest = [f for f in rest if B.is_array(f)]
+        scalar = any(not B.shape_of(f) for f in rest)
     distributed = distribute(rest, ctx)
     if distributed is not None:
         return scaled(coeff, distributed)
     # scalars first, a scalar adjoint after its coefficients (a · ∂⁺C/∂y[t+1], as people write it)
-    if any(not B.shape_of(f) for f in rest):  # a sort of blocks alone would keep their order
+    if scalar:  # a sort of blocks alone would keep their order
         rest.sort(key=lambda f: (bool(B.shape_of(f)), not B.shape_of(f) and B.holds(f, B.Adj)))
     if not rest:
         return coeff
