@@ -266,6 +266,8 @@ class System:
     def backward(self):
         """The time-indexed variables computed from t = T down to 1: those on a recurrence that
         reads a later step (hb[t] from hb[t+1]), in the order of the step."""
+        if not self.leads:
+            return []  # no read of a later step, so every recurrence runs forward
         out = set().union(*(part for part, reads in self._recurrences() if any(k < 0 for *_, k in reads)))
         return [v for v in self.timed if v in out]
 
