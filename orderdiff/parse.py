@@ -218,9 +218,9 @@ class Parser:
         value = Integer(int(digits))
         return value * Integer(10) ** scale if scale else value
 
-    def nest(self, depth):
+    def nest(self, depth, pos=None):
         if depth >= MAX_NESTING:
-            raise self.error(f"expression nested too deeply (more than {MAX_NESTING} levels)",
+            raise self.error(f"expression nested too deeply (more than {MAX_NESTING} levels)", pos,
                              cls=LimitError)
 
     def checked(self, expr, pos, what="this"):

@@ -40,6 +40,7 @@ BLOCK_FUNCTIONS = {op.call: (op.arity[0] if op.arity[1] is not None else None, c
                    for cls, op in OPS.items() if op.call}
 ALL_FUNCTIONS = [*FUNCTIONS, *BLOCK_FUNCTIONS]
 FLOAT_MAX = sys.float_info.max
+LARGEST = int(FLOAT_MAX)  # for exact comparisons with integers and fractions
 
 
 class Scope:
@@ -305,8 +306,9 @@ class BlockParser(Parser):
         return B.Neg(x) if B.is_array(x) else -x
 
     def product(self, depth):
-        # A run of '*' over blocks is one n-ary Hadamard, as a run of '+' is one Plus
-        run = [self.unary(depth)]
+        # A run of '*' over blocks is one n-ary Hadamard, as a run of '+' is one Plus; each '/' or
+        # '@' between blocks wraps the run once more (x / y / z is (x / y) / z), so it nests
+        run, levels = [self.unary(depth)], 0
         shape = B.shape_of(run[0])
         while self.tok.text in ("*", "/", "@"):
             op = self.tok
@@ -321,6 +323,8 @@ class BlockParser(Parser):
                 shape = self.shaped(broadcast, op.pos, "*", [shape, B.shape_of(rhs)])
                 run.append(rhs)
             else:
+                levels += 1
+                self.nest(depth + levels, op.pos)
                 make = B.Divide if op.text == "/" else B.MatProd
                 run = [self.shaped(make, op.pos, B.flat_product(run), rhs)]
                 shape = run[0].shape
@@ -338,7 +342,9 @@ class BlockParser(Parser):
 
     def in_range(self, x, pos, written=None):
         """``x``, unless it is a number beyond the floats the generated program computes in."""
-        if not B.is_array(x) and x.is_number and not x.free_symbols and abs(x.evalf(15)) > FLOAT_MAX:
+        if B.is_array(x) or not x.is_number or x.free_symbols:
+            return x
+        if abs(x.p) > LARGEST * x.q if x.is_Rational else abs(x.evalf(15)) > FLOAT_MAX:  # exact for fractions
             raise self.error(f"the number {written or shown(x)} is beyond the range of floating-point numbers "
                              f"(about {FLOAT_MAX:.3g}), in which the generated program computes", pos,
                              cls=LimitError)
