@@ -90,14 +90,15 @@ def trivial(e):
 
 def hoists(exprs, varies):
     """The largest non-trivial subtrees of ``exprs`` that ``varies`` rejects, in first-seen order."""
-    out, stack = [], list(reversed(exprs))
+    out, seen, stack = [], set(), list(reversed(exprs))
     while stack:
         e = stack.pop()
         if not B.is_array(e):
             continue
         if not varies(e) and not isinstance(e, B.Trans):  # a transpose is free; its argument may not be
-            if not trivial(e) and e not in out:
+            if not trivial(e) and e not in seen:
                 out.append(e)
+                seen.add(e)
         elif not isinstance(e, (B.Var, B.Adj, B.Zeros)):
             stack.extend(reversed(e.args))
     return out
@@ -181,7 +182,7 @@ def forward(system, forms):
     step = nx.DiGraph(system.graph.subgraph(timed))  # every use between time-indexed nodes, lagged or not
     ahead = {(u, v) for u, v, k in system.graph.edges(data="lag") if k < 0}
     rank = {v: k for k, v in enumerate(timed)}
-    loops, level = runs(step, graph.cyclic(step), lambda part: any((u, v) in ahead for u in part for v in part), rank)
+    loops, level = runs(step, graph.cyclic(step), lambda part: any(u in part and v in part for u, v in ahead), rank)
     every = set().union(*(names(f) for f in forms), *(names(system.equations[v].expr) for v in system.after))
     halves, inlined, stored_all = [], set(), set()
     for loop, reverse in loops:
