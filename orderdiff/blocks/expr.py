@@ -198,9 +198,9 @@ def at_first(expr, k):
 def at_one_end(expr, kind, k):
     """``expr`` with the shares of ``kind`` (:class:`Last` or :class:`First`) at ``k`` kept, and every
     other share of a fixed step zeros."""
-    ends = atoms(expr, Last, First)
-    if not ends:
+    if not holds(expr, Last, First):
         return expr
+    ends = atoms(expr, Last, First)
     return expr.xreplace({e: e.args[0] if isinstance(e, kind) and e.args[1] == k else zero_like(e)
                           for e in ends})
 
