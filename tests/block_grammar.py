@@ -49,6 +49,7 @@ def _vector(children):
         children.map(lambda v: f"transpose(V) @ (V @ {v})"),
         st.tuples(scalar, children).map(lambda sv: f"{sv[0]} * {sv[1]}"),
         children.map(lambda v: f"{v} / 2"),
+        st.tuples(children, children).map(lambda ab: f"{ab[0]} / (2 + {ab[1]} * {ab[1]})"),  # by a block, never 0
         children.map(lambda v: f"concat({v}[0:1], {v}[1:n])"),
     )
 
