@@ -274,7 +274,9 @@ def atoms(expr, *kinds):
     shapes and indices included)."""
     if not is_array(expr):
         return frozenset()
-    memo = ATOMS.get(kinds) or ATOMS.setdefault(kinds, Memo())
+    memo = ATOMS.get(kinds)
+    if memo is None:
+        memo = ATOMS[kinds] = Memo()
     return fold(expr, lambda node, kids: frozenset((node,)).union(*kids) if isinstance(node, kinds)
                 else frozenset().union(*kids), memo)
 
