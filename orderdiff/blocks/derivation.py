@@ -259,8 +259,7 @@ class BlockSweep:
         if not B.is_array(expr):
             return 0, 0
         late = max(lookahead(expr), *(k + 1 for k in (B.last_steps(expr) if B.holds(expr, B.Last) else ())), 0)
-        early = max(lookbehind(expr), *(int(e.args[1]) for e in (B.atoms(expr, B.First) if B.holds(expr, B.First)
-                                                                 else ())), 0)
+        early = max(lookbehind(expr), *(int(e.args[1]) for e in B.atoms(expr, B.First)), 0)
         return late, early
 
     def boundary_at_steps(self, expr):

@@ -198,9 +198,9 @@ def at_first(expr, k):
 def at_one_end(expr, kind, k):
     """``expr`` with the shares of ``kind`` (:class:`Last` or :class:`First`) at ``k`` kept, and every
     other share of a fixed step zeros."""
-    if not holds(expr, Last, First):
-        return expr
     ends = atoms(expr, Last, First)
+    if not ends:
+        return expr
     return expr.xreplace({e: e.args[0] if isinstance(e, kind) and e.args[1] == k else zero_like(e)
                           for e in ends})
 
@@ -271,8 +271,8 @@ def fold(expr, combine, memo):
 def atoms(expr, *kinds):
     """The distinct block nodes of ``expr`` of the ``kinds`` (a frozenset), as ``expr.atoms(*kinds)``,
     each distinct subtree looked at once (sympy's ``atoms`` and ``has`` walk the whole tree each time,
-    shapes and indices included)."""
-    if not is_array(expr):
+    shapes and indices included); a tree whose facts hold none of the kinds is not walked."""
+    if not holds(expr, *kinds):
         return frozenset()
     memo = ATOMS.get(kinds)
     if memo is None:
