@@ -252,6 +252,8 @@ ATOMS = {}  # kinds -> Memo
 def fold(expr, combine, memo):
     """``combine(node, [child results])`` bottom-up over the block nodes of ``expr``, each
     distinct subtree once (a loop, not recursion: a derivative may nest deeply)."""
+    if expr in memo:  # most calls ask of a tree already seen
+        return memo[expr]
     stack = [expr]
     while stack:
         node = stack[-1]

@@ -104,7 +104,14 @@ def steps_from_t(e):
     """How far from t the adjoints of ``e`` are, for those at t + k: a fixed step (h[3]) is at no
     such distance, and is passed over before the slow sympy subtraction that would say so."""
     times = [a.args[0].time[0] for a in B.adjoints(e) if a.args[0].time]
-    return [d for d in (x - B.T_INDEX for x in times if not x.is_Integer) if d.is_Integer]
+    return [d for d in (distance(x) for x in times if not x.is_Integer) if d is not None]
+
+
+@lru_cache(maxsize=1 << 16)  # the same few steps, asked of every sum's terms as it is sorted
+def distance(time):
+    """``time - t`` where that is a whole number of steps, else ``None``."""
+    d = time - B.T_INDEX
+    return d if d.is_Integer else None
 
 
 def merge_pads(terms):

@@ -16,6 +16,7 @@ depend on t. Nothing here knows a particular network: the split is read off the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import networkx as nx
 from sympy import S, expand
@@ -112,7 +113,7 @@ def separate(e, varies):
     """
     if not B.is_array(e) or not varies(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
         return e
-    e = e.func(*(separate(a, varies) if B.is_array(a) else a for a in e.args))
+    e = rebuilt(e, [separate(a, varies) if B.is_array(a) else a for a in e.args])
     if isinstance(e, B.MatProd) and isinstance(e.args[1], B.Cat) and not varies(e.args[0]):
         A, cat = e.args
         terms, start = [], S.Zero
@@ -127,8 +128,14 @@ def separate(e, varies):
         moving = [t for t in terms if varies(t)]
         if len(fixed) > 1 and moving:
             terms = [e.func(*fixed), *moving]
-        e = e.func(*terms)
+        e = rebuilt(e, terms)
     return e
+
+
+def rebuilt(e, args):
+    """``e`` with the arguments ``args``: ``e`` itself where they are its own (a new node checks
+    its shapes again)."""
+    return e if len(args) == len(e.args) and all(a is b for a, b in zip(args, e.args)) else e.func(*args)
 
 
 def runs(G, cyclic, backwards, rank):
@@ -235,9 +242,9 @@ def inline(e, inlined, system):
     """``e`` with each use of an inlined node's value replaced by its (shifted) definition."""
     if isinstance(e, B.Var) and e.name in inlined and e.time:
         return B.shift(inline(system.equations[e.name].expr, inlined, system), e.time[0] - B.T_INDEX)
-    if not B.is_array(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
+    if not B.is_array(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)) or names(e).isdisjoint(inlined):
         return e
-    return e.func(*(inline(a, inlined, system) for a in e.args))
+    return rebuilt(e, [inline(a, inlined, system) for a in e.args])
 
 
 def backward(derivation):
@@ -264,8 +271,10 @@ def backward(derivation):
     halves = []
     for loop, reverse in loops:
         # an adjoint a step earlier (d+C/dg[t-1]) stays in the loop, where t = 1 has a form without it
-        varies = lambda e, loop=loop: (bool(adjoints(e) & loop) or reads_ahead(e)  # noqa: E731
-                                       or before_one(e) or bool(lookbehind(e)))
+        @cache  # asked of every subtree at each level that separate and hoists pass through
+        def varies(e, loop=loop):
+            return bool(adjoints(e) & loop) or reads_ahead(e) or before_one(e) or bool(lookbehind(e))
+
         looped = []
         for v in reversed(timed):
             if v in loop:
@@ -320,7 +329,9 @@ def plan(derivation):
     system = derivation.system
     cats = {v for v in system.timed if isinstance(system.equations[v].expr, B.Cat) and v not in system.lags}
     summed = {s.args[0]: spread(inline(s.args[0], cats, system))
-              for f in derivation.compact.values() for s in B.preorder(f) if isinstance(s, B.SumT)}
-    forms = [f.xreplace({B.SumT(k): B.SumT(v) for k, v in summed.items()}) for f in derivation.compact.values()]
+              for f in derivation.compact.values() if B.holds(f, B.SumT) for s in B.preorder(f)
+              if isinstance(s, B.SumT)}
+    rewritten = {B.SumT(k): B.SumT(v) for k, v in summed.items() if k != v}
+    forms = [f.xreplace(rewritten) if rewritten and B.holds(f, B.SumT) else f for f in derivation.compact.values()]
     fwd, inlined = forward(system, forms)
     return Plan(fwd, backward(derivation), inlined, summed)
