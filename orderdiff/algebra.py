@@ -99,7 +99,15 @@ def paused_gc():
         yield
     finally:
         if enabled:
+            # What was built while paused is all in the youngest generation, which the next
+            # collection would walk whole: moved to the oldest, it waits for a full one (not
+            # where the caller froze objects of its own, which unfreezing would let go).
+            ours = gc.get_freeze_count() == 0
+            if ours:
+                gc.freeze()
             gc.enable()
+            if ours:
+                gc.unfreeze()
 
 
 def fold(expr, combine, memo=None, number=None):
