@@ -95,6 +95,22 @@ def test_nested_softmax_within_budget_matches_finite_differences():
     gradients_against_numpy(text, forward)
 
 
+def test_a_long_sum_that_repeats_an_input_is_measured_in_its_variables():
+    """Each of the 398 terms' shares of x reads tanh(z) with all of z before tanh(z) is read
+    as h[t] (a tree of nearly 500,000 nodes); named, the share is small and within the budget."""
+    terms = range(2, 400)
+    text = HEAD + "h[t] = tanh(W @ h[t-1] + " + " + ".join(f"{k}*x[t]" for k in terms) + ")\n" + LOSS
+
+    def forward(W, x, h0):
+        h, loss = h0, 0.0
+        for t in range(x.shape[0]):
+            h = numpy.tanh(h @ W.T + sum(terms) * x[t])
+            loss += numpy.sum(h * h)
+        return loss
+
+    gradients_against_numpy(text, forward)
+
+
 def test_nested_softmax_past_budget_is_refused_where_it_is_written():
     nested = "softmax(" * 14 + "W @ h[t-1] + x[t]" + ")" * 14
     result = CliRunner().invoke(main, ["derive", "-"], input=HEAD + f"h[t] = {nested}\n" + LOSS)

@@ -113,14 +113,17 @@ def fold_map(system):
 SHARE_BUDGET = 20_000  # tree nodes of one equation's share, as printed
 
 
-def bounded_vjps(eq, g, file):
-    """:func:`local_vjps` of ``eq``, refused where a share outgrows ``SHARE_BUDGET``.
+def bounded_vjps(eq, g, file, fold):
+    """:func:`local_vjps` of ``eq``, each share with the definitions in ``fold`` read as their
+    variables (:func:`fold_map`), refused where a share outgrows ``SHARE_BUDGET``.
 
     A share is built as a graph of shared subtrees, but it is printed, substituted and
     compiled as a tree: a softmax passes its adjoint back twice, so each nested softmax
     doubles the tree. Past the budget the equation is refused, located, with the way out.
+    Measured once its definitions are names: ``tanh(z)`` read as ``h[t]`` does not repeat
+    the sum z in each share of a variable that z adds up many times.
     """
-    shares = local_vjps(eq.expr, g)
+    shares = {leaf: B.replaced(share, fold) for leaf, share in local_vjps(eq.expr, g).items()}
     big = max((B.size(s) for s in shares.values()), default=0)
     if big > SHARE_BUDGET:
         raise LimitError(f"the derivative of this equation would print as {big} nodes (more than "
@@ -143,8 +146,7 @@ def generic_edges(system):
     yield from given_by_edges(system)
     fold = fold_map(system)
     for eq in system.equations.values():
-        for leaf, share in bounded_vjps(eq, B.Adj(eq.var), system.file).items():
-            share = share.xreplace(fold)
+        for leaf, share in bounded_vjps(eq, B.Adj(eq.var), system.file, fold).items():
             if not leaf.time:
                 yield leaf, eq.var, (B.SumT(share) if eq.var.time else share)
                 continue
@@ -197,11 +199,12 @@ def unrolled_edges(system, steps):
                                    if steps > 1 else B.at_time(e.args[0], 1))
             instances.append((eq.var, B.retimed(body, lambda time: time.subs(B.T_LAST, steps))))
     fold = {expr: var for var, expr in instances if B.is_array(expr) and not isinstance(expr, B.Var)}
+    generic = fold_map(system)
     for eq in system.equations.values():
-        bounded_vjps(eq, B.Adj(eq.var), system.file)  # each step's shares are the same size
+        bounded_vjps(eq, B.Adj(eq.var), system.file, generic)  # each step's shares are the same size
     for var, expr in instances:
         for leaf, share in local_vjps(expr, B.Adj(var)).items():
-            yield leaf, var, share.xreplace(fold)
+            yield leaf, var, B.replaced(share, fold)
 
 
 def relevant(edges, target, node=lambda v: v):

@@ -323,6 +323,31 @@ def replace_adjoints(expr, mapping):
     return expr.func(*(replace_adjoints(a, mapping) for a in expr.args))
 
 
+def replaced(expr, mapping):
+    """``expr.xreplace(mapping)`` (a subtree in ``mapping`` is replaced whole, before its parts
+    are looked at), each distinct subtree once: a derivative's tree may be far larger than
+    the graph of subtrees it shares, which is what this walks (a loop: it may nest deeply)."""
+    if not mapping:
+        return expr
+    done, stack = {}, [expr]
+    while stack:
+        node = stack[-1]
+        if node in done:
+            stack.pop()
+        elif node in mapping:
+            done[node] = mapping[node]
+        elif not is_array(node) or isinstance(node, (Var, Adj, Zeros)):
+            done[node] = node
+        else:
+            todo = [a for a in node.args if is_array(a) and a not in done]
+            if todo:
+                stack.extend(todo)
+                continue
+            args = [done[a] if is_array(a) else a for a in node.args]
+            done[node] = node if all(a is b for a, b in zip(args, node.args)) else node.func(*args)
+    return done[expr]
+
+
 def variables(expr):
     """The distinct :class:`Var` leaves of ``expr``."""
     return set(atoms(expr, Var))
@@ -335,5 +360,5 @@ __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", 
            "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "show_time", "early",
            "time_key", "preorder", "variables",
            "count_ops",
-           "atoms", "adjoints", "holds", "size", "replace_adjoints", "shape_of", "show",
+           "atoms", "adjoints", "holds", "size", "replace_adjoints", "replaced", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

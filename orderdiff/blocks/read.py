@@ -161,8 +161,8 @@ def build_equation(line, parse):
                          f"e.g. init {head.text}[0]: n = 0", head.pos)
     var = B.Var(head.text, shape, (B.T_INDEX,) if timed else ())
     number, col, source = line.where(head.pos)
-    generic = [v for v in B.variables(body) if v.time and v.time[0].has(B.T_INDEX)]
-    uses = frozenset((v.name, B.lag(v) if v in generic else 0) for v in B.variables(body))
+    read = B.variables(body)
+    uses = frozenset((v.name, B.lag(v) if v.time and v.time[0].has(B.T_INDEX) else 0) for v in read)
     after = B.holds(body, B.SumT) or bool(B.last_steps(body) or B.first_steps(body))  # sums over the steps, or reads one
     return Equation(var, body, number, col, source, text, uses=uses, sums_over_time=after)
 
