@@ -56,15 +56,24 @@ class Plan:
 
 
 # facts about subtrees, each found once: the split asks of every one
-READS, AHEAD, BEHIND = B.Memo(), B.Memo(), B.Memo()
+READS, NAMES = B.Memo(), B.Memo()
+
+
+def reads(e):
+    """``(name, k)`` of each forward value ``e`` reads, k steps after t (0 for a fixed step); not
+    those inside adjoints. One walk answers :func:`names`, :func:`reads_ahead` and :func:`behind`."""
+    if not B.is_array(e):
+        return frozenset()
+    return B.fold(e, lambda x, kids: frozenset() if isinstance(x, B.Adj) else frozenset(((x.name, offset(x)),))
+                  if isinstance(x, B.Var) else frozenset().union(*kids), READS)
 
 
 def names(e):
     """Names of the forward values ``e`` reads (not those inside adjoints)."""
     if not B.is_array(e):
         return frozenset()
-    return B.fold(e, lambda x, kids: frozenset() if isinstance(x, B.Adj) else frozenset((x.name,))
-                  if isinstance(x, B.Var) else frozenset().union(*kids), READS)
+    found = NAMES.get(e)
+    return found if found is not None else NAMES.keep(e, frozenset(name for name, _ in reads(e)))
 
 
 def adjoints(e):
@@ -73,10 +82,7 @@ def adjoints(e):
 
 def reads_ahead(e):
     """Whether ``e`` reads a forward value of a later step (f[t+1]), which does not exist past T."""
-    if not B.is_array(e):
-        return False
-    return B.fold(e, lambda x, kids: False if isinstance(x, B.Adj) else offset(x) > 0
-                  if isinstance(x, B.Var) else any(kids), AHEAD)
+    return any(k > 0 for _, k in reads(e))
 
 
 def is_timed(e):
@@ -301,11 +307,7 @@ def reads_before(system):
 
 def behind(e):
     """``(name, k)`` of each forward value ``e`` reads k steps before t (not those inside adjoints)."""
-    if not B.is_array(e):
-        return frozenset()
-    return B.fold(e, lambda x, kids: frozenset() if isinstance(x, B.Adj) else
-                  (frozenset(((x.name, -offset(x)),)) if offset(x) < 0 else frozenset())
-                  if isinstance(x, B.Var) else frozenset().union(*kids), BEHIND)
+    return frozenset((name, -k) for name, k in reads(e) if k < 0)
 
 
 def spread(e):
