@@ -144,6 +144,26 @@ def test_tree_facts_agree_with_sympy_walks():
     assert B.replace_adjoints(e, zero) == e.xreplace(zero)
 
 
+@pytest.mark.parametrize("path", ["examples/lstm.eqs", "examples/torch_bigru.eqs", "tests/systems/rnn/lookahead2.eqs",
+                                  "tests/systems/rnn/operations.eqs"])
+def test_tree_facts_agree_with_sympy_walks_on_every_subtree_of_a_derivation(path):
+    """The memoised facts of each subtree (size, adjoints, kinds of node) against sympy's own
+    walks of it, over every form a derivation keeps: subtrees shared between forms are found
+    once and must still be right for each."""
+    d = orderdiff.derive(orderdiff.load(ROOT / path))
+    forms = [*d.compact.values(), *d.recursive.values(), *d.explicit.values()]
+    seen = set()
+    for node in (x for f in forms if B.is_array(f) for x in B.preorder(f) if B.is_array(x)):
+        if node in seen:
+            continue
+        seen.add(node)
+        assert B.adjoints(node) == node.atoms(B.Adj), node
+        assert B.size(node) == sum(1 for _ in B.preorder(node)), node
+        for kind in (B.Var, B.Adj, B.Zeros, B.SumT, B.Last, B.First, B.MatProd):
+            assert B.holds(node, kind) == node.has(kind), (node, kind)
+    assert len(seen) > 50
+
+
 def run_command(args, tmp_path, timeout=60):
     """``orderdiff ARGS`` in a subprocess; a run past ``timeout`` seconds fails the test."""
     done = subprocess.run([sys.executable, "-m", "orderdiff", *args], capture_output=True, text=True,

@@ -290,11 +290,23 @@ def facts(expr):
 
 
 def _facts(node, kids):
-    if isinstance(node, (Var, Zeros)):
-        return 1, frozenset(), frozenset((type(node),))
-    size = 1 + sum(k[0] for k in kids) + sum(1 for a in node.args if not is_array(a))
-    adjoints = frozenset((node,)) if isinstance(node, Adj) else frozenset().union(*(k[1] for k in kids))
-    return size, adjoints, frozenset((type(node),)).union(*(k[2] for k in kids))
+    kind = type(node)
+    if kind is Var or kind is Zeros:
+        return 1, NONE, with_kind(NONE, kind)
+    size = 1 + sum(k[0] for k in kids) + len(node.args) - len(kids)  # the numbers, names and shapes
+    adjoints, kinds = NONE, NONE
+    for _, a, k in kids:  # most subtrees hold what one child holds: no new set for them
+        adjoints = a if not adjoints else adjoints if a <= adjoints else adjoints | a
+        kinds = k if not kinds else kinds if k is kinds else kinds | k
+    return size, frozenset((node,)) if kind is Adj else adjoints, with_kind(kinds, kind)
+
+
+NONE = frozenset()
+
+
+@lru_cache(maxsize=1 << 12)  # a few kinds of node, in a few combinations
+def with_kind(kinds, kind):
+    return kinds if kind in kinds else kinds | {kind}
 
 
 def adjoints(expr):
