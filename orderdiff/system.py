@@ -405,7 +405,8 @@ class System:
 
     @cached_property
     def notes(self):
-        """Remarks on how the text was read, for a reader to see: undefined inputs named like constants.
+        """Remarks on how the text was read, for a reader to see: undefined inputs named like constants,
+        and initial values that no step reads.
 
         Examples
         --------
@@ -413,9 +414,34 @@ class System:
         >>> parse("y = sin(pi*x)").notes
         ["'pi' is an input variable, not the constant π: orderdiff has no named constants; write 3.141592653589793 instead, or define pi by an equation"]
         """
-        return [f"'{v}' is an input variable, not the constant {LOOKALIKES[name][0]}: orderdiff has no "
-                f"named constants; write {LOOKALIKES[name][1]} instead, or define {v} by an equation"
-                for v in self.leaves if (name := name_of(v)) in LOOKALIKES and name not in self.declarations]
+        constants = [f"'{v}' is an input variable, not the constant {LOOKALIKES[name][0]}: orderdiff has no "
+                     f"named constants; write {LOOKALIKES[name][1]} instead, or define {v} by an equation"
+                     for v in self.leaves if (name := name_of(v)) in LOOKALIKES and name not in self.declarations]
+        return constants + self._unread_inits()
+
+    def _unread_inits(self):
+        """Notes on the initial values that no step reads (a run never looks at them): a slip
+        more often than a wish, such as h[0] for a state that runs from T down."""
+        notes = []  # (an initial value is read by the steps alone: h[0] is not written after the loop)
+        for name, slots in self.inits.items():
+            back, ahead = self.lags.get(name, 0), self.leads.get(name, 0)
+            for slot, decl in sorted(slots.items(), key=lambda item: B.time_key(item[0])):
+                late = not isinstance(slot, int)
+                if int(slot - B.T_LAST) <= ahead if late else slot >= 1 - back:
+                    continue
+                if not late and ahead:
+                    why = f"{name}[t] reads {name}[t+{ahead}], so it runs from T down, from {name}[T+1]"
+                elif late and back:
+                    why = f"{name}[t] reads {name}[t-{back}], so it runs from step 1 up, from {name}[0]"
+                elif late:
+                    why = (f"the furthest ahead a step reads is {name}[t+{ahead}], which reaches {name}[T+{ahead}]"
+                           if ahead else f"no equation reads {name} at a later step ({name}[t+1])")
+                else:
+                    why = (f"the furthest back a step reads is {name}[t-{back}], which reaches {name}[{1 - back}]"
+                           if back else f"no equation reads {name} at an earlier step ({name}[t-1])")
+                notes.append(f"line {decl.line}: the initial value {name}[{B.show_time(slot)}] is never read: "
+                             f"{why}; it changes nothing")
+        return notes
 
     def parents(self, v):
         """The variables in the equation of ``v`` within one step, in order (none for a leaf)."""

@@ -191,3 +191,48 @@ def test_an_initial_value_that_cannot_be_taken_is_refused_at_its_column(value, c
     result = CliRunner().invoke(main, ["derive", str(path)])
     assert result.exit_code == 1 and f"bad.eqs:5:{column}: " in result.output and words in result.output, result.output
     assert "Traceback" not in result.output
+
+
+STATE = "dim n\ninput x[t]: n\nparam W: n, n\n"
+
+
+@pytest.mark.parametrize("inits, equations, note", [
+    ("init h[0] = 0\ninit g[0] = 0\n", "h[t] = tanh(W @ h[t-1] + x[t])\ng[t] = h[t]\nC = sum_t(sum(g[t]))\n",
+     "line 5: the initial value g[0] is never read: no equation reads g at an earlier step (g[t-1])"),
+    ("init h[T+1] = 0\ninit h[0] = 0\n", "h[t] = tanh(W @ h[t+1] + x[t])\nC = sum_t(sum(h[t]))\n",
+     "line 5: the initial value h[0] is never read: h[t] reads h[t+1], so it runs from T down, from h[T+1]"),
+    ("init h[0] = 0\ninit h[-1] = 0\n", "h[t] = tanh(W @ h[t-1] + x[t])\nC = sum_t(sum(h[t]))\n",
+     "line 5: the initial value h[-1] is never read: the furthest back a step reads is h[t-1], which reaches h[0]"),
+    ("init h[0] = 0\ninit h[T+1] = 0\n", "h[t] = tanh(W @ h[t-1] + x[t])\nC = sum_t(sum(h[t]))\n",
+     "line 5: the initial value h[T+1] is never read: h[t] reads h[t-1], so it runs from step 1 up, from h[0]"),
+    ("init h[T+1] = 0\ninit h[T+2] = 0\n", "h[t] = tanh(W @ h[t+1] + x[t])\nC = sum_t(sum(h[t]))\n",
+     "line 5: the initial value h[T+2] is never read: the furthest ahead a step reads is h[t+1], which reaches "
+     "h[T+1]"),
+], ids=["never-lagged", "runs-backward", "past-the-lag", "past-the-end", "past-the-lead"])
+def test_an_initial_value_no_step_reads_is_noted_and_changes_nothing(inits, equations, note, tmp_path):
+    path = tmp_path / "model.eqs"
+    path.write_text(STATE + inits + equations)
+    result = CliRunner().invoke(main, ["derive", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: note: {note}; it changes nothing" in result.stderr
+    assert "note:" not in result.stdout
+    unread = note.split("initial value ")[1].split(" is never read")[0]  # h[0], as written after init
+    kept = STATE + "".join(line + "\n" for line in inits.splitlines() if not line.startswith(f"init {unread} "))
+    assert kept.count("init ") == 1
+    kept += equations
+    rng = numpy.random.default_rng(0)
+    W, x = rng.normal(0, 0.5, (3, 3)), rng.normal(0, 1, (4, 2, 3))
+    runs = [orderdiff.derive(orderdiff.parse(text)).lambdify()({"W": W}, {"x": x})
+            for text in (STATE + inits + equations, kept)]
+    assert runs[0][0] == pytest.approx(runs[1][0], rel=1e-14)
+    numpy.testing.assert_allclose(runs[0][1]["W"], runs[1][1]["W"], rtol=1e-14)
+
+
+def test_the_shipped_files_hold_no_initial_value_that_no_step_reads():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("examples/*.eqs"), *root.glob("tests/systems/rnn/*.eqs")]
+    assert files
+    for path in files:
+        assert [n for n in orderdiff.load(path).notes if "initial value" in n] == [], path
