@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy
 import pytest
 from click.testing import CliRunner
-from sympy import Symbol
+from sympy import S, Symbol
 
 import orderdiff
 from orderdiff.blocks import expr as B
@@ -127,6 +127,26 @@ def test_simplifier_distributes_where_a_division_cancels():
     assert simplify(B.Hadamard(y, B.Plus(u, B.Neg(B.Divide(a, y))))) == B.Plus(B.Hadamard(y, u), B.Neg(a))
     kept = B.Hadamard(y, B.Plus(u, B.Divide(a, u)))  # no factor that a term divides by
     assert simplify(kept) == kept
+
+
+def test_simplifier_takes_an_adjoint_common_to_terms_out_of_their_sum():
+    n = Symbol("n")
+    a, b, c = (B.Var(s, (n,)) for s in "abc")
+    g, k = B.Adj(B.Var("h", (n,), (B.T_INDEX + 1,))), B.Adj(B.Var("z", (n,)))
+    assert simplify(B.Plus(B.Hadamard(g, a), B.Hadamard(b, g))) == B.Hadamard(g, B.Plus(a, b))
+    assert simplify(B.Plus(B.Hadamard(g, a), B.Neg(B.Hadamard(g, b)))) == B.Hadamard(g, B.Plus(a, B.Neg(b)))
+    # a term that is the adjoint alone leaves 1; the sum is ordered by step, t before t+1
+    assert simplify(B.Plus(B.Hadamard(S(2), g, a), g, c)) == B.Plus(c, B.Hadamard(g, B.Plus(S.One, B.Hadamard(S(2), a))))
+    # each adjoint once: the product rule's halves of two products
+    both = simplify(B.Plus(B.Hadamard(g, a), B.Hadamard(g, b), B.Hadamard(k, a), B.Hadamard(k, c)))
+    assert sum(1 for x in B.preorder(both) if x == g) == 1 and sum(1 for x in B.preorder(both) if x == k) == 1
+    kept = B.Plus(B.Hadamard(k, b), B.Hadamard(g, a))  # no adjoint in two terms (in order of step)
+    assert simplify(kept) == kept
+
+
+def test_the_gru_gate_gradient_reads_as_the_product_rule_writes_it():
+    text = orderdiff.derive(orderdiff.load(ROOT / "examples" / "gru.eqs")).to_text(unicode=False)
+    assert "d+C/du[t] = d+C/dh[t] * (n[t] - h[t-1])" in text
 
 
 def test_tree_facts_agree_with_sympy_walks():

@@ -34,7 +34,7 @@ def plus(node, ctx):
     merged = merge_pads(rest)
     if merged is not None:
         rest = merged
-    rest = collect(rest)
+    rest = factor_adjoints(collect(rest))
     if len(rest) > 1:  # a sort computes its keys, which walk the terms, even for one term
         rest.sort(key=lambda a: (isinstance(a, B.Neg), lookahead(a)))  # positive first, then by step
     out = ([number] if number != 0 else []) + rest
@@ -44,6 +44,40 @@ def plus(node, ctx):
         return out[0]
     new = B.Plus(*out) if len(out) > 1 else None
     return new if new is not None and new != node else None
+
+
+def factor_adjoints(terms):
+    """``g ⊙ a + g ⊙ b`` -> ``g ⊙ (a + b)`` for an adjoint g that is a factor of two terms or
+    more (the product rule's two halves, each times the adjoint of the product): written
+    once, the adjoint is used once, and its user's form can be folded into it."""
+    if len(terms) < 2:
+        return terms
+    holding = {}
+    for k, t in enumerate(terms):
+        c, core = split_coefficient(t)
+        factors = core.args if isinstance(core, B.Hadamard) else (core,)
+        for f in dict.fromkeys(factors):
+            if isinstance(f, B.Adj):
+                holding.setdefault(f, []).append(k)
+    g = next((g for g, ks in holding.items() if len(ks) > 1), None)
+    if g is None:
+        return terms
+    inner = []
+    for k in holding[g]:
+        c, core = split_coefficient(terms[k])
+        factors = list(core.args) if isinstance(core, B.Hadamard) else [core]
+        factors.remove(g)
+        rest = factors[0] if len(factors) == 1 else B.Hadamard(*factors) if factors else S.One
+        inner.append(scaled(c, rest) if B.is_array(rest) else c * rest)
+    grouped = B.Hadamard(g, B.Plus(*inner))
+    out, placed = [], False
+    for k, t in enumerate(terms):
+        if k not in holding[g]:
+            out.append(t)
+        elif not placed:
+            out.append(grouped)
+            placed = True
+    return out
 
 
 def split_coefficient(term):
