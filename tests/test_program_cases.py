@@ -198,6 +198,36 @@ C = sum_t(sum(h[t] * h[t]))
     run_everywhere(text, forward, shapes)
 
 
+@pytest.mark.parametrize("vector", [False, True], ids=["scalar", "vector"])
+def test_an_initial_value_whose_derivative_cancels_has_zeros_of_its_shape(vector):
+    """h[t-1] - h[t-1] reads h[0], but d+C/dh[0] simplifies to 0: the program returns zeros of
+    h[0]'s shape, (B, n) or (B,), not the number 0."""
+    drive = "tanh(W @ x[t])" if vector else "sum(tanh(W @ x[t]))"
+    text = f"""dim n
+input x[t]: n
+param W: n, n
+init h[0] = 0
+h[t] = (h[t-1] - h[t-1]) / 2 + {drive}
+C = sum_t({"sum(h[t] * h[t])" if vector else "h[t] * h[t]"})
+"""
+
+    def forward(p, i, init):
+        def step(t, past):
+            z = anp.tanh(mv(p["W"], i["x"][t]))
+            return (past[0] - past[0]) / 2 + (z if vector else anp.sum(z, axis=-1))
+        return sum(anp.sum(h * h) for h in scan(step, i["x"], [init["h[0]"]]))
+
+    shapes = {"W": ("param", (3, 3)), "x": ("input[t]", (3,)), "h[0]": ("init", (3,) if vector else ())}
+    d = run_everywhere(text, forward, shapes)
+    params, inputs, init = point(shapes, 0)
+    for backend in BACKENDS:
+        _, grads = d.lambdify(backend=backend)(params, inputs, init)
+        assert numpy.shape(grads["h[0]"]) == ((BATCH, 3) if vector else (BATCH,)), backend
+        assert not numpy.any(numpy.asarray(grads["h[0]"]))
+    result = CliRunner().invoke(main, ["check", "-"], input=text)
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+
+
 LAGS = {
     "two": ("h[t] = h[t-2] + b + x[t]", lambda p, x, past: past[1] + p["b"] + x),
     "three": ("h[t] = tanh(W @ h[t-3] + x[t])", lambda p, x, past: anp.tanh(mv(p["W"], past[2]) + x)),

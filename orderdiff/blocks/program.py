@@ -351,7 +351,8 @@ class Program:
         """The gradient of the initial value ``name[slot]`` as returned: (B, n), or (B,) for a scalar,
         whose adjoint the program keeps with a trailing axis."""
         shape = self.system.shape(name)
-        if B.Var(name, shape, (slot,)) not in self.d.compact:
+        var = B.Var(name, shape, (slot,))
+        if var not in self.d.compact or B.is_zero(self.d.compact[var]):  # a zero is written 0.0, unshaped
             return f"numpy.zeros((B, {', '.join(self.p.block_axes(shape))}))" if shape else "numpy.zeros((B,))"
         return self.names.init_adjoint(name, slot) + ("" if shape else "[..., 0]")
 
