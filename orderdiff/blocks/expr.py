@@ -355,9 +355,15 @@ def replaced(expr, mapping):
             if todo:
                 stack.extend(todo)
                 continue
-            args = [done[a] if is_array(a) else a for a in node.args]
-            done[node] = node if all(a is b for a, b in zip(args, node.args)) else node.func(*args)
+            done[node] = rebuilt(node, [done[a] if is_array(a) else a for a in node.args])
     return done[expr]
+
+
+def rebuilt(expr, args):
+    """``expr`` with the arguments ``args``: ``expr`` itself where they are its own (a new node
+    checks its shapes again)."""
+    same = len(args) == len(expr.args) and all(a is b for a, b in zip(args, expr.args))
+    return expr if same else expr.func(*args)
 
 
 def variables(expr):
@@ -372,5 +378,5 @@ __all__ = ["Block", "Var", "Adj", "Zeros", "Plus", "Neg", "Hadamard", "Divide", 
            "is_zero", "zero_like", "is_array", "shift", "at_time", "retimed", "lag", "show_time", "early",
            "time_key", "preorder", "variables",
            "count_ops",
-           "atoms", "adjoints", "holds", "size", "replace_adjoints", "replaced", "shape_of", "show",
+           "atoms", "adjoints", "holds", "size", "replace_adjoints", "replaced", "rebuilt", "shape_of", "show",
            "dim_equal", "same_shape", "as_dim"]

@@ -52,11 +52,11 @@ def factor_adjoints(terms):
     once, the adjoint is used once, and its user's form can be folded into it."""
     if len(terms) < 2:
         return terms
-    holding = {}
+    parts, holding = [], {}
     for k, t in enumerate(terms):
         c, core = split_coefficient(t)
-        factors = core.args if isinstance(core, B.Hadamard) else (core,)
-        for f in dict.fromkeys(factors):
+        parts.append((c, list(core.args) if isinstance(core, B.Hadamard) else [core]))
+        for f in dict.fromkeys(parts[-1][1]):
             if isinstance(f, B.Adj):
                 holding.setdefault(f, []).append(k)
     g = next((g for g, ks in holding.items() if len(ks) > 1), None)
@@ -64,20 +64,13 @@ def factor_adjoints(terms):
         return terms
     inner = []
     for k in holding[g]:
-        c, core = split_coefficient(terms[k])
-        factors = list(core.args) if isinstance(core, B.Hadamard) else [core]
+        c, factors = parts[k]
         factors.remove(g)
         rest = factors[0] if len(factors) == 1 else B.Hadamard(*factors) if factors else S.One
         inner.append(scaled(c, rest) if B.is_array(rest) else c * rest)
-    grouped = B.Hadamard(g, B.Plus(*inner))
-    out, placed = [], False
-    for k, t in enumerate(terms):
-        if k not in holding[g]:
-            out.append(t)
-        elif not placed:
-            out.append(grouped)
-            placed = True
-    return out
+    first = holding[g][0]  # the sum keeps its order: the grouped term where the first of them was
+    return [B.Hadamard(g, B.Plus(*inner)) if k == first else t for k, t in enumerate(terms)
+            if k == first or k not in holding[g]]
 
 
 def split_coefficient(term):

@@ -119,7 +119,7 @@ def separate(e, varies):
     """
     if not B.is_array(e) or not varies(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)):
         return e
-    e = rebuilt(e, [separate(a, varies) if B.is_array(a) else a for a in e.args])
+    e = B.rebuilt(e, [separate(a, varies) if B.is_array(a) else a for a in e.args])
     if isinstance(e, B.MatProd) and isinstance(e.args[1], B.Cat) and not varies(e.args[0]):
         A, cat = e.args
         terms, start = [], S.Zero
@@ -134,14 +134,8 @@ def separate(e, varies):
         moving = [t for t in terms if varies(t)]
         if len(fixed) > 1 and moving:
             terms = [e.func(*fixed), *moving]
-        e = rebuilt(e, terms)
+        e = B.rebuilt(e, terms)
     return e
-
-
-def rebuilt(e, args):
-    """``e`` with the arguments ``args``: ``e`` itself where they are its own (a new node checks
-    its shapes again)."""
-    return e if len(args) == len(e.args) and all(a is b for a, b in zip(args, e.args)) else e.func(*args)
 
 
 def runs(G, cyclic, backwards, rank):
@@ -250,7 +244,7 @@ def inline(e, inlined, system):
         return B.shift(inline(system.equations[e.name].expr, inlined, system), e.time[0] - B.T_INDEX)
     if not B.is_array(e) or isinstance(e, (B.Var, B.Adj, B.Zeros)) or names(e).isdisjoint(inlined):
         return e
-    return rebuilt(e, [inline(a, inlined, system) for a in e.args])
+    return B.rebuilt(e, [inline(a, inlined, system) for a in e.args])
 
 
 def backward(derivation):
